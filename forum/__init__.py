@@ -1,0 +1,54 @@
+"""The public feedback forum."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Wiring only: config, extensions, blueprints, commands, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from forum.config import Config
+
+    app.config.from_object(Config(app.instance_path))
+    app.config.update(overrides or {})
+
+    from forum.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from forum import auth, web
+
+    auth.init_login(login_manager, app)
+
+    from forum.account.views import bp as account_bp
+    from forum.auth.views import bp as auth_bp
+    from forum.moderation.views import bp as moderation_bp
+    from forum.posts.views import bp as posts_bp
+    from forum.roadmap.views import bp as roadmap_bp
+    from forum.staff.views import bp as staff_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(roadmap_bp)
+    app.register_blueprint(staff_bp)
+
+    web.init_app(app)
+
+    from forum.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,69 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from forum import markup
+from forum.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
+
+
+def strip(value):
+    return markup.clean_text(value).strip() if isinstance(value, str) else value
+
+
+def no_bidi(form, field):
+    if field.data and markup.has_bidi_controls(field.data):
+        raise ValidationError("Names cannot contain invisible direction-changing characters.")
+
+
+def email_field(label="Email"):
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="An email address has at most 254 characters."),
+            Email("Enter a valid email address, like name@example.com."),
+        ],
+    )
+
+
+def display_name_field():
+    return StringField(
+        "Display name",
+        filters=[strip],
+        validators=[
+            DataRequired("Choose a display name."),
+            Length(max=NAME_MAX, message=f"A display name has at most {NAME_MAX} characters."),
+            no_bidi,
+        ],
+        description="Shown next to your posts and comments.",
+    )
+
+
+def new_password_field(label="Password"):
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=f"A password needs {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+            ),
+        ],
+        description=f"At least {PASSWORD_MIN} characters.",
+    )
+
+
+class SignupForm(FlaskForm):
+    display_name = display_name_field()
+    email = email_field()
+    password = new_password_field()
+    next = HiddenField()
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()

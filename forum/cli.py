@@ -1,0 +1,68 @@
+"""Flask commands: `flask --app wsgi demo load | user create | recount`."""
+
+import click
+from flask import Flask
+
+from forum.extensions import db
+from forum.models import Role
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_group)
+    app.cli.add_command(user_group)
+    app.cli.add_command(recount_command)
+
+
+@click.group("demo", help="Demonstration data.")
+def demo_group():
+    pass
+
+
+@demo_group.command("load")
+@click.option("--seed", default=7, show_default=True, help="Random seed, for the same data every time.")
+def demo_load(seed: int):
+    """Load categories, staff accounts and ~200 posts, once (skipped when posts exist)."""
+    from forum.demo import load_demo
+
+    summary = load_demo(seed=seed)
+    if summary is None:
+        click.echo("The database already has posts; demo data not loaded.")
+        return
+    db.session.commit()
+    click.echo(summary)
+
+
+@click.group("user", help="Accounts.")
+def user_group():
+    pass
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value, show_default=True)
+@click.option("--name", "display_name", help="Display name (defaults to the part of the email before @).")
+def user_create(email: str, password: str, role: str, display_name: str | None):
+    """Create an account with the given role."""
+    from forum.services import accounts
+
+    if len(password) < accounts.PASSWORD_MIN:
+        raise click.BadParameter(f"use at least {accounts.PASSWORD_MIN} characters", param_hint="--password")
+    try:
+        user = accounts.create_user(email, password, display_name or email.split("@")[0], Role(role))
+    except accounts.EmailTaken:
+        raise click.ClickException(f"an account with the email {email} already exists") from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("recount")
+def recount_command():
+    """Rebuild every vote and comment counter from the rows and report differences."""
+    from forum.services.counters import recount
+
+    drift = recount()
+    db.session.commit()
+    for item in drift:
+        click.echo(f"post {item.post_id}: {item.field} was {item.stored}, is {item.actual}")
+    click.echo(f"Recounted; {len(drift)} difference{'s' if len(drift) != 1 else ''} fixed.")

@@ -1,0 +1,73 @@
+"""The one place that reads the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the old driver; psycopg 3 is the one we ship.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "forum.db")
+
+
+class Config:
+    """Settings with safe defaults; every value can be overridden from the environment."""
+
+    def __init__(self, instance_path: str):
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(instance_path)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SITE_NAME = os.environ.get("SITE_NAME", "Tallybook Feedback")
+        self.COMPANY_NAME = os.environ.get("COMPANY_NAME", "Tallybook")
+        self.REDIS_URL = os.environ.get("REDIS_URL")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
+
+        # Werkzeug leaves these unlimited unless told otherwise.
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
+        self.MAX_FORM_MEMORY_SIZE = 512 * 1024
+        self.MAX_FORM_PARTS = 100
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=14)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+        self.PASSWORD_HASH_METHOD = "scrypt"
+        # Distinct members whose reports hide a post or comment until a moderator decides.
+        self.FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", "3"))
+        self.POSTS_PER_PAGE = 20
+        self.MAX_PAGE = 500
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret(instance_path: str) -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32).hex()
+    path.write_text(key)
+    return key

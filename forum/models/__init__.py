@@ -1,0 +1,43 @@
+"""Tables and their relationships; no commits, no HTTP, no templates."""
+
+from forum.models.base import UTCDateTime, utcnow
+from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
+from forum.models.post import (
+    CLOSED_STATUSES,
+    Category,
+    Comment,
+    CommentRevision,
+    Kind,
+    OfficialResponse,
+    Post,
+    PostRevision,
+    Status,
+    StatusChange,
+    Vote,
+)
+from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "SUSPENDED_FOR_GOOD",
+    "AnonymousUser",
+    "AuditEntry",
+    "Category",
+    "Comment",
+    "CommentRevision",
+    "Flag",
+    "FlagReason",
+    "InternalNote",
+    "Kind",
+    "OfficialResponse",
+    "Post",
+    "PostRevision",
+    "Role",
+    "Status",
+    "StatusChange",
+    "UTCDateTime",
+    "User",
+    "Vote",
+    "counts_as_voter",
+    "utcnow",
+]

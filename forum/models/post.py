@@ -1,0 +1,222 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, utcnow
+from forum.models.user import User
+
+
+class Kind(StrEnum):
+    IDEA = "idea"
+    COMPLAINT = "complaint"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    UNDER_REVIEW = "under_review"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DECLINED = "declined"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_closed(self) -> bool:
+        return self in CLOSED_STATUSES
+
+    def can_move_to(self, other: "Status") -> bool:
+        return other in TRANSITIONS[self]
+
+
+CLOSED_STATUSES = frozenset({Status.DONE, Status.DECLINED, Status.DUPLICATE})
+
+# Staff may move a post forward, back, or reopen it; `duplicate` is reached
+# only by merging (and left only by undoing the merge).
+_STAFF_SETTABLE = (
+    Status.OPEN,
+    Status.UNDER_REVIEW,
+    Status.PLANNED,
+    Status.IN_PROGRESS,
+    Status.DONE,
+    Status.DECLINED,
+)
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    status: frozenset(s for s in _STAFF_SETTABLE if s != status) for status in _STAFF_SETTABLE
+}
+TRANSITIONS[Status.DUPLICATE] = frozenset()
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_listing_top", "deleted_at", "vote_count", "id"),
+        Index("ix_posts_listing_new", "deleted_at", "created_at", "id"),
+        Index("ix_posts_listing_active", "deleted_at", "last_activity_at", "id"),
+        Index("ix_posts_listing_trending", "deleted_at", "trending_score", "id"),
+        Index("ix_posts_category_id", "category_id"),
+        Index("ix_posts_author_id", "author_id"),
+        Index("ix_posts_status_votes", "status", "vote_count", "id"),
+        Index("ix_posts_status_changed", "status", "status_changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[Kind] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[Status] = mapped_column(String(20), default=Status.OPEN)
+    vote_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0)
+    trending_score: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who last edited the post when it was not its author (a moderator), shown beside "edited".
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the status last changed: orders the roadmap's Done column and the changelog.
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_hidden: Mapped[bool] = mapped_column(default=False)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+
+    category: Mapped[Category] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise", foreign_keys=[author_id])
+    edited_by: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[edited_by_id])
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status_enum.is_closed
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} {self.title!r}>"
+
+
+class Vote(db.Model):
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "post_id", name="uq_votes_user_id_post_id"),
+        Index("ix_votes_post_id_created_at", "post_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_post_id_created_at", "post_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_hidden: Mapped[bool] = mapped_column(default=False)
+
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class OfficialResponse(db.Model):
+    """The company's public answer to a post; the newest one shows on top."""
+
+    __tablename__ = "official_responses"
+    __table_args__ = (Index("ix_official_responses_post_id_created_at", "post_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class StatusChange(db.Model):
+    """One entry of a post's timeline: who moved it, when, from what to what."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_post_id_created_at", "post_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[Status] = mapped_column(String(20))
+    to_status: Mapped[Status] = mapped_column(String(20))
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("official_responses.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="raise")
+
+
+class CommentRevision(db.Model):
+    """A comment's text as it was before an edit."""
+
+    __tablename__ = "comment_revisions"
+    __table_args__ = (Index("ix_comment_revisions_comment_id", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostRevision(db.Model):
+    """The text of a post as it was before an edit; nothing typed is ever lost."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (Index("ix_post_revisions_post_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User] = relationship(lazy="raise")

@@ -1,0 +1,72 @@
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import String, and_, or_
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.extensions import db
+from forum.models.base import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(String(20), default=Role.MEMBER)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on sign-out and password change: every older session and
+    # remember-me cookie stops working (their id no longer matches).
+    session_version: Mapped[int] = mapped_column(default=1)
+    # A suspended member reads but cannot write, and their votes stop counting.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > utcnow()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+# Far enough ahead to mean "for good" while staying a plain, comparable date.
+SUSPENDED_FOR_GOOD = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def counts_as_voter(now: datetime):
+    """SQL: the user's votes count (not deleted, not suspended at `now`)."""
+    return and_(User.deleted_at.is_(None), or_(User.suspended_until.is_(None), User.suspended_until <= now))
+
+
+class AnonymousUser(AnonymousUserMixin):
+    id = None
+    is_suspended = False
+    display_name = "Visitor"
+    role = None

@@ -1,0 +1,1 @@
+"""Moderators' room: hide, lock, pin, move, restore, reports, suspensions; the member pages."""

@@ -1,0 +1,119 @@
+"""The Guardian: the one place that answers "may this user do that?".
+
+Views, services and templates ask it; nothing else looks at roles.
+"""
+
+from flask import abort, g
+from flask_login import current_user
+
+from forum.models import Comment, Post, Role
+
+
+class Guardian:
+    def __init__(self, user):
+        self.user = user
+        authenticated = bool(getattr(user, "is_authenticated", False))
+        self.role = Role(user.role) if authenticated else None
+
+    # -- who is this ---------------------------------------------------------
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_write(self) -> bool:
+        """Signed in and not suspended: suspended members read but cannot write."""
+        return self.is_member and not self.user.is_suspended
+
+    def _at_least(self, role: Role) -> bool:
+        return self.role is not None and self.role.rank >= role.rank
+
+    @property
+    def is_moderator(self) -> bool:
+        return self._at_least(Role.MODERATOR)
+
+    @property
+    def is_staff(self) -> bool:
+        return self._at_least(Role.STAFF)
+
+    @property
+    def is_admin(self) -> bool:
+        return self._at_least(Role.ADMIN)
+
+    def _owns(self, thing: Post | Comment) -> bool:
+        return self.is_member and thing.author_id == self.user.id
+
+    # -- reading -------------------------------------------------------------
+    def can_see_post(self, post: Post) -> bool:
+        if post.deleted_at is not None or post.is_hidden:
+            return self.is_moderator
+        return True
+
+    def can_see_comment(self, comment: Comment) -> bool:
+        if comment.deleted_at is not None or comment.is_hidden:
+            return self.is_moderator
+        return True
+
+    # -- writing -------------------------------------------------------------
+    def can_post(self) -> bool:
+        return self.can_write
+
+    def can_vote(self, post: Post) -> bool:
+        return self.can_write and not post.is_locked and post.deleted_at is None
+
+    def can_comment(self, post: Post) -> bool:
+        if not self.can_write or post.deleted_at is not None:
+            return False
+        return not post.is_locked or self.is_moderator
+
+    def can_edit_post(self, post: Post) -> bool:
+        return self.can_write and post.deleted_at is None and (self._owns(post) or self.is_moderator)
+
+    def can_delete_post(self, post: Post) -> bool:
+        return self.can_write and post.deleted_at is None and (self._owns(post) or self.is_moderator)
+
+    def can_delete_comment(self, comment: Comment) -> bool:
+        return self.can_write and comment.deleted_at is None and (self._owns(comment) or self.is_moderator)
+
+    def can_flag(self, target: Post | Comment) -> bool:
+        return self.can_write and not self._owns(target) and target.deleted_at is None
+
+    def can_moderate(self) -> bool:
+        """Hide, lock, pin, move, restore, handle reports."""
+        return self.is_moderator and self.can_write
+
+    def can_see_notes(self) -> bool:
+        return self.is_staff
+
+    def can_see_audit(self) -> bool:
+        return self.is_staff
+
+    def can_change_roles(self) -> bool:
+        return self.is_admin and self.can_write
+
+    def can_suspend(self, user) -> bool:
+        """Moderators suspend members; nobody suspends their equal or better, nor themselves."""
+        return self.is_moderator and self.can_write and Role(user.role).rank < self.role.rank
+
+    def can_respond(self, post: Post) -> bool:
+        return self.is_staff and self.can_write and post.deleted_at is None
+
+    def can_change_status(self, post: Post) -> bool:
+        return self.is_staff and self.can_write and post.deleted_at is None
+
+    # -- staff tools -----------------------------------------------------------
+    def can_use_staff_tools(self) -> bool:
+        """The queue, insights and exports."""
+        return self.is_staff
+
+    def ensure(self, allowed: bool) -> None:
+        """Refuse with 403 unless allowed (views send visitors to sign in first)."""
+        if not allowed:
+            abort(403)
+
+
+def guardian() -> Guardian:
+    """The Guardian of the current request's user, made once per request."""
+    if "guardian" not in g:
+        g.guardian = Guardian(current_user._get_current_object())
+    return g.guardian

@@ -1,0 +1,1 @@
+"""Posts: the list, a post's page, posting, voting, discussing, answering."""

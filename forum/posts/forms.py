@@ -1,0 +1,110 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
+
+from forum.auth.forms import strip
+from forum.models import Kind, Status
+from forum.services.comments import COMMENT_MAX
+from forum.services.posts import BODY_MAX, TITLE_MAX
+from forum.services.responses import RESPONSE_MAX
+
+KIND_CHOICES = [
+    SelectChoice(Kind.IDEA.value, "Idea: something you would like"),
+    SelectChoice(Kind.COMPLAINT.value, "Complaint: something that is not working for you"),
+]
+
+
+class PostForm(FlaskForm):
+    kind = RadioField(
+        "What are you posting?",
+        choices=KIND_CHOICES,
+        default=Kind.IDEA.value,
+        validators=[DataRequired("Choose whether this is an idea or a complaint.")],
+    )
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[
+            DataRequired("Give your post a title."),
+            Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters or fewer."),
+        ],
+        description="One line that says what you want or what is wrong.",
+    )
+    body = TextAreaField(
+        "Details",
+        filters=[strip],
+        validators=[
+            DataRequired("Describe your idea or problem."),
+            Length(max=BODY_MAX, message=f"Keep the details to {BODY_MAX:,} characters or fewer."),
+        ],
+        description="Markdown works: **bold**, lists, links.",
+    )
+    category = SelectField("Category", validators=[DataRequired("Choose a category.")])
+
+    def __init__(self, categories, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [SelectChoice("", "Choose a category…")] + [
+            SelectChoice(c.slug, c.name) for c in categories
+        ]
+        self.kind.pre_validate = choice_check(self.kind, "Choose whether this is an idea or a complaint.")
+        self.category.pre_validate = choice_check(self.category, "Choose one of the listed categories.")
+
+
+def choice_check(field, message):
+    """WTForms' default 'Not a valid choice' tells the user nothing useful."""
+
+    def check(form):
+        if field.data not in {choice.value for choice in field.choices if choice.value}:
+            raise StopValidation(message)
+
+    return check
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        filters=[strip],
+        validators=[
+            DataRequired("Write something before posting a comment."),
+            Length(max=COMMENT_MAX, message=f"Keep comments to {COMMENT_MAX:,} characters or fewer."),
+        ],
+    )
+    parent_id = HiddenField()
+
+
+STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in Status if s != Status.DUPLICATE]
+
+
+class ResponseForm(FlaskForm):
+    body = TextAreaField(
+        "Official response",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the response before publishing it."),
+            Length(max=RESPONSE_MAX, message=f"Keep responses to {RESPONSE_MAX:,} characters or fewer."),
+        ],
+    )
+    status = SelectField(
+        "Set status", choices=[SelectChoice("", "Keep the current status"), *STATUS_CHOICES], validators=[Optional()]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.pre_validate = _optional_choice(self.status)
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", choices=STATUS_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.pre_validate = choice_check(self.status, "Choose one of the listed statuses.")
+
+
+def _optional_choice(field):
+    def check(form):
+        if field.data:
+            choice_check(field, "Choose one of the listed statuses.")(form)
+
+    return check

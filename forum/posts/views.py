@@ -1,0 +1,277 @@
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from forum.extensions import db
+from forum.models import Comment, Kind, Post, Status
+from forum.moderation.forms import FlagForm, NoteForm
+from forum.permissions import guardian
+from forum.posts.forms import CommentForm, PostForm, ResponseForm, StatusForm
+from forum.services import Refused, comments, moderation, posts, responses, votes
+from forum.web import wants_json
+
+bp = Blueprint("posts", __name__)
+
+MAX_ID = 2**31 - 1  # larger ids cannot exist, and PostgreSQL refuses them
+
+
+def load_post(post_id: int) -> Post:
+    """The post, if it exists and this viewer may see it; 404 otherwise."""
+    if post_id > MAX_ID:
+        abort(404)
+    post = db.session.scalars(
+        db.select(Post).where(Post.id == post_id).options(db.joinedload(Post.author), db.joinedload(Post.category))
+    ).first()
+    if post is None or not guardian().can_see_post(post):
+        abort(404)
+    return post
+
+
+def post_url(post: Post, **kwargs) -> str:
+    return url_for("posts.show", post_id=post.id, slug=post.slug, **kwargs)
+
+
+bp.app_template_global("post_url")(post_url)
+
+
+# -- the list ------------------------------------------------------------------
+@bp.get("/")
+def index():
+    problems: list[str] = []
+    args = request.args
+    sort = args.get("sort", posts.DEFAULT_SORT)
+    if sort not in posts.SORTS:
+        problems.append(f"“{sort[:40]}” is not a sort order; showing trending posts.")
+        sort = posts.DEFAULT_SORT
+    kind = _enum_arg(Kind, "kind", "kind of post", problems)
+    status = _enum_arg(Status, "status", "status", problems)
+    all_categories = posts.categories()
+    category = None
+    if args.get("category"):
+        category = next((c for c in all_categories if c.slug == args["category"]), None)
+        if category is None:
+            problems.append(f"There is no category “{args['category'][:40]}”; showing every category.")
+    page = _page_arg(problems)
+    filters = posts.PostFilter(sort=sort, kind=kind, status=status, category=category)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page_posts, has_next = posts.listing(guardian(), filters, page=page, per_page=per_page)
+    voted = votes.has_voted(current_user, [p.id for p in page_posts])
+    html = render_template(
+        "posts/index.html",
+        posts=page_posts,
+        voted=voted,
+        filters=filters,
+        categories=all_categories,
+        page=page,
+        has_next=has_next,
+        problems=problems,
+        sorts=list(posts.SORTS),
+    )
+    return html, 400 if problems else 200
+
+
+def _enum_arg(enum, name: str, label: str, problems: list[str]):
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        problems.append(f"“{value[:40]}” is not a {label}; showing all.")
+        return None
+
+
+def _page_arg(problems: list[str]) -> int:
+    raw = request.args.get("page", "1")
+    max_page = current_app.config["MAX_PAGE"]
+    if raw.isdigit() and 1 <= int(raw) <= max_page:
+        return int(raw)
+    problems.append(f"Pages are numbered 1 to {max_page}; showing the first page.")
+    return 1
+
+
+# -- one post ------------------------------------------------------------------
+@bp.get("/posts/<int:post_id>")
+@bp.get("/posts/<int:post_id>-<slug>")
+def show(post_id: int, slug: str | None = None):
+    post = load_post(post_id)
+    if slug != post.slug:
+        return redirect(post_url(post), 301)
+    return _render_post(post)
+
+
+def _render_post(post: Post, comment_form=None, response_form=None, status_form=None, status=200):
+    html = render_template(
+        "posts/show.html",
+        post=post,
+        response=responses.latest_response(post),
+        timeline=responses.timeline(post),
+        thread=comments.thread(guardian(), post),
+        voted=post.id in votes.has_voted(current_user, [post.id]),
+        comment_form=comment_form or CommentForm(formdata=None),
+        response_form=response_form or ResponseForm(formdata=None),
+        status_form=status_form or StatusForm(formdata=None, status=post.status),
+        notes=moderation.notes(post) if guardian().can_see_notes() else [],
+        note_form=NoteForm(formdata=None),
+        flag_form=FlagForm(formdata=None),
+        categories=posts.categories() if guardian().can_moderate() else [],
+    )
+    return html, status
+
+
+# -- posting -------------------------------------------------------------------
+@bp.get("/posts/new")
+@login_required
+def new():
+    form = PostForm(posts.categories(), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
+    return render_template("posts/new.html", form=form)
+
+
+@bp.post("/posts")
+@login_required
+def create():
+    all_categories = posts.categories()
+    form = PostForm(all_categories)
+    if not form.validate():
+        return render_template("posts/new.html", form=form), 422
+    category = next(c for c in all_categories if c.slug == form.category.data)
+    post = posts.create_post(
+        current_user, kind=Kind(form.kind.data), title=form.title.data, body=form.body.data, category=category
+    )
+    db.session.commit()
+    flash("Your post is published. Share it so others can vote.", "success")
+    return redirect(post_url(post), 303)
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int):
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_edit_post(post))
+    all_categories = posts.categories()
+    if request.method == "GET":
+        form = PostForm(all_categories, formdata=None, obj=post, category=post.category.slug)
+        return render_template("posts/edit.html", form=form, post=post)
+    form = PostForm(all_categories)
+    if not form.validate():
+        return render_template("posts/edit.html", form=form, post=post), 422
+    category = next(c for c in all_categories if c.slug == form.category.data)
+    changed = posts.edit_post(
+        current_user, post, title=form.title.data, body=form.body.data, category=category, kind=Kind(form.kind.data)
+    )
+    db.session.commit()
+    flash("Your changes are saved; the earlier version is kept." if changed else "Nothing changed.", "success")
+    return redirect(post_url(post), 303)
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@login_required
+def delete(post_id: int):
+    post = load_post(post_id)
+    posts.delete_post(current_user, post)
+    db.session.commit()
+    flash("The post is deleted. A moderator can restore it if this was a mistake.", "info")
+    return redirect(url_for("posts.index"), 303)
+
+
+# -- votes ---------------------------------------------------------------------
+@bp.post("/posts/<int:post_id>/vote")
+@login_required
+def vote(post_id: int):
+    return _vote(post_id, votes.add, "Your vote is counted.")
+
+
+@bp.post("/posts/<int:post_id>/unvote")
+@login_required
+def unvote(post_id: int):
+    return _vote(post_id, votes.remove, "Your vote is taken back.")
+
+
+def _vote(post_id: int, action, message: str):
+    post = load_post(post_id)
+    try:
+        action(current_user, post)
+    except Refused as refusal:
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": refusal.description, "votes": post.vote_count}), 409
+        flash(refusal.description, "error")
+        return redirect(post_url(post), 303)
+    db.session.commit()
+    voted = action is votes.add
+    if wants_json():
+        return jsonify({"votes": post.vote_count, "voted": voted})
+    flash(message, "success")
+    return redirect(_back_to(post), 303)
+
+
+def _back_to(post: Post) -> str:
+    from forum.auth import safe_next
+
+    return safe_next(request.form.get("next")) or post_url(post)
+
+
+# -- discussion ----------------------------------------------------------------
+@bp.post("/posts/<int:post_id>/comments")
+@login_required
+def comment(post_id: int):
+    post = load_post(post_id)
+    form = CommentForm()
+    parent = None
+    if form.parent_id.data:
+        raw = form.parent_id.data
+        parent = db.session.get(Comment, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
+        if parent is None or parent.post_id != post.id:
+            form.body.errors = ["The comment you replied to no longer exists; your text is below."]
+            return _render_post(post, comment_form=form, status=422)
+    if not form.validate():
+        return _render_post(post, comment_form=form, status=422)
+    new_comment = comments.add_comment(current_user, post, form.body.data, parent)
+    db.session.commit()
+    flash("Your comment is posted.", "success")
+    return redirect(post_url(post, _anchor=f"comment-{new_comment.id}"), 303)
+
+
+# -- the company's answer ------------------------------------------------------
+@bp.post("/posts/<int:post_id>/response")
+@login_required
+def respond(post_id: int):
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_respond(post))
+    form = ResponseForm()
+    if not form.validate():
+        return _render_post(post, response_form=form, status=422)
+    try:
+        responses.respond(current_user, post, form.body.data, Status(form.status.data) if form.status.data else None)
+    except Refused as refusal:
+        db.session.rollback()
+        form.status.errors = [refusal.description]
+        return _render_post(post, response_form=form, status=409)
+    db.session.commit()
+    flash("Your official response is published.", "success")
+    return redirect(post_url(post), 303)
+
+
+@bp.post("/posts/<int:post_id>/status")
+@login_required
+def set_status(post_id: int):
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_change_status(post))
+    form = StatusForm()
+    if not form.validate():
+        if wants_json():
+            return jsonify({"error": " ".join(form.status.errors)}), 422
+        return _render_post(post, status_form=form, status=422)
+    try:
+        change = responses.change_status(current_user, post, Status(form.status.data))
+    except Refused as refusal:
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": refusal.description}), 409
+        form.status.errors = [refusal.description]
+        return _render_post(post, status_form=form, status=409)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"status": post.status, "label": post.status_enum.label})
+    label = post.status_enum.label.lower()
+    flash(f"“{post.title}” is now {label}." if change else "The status was already that.", "success")
+    return redirect(_back_to(post), 303)

@@ -1,0 +1,82 @@
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from forum import markup
+from forum.models import Kind, utcnow
+from forum.posts.forms import StatusForm
+from forum.posts.views import post_url
+from forum.services import insights, posts, roadmap
+
+bp = Blueprint("roadmap", __name__)
+FEED_SIZE = 50
+
+
+@bp.get("/roadmap")
+def index():
+    problems: list[str] = []
+    categories = posts.categories()
+    category = None
+    if request.args.get("category"):
+        category = next((c for c in categories if c.slug == request.args["category"]), None)
+        if category is None:
+            problems.append(f"There is no category “{request.args['category'][:40]}”; showing every category.")
+    kind = None
+    if request.args.get("kind"):
+        try:
+            kind = Kind(request.args["kind"])
+        except ValueError:
+            problems.append(f"“{request.args['kind'][:40]}” is not a kind of post; showing all.")
+    columns, response_lines = roadmap.board(category=category, kind=kind)
+    html = render_template(
+        "roadmap/index.html",
+        columns=columns,
+        response_lines=response_lines,
+        categories=categories,
+        category=category,
+        kind=kind,
+        problems=problems,
+        status_form=StatusForm(formdata=None),
+    )
+    return html, 400 if problems else 200
+
+
+@bp.get("/changelog")
+def changelog():
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() and 1 <= int(raw) <= current_app.config["MAX_PAGE"] else None
+    if page is None:
+        abort(400, "Pages are numbered from 1.")
+    released, has_next = roadmap.shipped(page=page, per_page=current_app.config["POSTS_PER_PAGE"])
+    lines = roadmap.latest_response_lines([p.id for p in released])
+    return render_template("roadmap/changelog.html", posts=released, response_lines=lines, page=page, has_next=has_next)
+
+
+@bp.get("/changelog.atom")
+def changelog_feed():
+    released, _ = roadmap.shipped(page=1, per_page=FEED_SIZE)
+    lines = roadmap.latest_response_lines([p.id for p in released])
+    feed = FeedGenerator()
+    feed.id(url_for("roadmap.changelog", _external=True))
+    feed.title(f"{current_app.config['SITE_NAME']}: shipped")
+    feed.subtitle(f"What {current_app.config['COMPANY_NAME']} has built from customers' requests.")
+    feed.link(href=url_for("roadmap.changelog", _external=True), rel="alternate")
+    feed.link(href=url_for("roadmap.changelog_feed", _external=True), rel="self")
+    feed.language("en")
+    feed.updated(released[0].status_changed_at if released else utcnow())
+    for post in reversed(released):  # feedgen prepends entries
+        entry = feed.add_entry()
+        url = post_url(post, _external=True)
+        entry.id(url)
+        entry.title(post.title)
+        entry.link(href=url)
+        entry.updated(post.status_changed_at or post.created_at)
+        entry.published(post.status_changed_at or post.created_at)
+        entry.category(term=post.category.slug, label=post.category.name)
+        entry.summary(lines.get(post.id) or markup.first_line(post.body))
+    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+
+
+@bp.get("/responsiveness")
+def responsiveness():
+    overall, by_category, by_month = insights.responsiveness()
+    return render_template("roadmap/responsiveness.html", overall=overall, by_category=by_category, by_month=by_month)

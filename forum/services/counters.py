@@ -1,0 +1,63 @@
+"""Counters rebuilt from the rows they count: the proof that none drifted."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.models import Comment, Post, User, Vote, counts_as_voter, utcnow
+from forum.services.ranking import trending_score
+
+
+@dataclass(frozen=True)
+class Drift:
+    post_id: int
+    field: str
+    stored: int
+    actual: int
+
+
+def counted_vote_times(post_ids: list[int] | None = None) -> dict[int, list]:
+    """When each counted vote was cast, per post: votes of suspended or deleted accounts do not count."""
+    query = select(Vote.post_id, Vote.created_at).join(User, User.id == Vote.user_id).where(counts_as_voter(utcnow()))
+    if post_ids is not None:
+        query = query.where(Vote.post_id.in_(post_ids))
+    times: dict[int, list] = defaultdict(list)
+    for post_id, voted_at in db.session.execute(query):
+        times[post_id].append(voted_at)
+    return times
+
+
+def recount(post_ids: list[int] | None = None) -> list[Drift]:
+    """Set vote and comment counts (and trending scores) from the rows; report what differed.
+
+    All posts, or only `post_ids` (after a suspension, say)."""
+    vote_times = counted_vote_times(post_ids)
+    # Comment counts show what members can read: neither deleted nor hidden comments.
+    comments = select(Comment.post_id, func.count()).where(Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
+    posts = select(Post.id, Post.vote_count, Post.comment_count, Post.trending_score)
+    if post_ids is not None:
+        comments = comments.where(Comment.post_id.in_(post_ids))
+        posts = posts.where(Post.id.in_(post_ids))
+    comment_counts = dict(db.session.execute(comments.group_by(Comment.post_id)).all())
+    drift: list[Drift] = []
+    for post_id, stored_votes, stored_comments, stored_score in db.session.execute(posts).all():
+        actual_votes = len(vote_times[post_id])
+        actual_comments = comment_counts.get(post_id, 0)
+        actual_score = trending_score(vote_times[post_id])
+        if stored_votes != actual_votes:
+            drift.append(Drift(post_id, "vote_count", stored_votes, actual_votes))
+        if stored_comments != actual_comments:
+            drift.append(Drift(post_id, "comment_count", stored_comments, actual_comments))
+        unchanged = (stored_votes, stored_comments) == (actual_votes, actual_comments)
+        if unchanged and math.isclose(stored_score, actual_score, rel_tol=0, abs_tol=1e-6):
+            continue
+        db.session.execute(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(vote_count=actual_votes, comment_count=actual_comments, trending_score=actual_score),
+            execution_options={"synchronize_session": False},
+        )
+    return drift

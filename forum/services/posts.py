@@ -1,0 +1,155 @@
+"""Posting, editing and deleting posts, and the lists that show them."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import joinedload
+
+from forum import markup
+from forum.extensions import db
+from forum.models import Category, Kind, Post, PostRevision, Status, User, utcnow
+from forum.permissions import Guardian
+from forum.services import audit, votes
+from forum.services.ranking import EMPTY
+
+TITLE_MAX = 120
+BODY_MAX = 20000
+# A second identical submission within this window is the same post (a
+# double click, a resent form), not a new one.
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
+
+SORTS = {
+    "trending": (Post.trending_score.desc(), Post.id.desc()),
+    "top": (Post.vote_count.desc(), Post.id.desc()),
+    "new": (Post.created_at.desc(), Post.id.desc()),
+    "active": (Post.last_activity_at.desc(), Post.id.desc()),
+}
+DEFAULT_SORT = "trending"
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "post"
+
+
+def create_post(actor: User, *, kind: Kind, title: str, body: str, category: Category) -> Post:
+    """Publish a post; the author's own vote counts from the start."""
+    Guardian(actor).ensure(Guardian(actor).can_post())
+    title = markup.clean_text(title).strip()
+    body = markup.clean_text(body).strip()
+    previous = _recent_twin(actor, title, body)
+    if previous is not None:
+        return previous
+    now = utcnow()
+    post = Post(
+        kind=Kind(kind),
+        title=title,
+        slug=slugify(title),
+        body=body,
+        body_html=markup.render(body),
+        category_id=category.id,
+        author_id=actor.id,
+        status=Status.OPEN,
+        created_at=now,
+        last_activity_at=now,
+        trending_score=EMPTY,
+    )
+    db.session.add(post)
+    db.session.flush()
+    votes.add(actor, post)
+    return post
+
+
+def _recent_twin(actor: User, title: str, body: str) -> Post | None:
+    return db.session.scalars(
+        select(Post)
+        .where(
+            Post.author_id == actor.id,
+            Post.title == title,
+            Post.body == body,
+            Post.deleted_at.is_(None),
+            Post.created_at >= utcnow() - DOUBLE_SUBMIT_WINDOW,
+        )
+        .limit(1)
+    ).first()
+
+
+def edit_post(actor: User, post: Post, *, title: str, body: str, category: Category, kind: Kind) -> bool:
+    """Change a post, keeping what it said before as a revision. False when nothing changed."""
+    Guardian(actor).ensure(Guardian(actor).can_edit_post(post))
+    title = markup.clean_text(title).strip()
+    body = markup.clean_text(body).strip()
+    if (title, body, category.id, Kind(kind)) == (post.title, post.body, post.category_id, post.kind):
+        return False
+    revision = PostRevision(post_id=post.id, editor_id=actor.id, title=post.title, body=post.body)
+    db.session.add(revision)
+    if actor.id != post.author_id:
+        db.session.flush()
+        audit.record(actor, "edit", "post", post.id, {"title": post.title, "revision_id": revision.id},
+                     {"title": title})  # fmt: skip
+    post.edited_by_id = None if actor.id == post.author_id else actor.id
+    if body != post.body:
+        post.body_html = markup.render(body)
+    post.title, post.slug, post.body = title, slugify(title), body
+    post.category_id, post.kind = category.id, Kind(kind)
+    post.updated_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft delete: the row and every vote and comment stay, out of sight."""
+    Guardian(actor).ensure(Guardian(actor).can_delete_post(post))
+    if actor.id != post.author_id:
+        audit.record(actor, "delete", "post", post.id, {"deleted_at": None}, {"deleted_at": utcnow()})
+    post.deleted_at = utcnow()
+    db.session.flush()
+
+
+def touch(post: Post) -> None:
+    """Mark activity on a post (for the `active` sort) without a read-modify-write."""
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(last_activity_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    sort: str = DEFAULT_SORT
+    kind: Kind | None = None
+    status: Status | None = None
+    category: Category | None = None
+
+
+def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) -> tuple[list[Post], bool]:
+    """One page of posts a viewer may see, and whether there is a next page."""
+    query = _visible(select(Post), viewer)
+    if filters.kind:
+        query = query.where(Post.kind == filters.kind)
+    if filters.status:
+        query = query.where(Post.status == filters.status)
+    if filters.category:
+        query = query.where(Post.category_id == filters.category.id)
+    query = (
+        query.options(joinedload(Post.author), joinedload(Post.category))
+        .order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    posts = list(db.session.scalars(query))
+    return posts[:per_page], len(posts) > per_page
+
+
+def _visible(query: Select, viewer: Guardian) -> Select:
+    if viewer.is_moderator:
+        return query
+    return query.where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))

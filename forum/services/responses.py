@@ -1,0 +1,94 @@
+"""The company's side: official responses and status changes, each kept in
+the post's timeline."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum import markup
+from forum.extensions import db
+from forum.models import OfficialResponse, Post, Status, StatusChange, User, utcnow
+from forum.permissions import Guardian
+from forum.services import Refused, audit
+from forum.services.posts import touch
+
+RESPONSE_MAX = 10000
+
+
+def respond(actor: User, post: Post, body: str, status: Status | None = None) -> OfficialResponse:
+    """Answer a post officially, optionally moving its status in the same step."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_respond(post))
+    if status is not None and Status(status) != post.status:
+        guardian.ensure(guardian.can_change_status(post))
+        _check_transition(post, Status(status))
+    body = markup.clean_text(body).strip()
+    response = OfficialResponse(post_id=post.id, author_id=actor.id, body=body, body_html=markup.render(body))
+    db.session.add(response)
+    db.session.flush()
+    if post.first_response_at is None:
+        post.first_response_at = response.created_at
+    before = {"status": post.status}
+    if status is not None and Status(status) != post.status:
+        _record_status(actor, post, Status(status), response)
+    audit.record(actor, "respond", "post", post.id, before, {"status": post.status, "response_id": response.id})
+    touch(post)
+    db.session.flush()
+    return response
+
+
+def change_status(actor: User, post: Post, status: Status) -> StatusChange | None:
+    """Move a post to another status; None when it is there already."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_change_status(post))
+    status = Status(status)
+    if status == post.status:
+        return None
+    _check_transition(post, status)
+    audit.record(actor, "status", "post", post.id, {"status": post.status}, {"status": status})
+    change = _record_status(actor, post, status, None)
+    touch(post)
+    db.session.flush()
+    return change
+
+
+def _check_transition(post: Post, status: Status) -> None:
+    if not post.status_enum.can_move_to(status):
+        if status == Status.DUPLICATE:
+            raise Refused("A post becomes a duplicate only by merging it into its original.")
+        raise Refused(f"A {post.status_enum.label.lower()} post cannot be moved to {status.label.lower()}.")
+
+
+def _record_status(actor: User, post: Post, status: Status, response: OfficialResponse | None) -> StatusChange:
+    change = StatusChange(
+        post_id=post.id,
+        actor_id=actor.id,
+        from_status=post.status,
+        to_status=status,
+        response_id=None if response is None else response.id,
+        created_at=utcnow(),
+    )
+    post.status = status
+    post.status_changed_at = change.created_at
+    db.session.add(change)
+    return change
+
+
+def latest_response(post: Post) -> OfficialResponse | None:
+    return db.session.scalars(
+        select(OfficialResponse)
+        .where(OfficialResponse.post_id == post.id)
+        .options(joinedload(OfficialResponse.author))
+        .order_by(OfficialResponse.created_at.desc(), OfficialResponse.id.desc())
+        .limit(1)
+    ).first()
+
+
+def timeline(post: Post) -> list[StatusChange]:
+    return list(
+        db.session.scalars(
+            select(StatusChange)
+            .where(StatusChange.post_id == post.id)
+            .options(joinedload(StatusChange.actor))
+            .order_by(StatusChange.created_at, StatusChange.id)
+        )
+    )

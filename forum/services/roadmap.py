@@ -1,0 +1,88 @@
+"""The public roadmap: columns filled from statuses and votes, never by hand."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
+
+from forum import markup
+from forum.extensions import db
+from forum.models import Category, Kind, OfficialResponse, Post, Status, utcnow
+
+MOST_WANTED = "most_wanted"
+CARDS_PER_COLUMN = 12
+DONE_WINDOW = timedelta(days=90)
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    description: str
+    status: Status  # the status a card dropped here gets
+    cards: list[Post] = field(default_factory=list)
+
+
+def _columns() -> list[Column]:
+    return [
+        Column(MOST_WANTED, "Most wanted", "Open requests with the most votes", Status.OPEN),
+        Column(Status.UNDER_REVIEW, "Under review", "We are looking into these", Status.UNDER_REVIEW),
+        Column(Status.PLANNED, "Planned", "On our plan", Status.PLANNED),
+        Column(Status.IN_PROGRESS, "In progress", "Being built now", Status.IN_PROGRESS),
+        Column(Status.DONE, "Done", "Shipped in the last 90 days", Status.DONE),
+    ]
+
+
+def board(*, category: Category | None = None, kind: Kind | None = None) -> tuple[list[Column], dict[int, str]]:
+    """Every column with its cards, and each card's latest official response (first line)."""
+    columns = _columns()
+    for column in columns:
+        query = _public(select(Post))
+        if category is not None:
+            query = query.where(Post.category_id == category.id)
+        if kind is not None:
+            query = query.where(Post.kind == kind)
+        if column.status == Status.DONE:
+            query = query.where(Post.status == Status.DONE, Post.status_changed_at >= utcnow() - DONE_WINDOW)
+            query = query.order_by(Post.status_changed_at.desc(), Post.id.desc())
+        else:
+            query = query.where(Post.status == column.status).order_by(Post.vote_count.desc(), Post.id.desc())
+        column.cards = list(
+            db.session.scalars(query.options(joinedload(Post.category)).limit(CARDS_PER_COLUMN)).unique()
+        )
+    ids = [card.id for column in columns for card in column.cards]
+    return columns, latest_response_lines(ids)
+
+
+def _public(query: Select) -> Select:
+    return query.where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+
+
+def latest_response_lines(post_ids: list[int]) -> dict[int, str]:
+    """The first line of each post's newest official response, in one query."""
+    if not post_ids:
+        return {}
+    newest = (
+        select(func.max(OfficialResponse.id))
+        .where(OfficialResponse.post_id.in_(post_ids))
+        .group_by(OfficialResponse.post_id)
+    )
+    rows = db.session.execute(
+        select(OfficialResponse.post_id, OfficialResponse.body).where(OfficialResponse.id.in_(newest))
+    )
+    return {post_id: markup.first_line(body) for post_id, body in rows}
+
+
+def shipped(*, page: int, per_page: int) -> tuple[list[Post], bool]:
+    """Done posts, newest release first: the changelog."""
+    query = (
+        _public(select(Post))
+        .where(Post.status == Status.DONE)
+        .options(joinedload(Post.category))
+        .order_by(Post.status_changed_at.desc(), Post.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    )
+    found = list(db.session.scalars(query))
+    return found[:per_page], len(found) > per_page

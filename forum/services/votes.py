@@ -1,0 +1,97 @@
+"""Votes: one row per (user, post) under a unique constraint; the counter
+moves in SQL in the same transaction, so concurrent clicks are never lost
+nor doubled."""
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+
+from forum.extensions import db
+from forum.models import Post, User, Vote, utcnow
+from forum.permissions import Guardian
+from forum.services import Refused
+from forum.services.counters import counted_vote_times
+from forum.services.ranking import add_vote_sql, trending_score
+
+
+def _insert_ignoring_duplicates(user_id: int, post_id: int, now) -> bool:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(Vote)
+        .values(user_id=user_id, post_id=post_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "post_id"])
+        .returning(Vote.id)
+    )
+    # A row comes back only when this call inserted it (rowcount is not
+    # reliable for ORM inserts with RETURNING).
+    return db.session.execute(statement).scalar_one_or_none() is not None
+
+
+UNSYNCHRONIZED = {"synchronize_session": False}
+
+
+def _count_in(post: Post, voted_at) -> None:
+    count, score = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values(vote_count=Post.vote_count + 1, trending_score=add_vote_sql(Post.trending_score, voted_at))
+        .returning(Post.vote_count, Post.trending_score),
+        execution_options=UNSYNCHRONIZED,
+    ).one()
+    _keep_in_step(post, count, score)
+
+
+def _count_out(post: Post) -> None:
+    count = db.session.execute(
+        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count - 1).returning(Post.vote_count),
+        execution_options=UNSYNCHRONIZED,
+    ).scalar_one()
+    # The UPDATE above holds the post's row: no vote can slip in between.
+    score = trending_score(counted_vote_times([post.id])[post.id])
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(trending_score=score), execution_options=UNSYNCHRONIZED
+    )
+    _keep_in_step(post, count, score)
+
+
+def _keep_in_step(post: Post, count: int, score: float) -> None:
+    # Update the loaded object without marking it dirty: a flush must never
+    # write a count computed in Python.
+    set_committed_value(post, "vote_count", count)
+    set_committed_value(post, "trending_score", score)
+
+
+def _ensure_open(post: Post) -> None:
+    # A closed post's votes are frozen: they are the record of who asked for it.
+    if post.is_closed:
+        raise Refused(f"This post is {post.status_enum.label.lower()}: it takes no more votes.")
+
+
+def add(actor: User, post: Post) -> bool:
+    """Vote for a post; True when a vote was added, False if it was there already."""
+    Guardian(actor).ensure(Guardian(actor).can_vote(post))
+    _ensure_open(post)
+    now = utcnow()
+    added = _insert_ignoring_duplicates(actor.id, post.id, now)
+    if added:
+        _count_in(post, now)
+    return added
+
+
+def remove(actor: User, post: Post) -> bool:
+    """Take a vote back; True when a vote was removed."""
+    Guardian(actor).ensure(Guardian(actor).can_vote(post))
+    _ensure_open(post)
+    removed = db.session.execute(delete(Vote).where(Vote.user_id == actor.id, Vote.post_id == post.id)).rowcount == 1
+    if removed:
+        _count_out(post)
+    return removed
+
+
+def has_voted(user: User, post_ids: list[int]) -> set[int]:
+    """Which of these posts the user voted for (one query for a whole page)."""
+    if not getattr(user, "is_authenticated", False) or not post_ids:
+        return set()
+    rows = db.session.execute(db.select(Vote.post_id).where(Vote.user_id == user.id, Vote.post_id.in_(post_ids)))
+    return set(rows.scalars())

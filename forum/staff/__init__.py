@@ -1,0 +1,1 @@
+"""Staff tools: the queue of unanswered posts, insights, exports."""

@@ -1,0 +1,184 @@
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import AuditEntry, Post, User, Vote, utcnow
+from forum.permissions import guardian
+from forum.posts.views import load_post, post_url
+from forum.services import insights, queue, themes
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+QUEUE_VIEWS = {"unanswered": "Unanswered", "answered": "Answered", "mine": "Answered by me"}
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    guardian().ensure(guardian().can_use_staff_tools())
+
+
+@bp.get("/queue")
+def queue_page():
+    view = request.args.get("view", "unanswered")
+    if view not in QUEUE_VIEWS:
+        abort(400, f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
+    items = queue.unanswered() if view == "unanswered" else []
+    answered = [] if view == "unanswered" else queue.answered(by=current_user if view == "mine" else None)
+    return render_template("staff/queue.html", view=view, views=QUEUE_VIEWS, items=items, answered=answered)
+
+
+# -- exports -----------------------------------------------------------------------------
+def _cell(value) -> str:
+    """Spreadsheet-safe text: a leading = + - @ would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(filename: str, header: list[str], rows: Callable[[], Iterable[list]]) -> Response:
+    """Stream a CSV; `rows` runs inside the stream, so its query lives as long as it does."""
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        yield buffer.getvalue()
+        for row in rows():
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([_cell(value) for value in row])
+            yield buffer.getvalue()
+
+    # The rows are read from the database while streaming: keep the request (and its session) open.
+    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _iso(moment) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+POSTS_HEADER = ["id", "kind", "title", "category", "status", "votes", "comments", "created_at",
+                "first_response_at", "status_changed_at", "hidden", "url"]  # fmt: skip
+
+
+@bp.get("/export/posts.csv")
+def export_posts():
+    def rows():
+        posts = db.session.scalars(
+            select(Post)
+            .where(Post.deleted_at.is_(None))
+            .options(joinedload(Post.category))
+            .order_by(Post.id)
+            .execution_options(yield_per=1000)
+        )
+        for p in posts:
+            yield [p.id, p.kind, p.title, p.category.slug, p.status, p.vote_count, p.comment_count,
+                   _iso(p.created_at), _iso(p.first_response_at), _iso(p.status_changed_at),
+                   "yes" if p.is_hidden else "no", post_url(p, _external=True)]  # fmt: skip
+
+    return _csv("posts.csv", POSTS_HEADER, rows)
+
+
+@bp.get("/export/posts/<int:post_id>/voters.csv")
+def export_voters(post_id: int):
+    post = load_post(post_id)
+
+    def rows():
+        voters = db.session.execute(
+            select(User.id, User.display_name, User.email, Vote.created_at)
+            .join(Vote, Vote.user_id == User.id)
+            .where(Vote.post_id == post.id)
+            .order_by(Vote.created_at, Vote.id)
+        )
+        for user_id, name, email, voted_at in voters:
+            yield [user_id, name, email, _iso(voted_at)]
+
+    return _csv(f"post-{post.id}-voters.csv", ["user_id", "display_name", "email", "voted_at"], rows)
+
+
+# -- insights ----------------------------------------------------------------------------
+PERIODS = {7: "7 days", 30: "30 days", 90: "90 days", 365: "12 months"}
+
+
+@bp.get("/insights")
+def insights_page():
+    raw = request.args.get("days", "30")
+    if not raw.isdigit() or int(raw) not in PERIODS:
+        abort(400, f"Choose a period of {', '.join(str(d) for d in PERIODS)} days.")
+    days = int(raw)
+    top, rising = insights.top_requests(utcnow() - timedelta(days=days))
+    months, by_category, by_kind = insights.volumes()
+    return render_template(
+        "staff/insights.html",
+        days=days,
+        periods=PERIODS,
+        top=top,
+        rising=rising,
+        months=months,
+        by_category=by_category,
+        by_kind=by_kind,
+    )
+
+
+@bp.get("/insights/posts/<int:post_id>")
+def post_insights(post_id: int):
+    post = load_post(post_id)
+    weeks = insights.weekly_votes(post)
+    elsewhere = insights.voters_active_elsewhere([post.id]).get(post.id, 0)
+    return render_template("staff/post_insights.html", post=post, weeks=weeks, elsewhere=elsewhere)
+
+
+@bp.get("/themes")
+def themes_page():
+    return render_template("staff/themes.html", themes=themes.complaint_themes())
+
+
+# -- audit log ---------------------------------------------------------------------------
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.get("/audit")
+def audit_page():
+    guardian().ensure(guardian().can_see_audit())
+    query = select(AuditEntry).options(joinedload(AuditEntry.actor))
+    action = request.args.get("action") or None
+    target_type = request.args.get("target") or None
+    actor_raw = request.args.get("actor") or ""
+    if action:
+        query = query.where(AuditEntry.action == action[:40])
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type[:20])
+    if actor_raw:
+        if not actor_raw.isdigit() or int(actor_raw) > 2**31 - 1:
+            abort(400, "The actor filter takes a member number.")
+        query = query.where(AuditEntry.actor_id == int(actor_raw))
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 10000:
+        abort(400, "Pages are numbered from 1.")
+    page = int(raw_page)
+    entries = list(
+        db.session.scalars(
+            query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .offset((page - 1) * AUDIT_PAGE_SIZE)
+            .limit(AUDIT_PAGE_SIZE + 1)
+        )
+    )
+    actions = list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+    return render_template(
+        "staff/audit.html",
+        entries=entries[:AUDIT_PAGE_SIZE],
+        has_next=len(entries) > AUDIT_PAGE_SIZE,
+        page=page,
+        actions=actions,
+        action=action,
+        target_type=target_type,
+        actor=actor_raw,
+    )

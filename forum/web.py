@@ -1,0 +1,138 @@
+"""Site-wide web plumbing: security headers, error pages, template helpers, health."""
+
+from datetime import UTC, datetime
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from forum.extensions import db
+from forum.permissions import guardian
+from forum.services.insights import humanize
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+ERROR_TEXT = {
+    400: ("Something in that request was not right", "Check what you sent and try again."),
+    403: ("You may not do that", "Your account does not have permission for this action."),
+    404: ("We could not find that page", "It may have been moved or deleted, or the address is mistyped."),
+    405: ("That is not how this page works", "This address does not accept that kind of request."),
+    409: ("That cannot be done right now", "The item changed in a way that prevents this action."),
+    413: ("That was too big", "What you sent is larger than this site accepts. Shorten it and try again."),
+    422: ("Please check the form", "Some of what you entered could not be accepted."),
+    429: ("Slow down a little", "You have made too many requests in a short time."),
+    500: ("Something went wrong on our side", "The error has been logged. Please try again in a moment."),
+}
+# Fields echoed back on an error page so that no typed text is ever lost.
+KEPT_FIELDS = ("title", "body")
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(Exception, _server_error)
+    app.context_processor(lambda: {"guardian": guardian(), "now": datetime.now(UTC)})
+    app.add_template_filter(_ago, "ago")
+    app.add_template_filter(_iso, "iso")
+    app.add_template_filter(_date, "date")
+    app.add_template_filter(_day, "day")
+    app.add_template_filter(humanize, "duration")
+    app.add_url_rule("/healthz", "healthz", _healthz)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(code: int, message: str | None = None, retry_after: str | None = None):
+    title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500 if code >= 500 else 400])
+    message = message or default_message
+    if wants_json():
+        return jsonify({"error": message}), code
+    kept = _kept_text() if code != 413 else {}
+    html = render_template(
+        "errors/error.html", code=code, title=title, message=message, kept=kept, retry_after=retry_after
+    )
+    return html, code
+
+
+def _kept_text() -> dict[str, str]:
+    try:
+        return {name: request.form[name] for name in KEPT_FIELDS if request.form.get(name)}
+    except HTTPException:  # the form itself could not be read
+        return {}
+
+
+def _http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    if error.code == 429:
+        return error_response(429, retry_after=_retry_after(error))
+    custom = error.description if error.description != type(error).description else None
+    response = error_response(error.code, custom)
+    if error.code == 401:
+        return error
+    return response
+
+
+def _retry_after(error) -> str:
+    limit = getattr(error, "limit", None)
+    return f"Try again in a minute. ({limit.limit})" if limit is not None else "Try again in a minute."
+
+
+def _csrf_error(error: CSRFError):
+    return error_response(
+        400, "This form had expired or came from another site, so nothing was saved. Go back and send it again."
+    )
+
+
+def _server_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(500)
+
+
+def _healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def _ago(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    seconds = int((datetime.now(UTC) - moment).total_seconds())
+    for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.strftime("%-d %B %Y") if moment else ""
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.strftime("%-d %b %Y, %H:%M UTC") if moment else ""

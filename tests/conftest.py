@@ -1,0 +1,242 @@
+"""Fixtures shared by every test: the app on SQLite or PostgreSQL, factories, helpers.
+
+TEST_DATABASE=sqlite (the default) or TEST_DATABASE=postgresql picks the
+database; `make test` runs the whole suite once on each. Each xdist worker
+gets a database of its own, built by the migrations (so they are tested too).
+"""
+
+import contextvars
+import itertools
+import os
+from contextlib import contextmanager
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+from sqlalchemy.orm import close_all_sessions
+
+from forum import create_app
+from forum.extensions import db, limiter
+from forum.models import Category, Kind, Role
+from forum.services import accounts, posts
+
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery"
+
+
+def _postgres_database(worker: str) -> str:
+    """A fresh database for this worker of this run (two runs at once never share one)."""
+    import psycopg
+
+    base = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"p{os.getpid()}")[:12]
+    name = f"forum_test_{run}_{worker}"
+    try:
+        with psycopg.connect(base, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        pytest.exit(
+            f"TEST_DATABASE=postgresql but PostgreSQL at {base} does not answer ({error}). "
+            "Start it (pg_ctlcluster <version> main start) or run with TEST_DATABASE=sqlite.",
+            returncode=3,
+        )
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if TEST_DATABASE == "postgresql":
+        return _postgres_database(worker_id)
+    if TEST_DATABASE != "sqlite":
+        pytest.exit(f"TEST_DATABASE must be sqlite or postgresql, not {TEST_DATABASE!r}", returncode=3)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "forum.db")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: its own app
+    context, database session, `g` and signed-in user, whatever the test holds."""
+
+    def open(self, *args, **kwargs):
+        def isolated():
+            try:
+                response = super(IsolatedClient, self).open(*args, **kwargs)
+                response.get_data()  # read streamed bodies while their context is alive
+                return response
+            finally:
+                # Flask keeps the request's contexts for inspection; they belong
+                # to this throwaway context, so end them here.
+                self._context_stack.close()
+
+        response = contextvars.Context().run(isolated)
+        if has_app_context():
+            # End the test's own read snapshot so it sees what the request committed.
+            db.session.rollback()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ.pop("DATABASE_URL", None)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections before the interpreter does
+    if TEST_DATABASE == "postgresql":
+        _drop_postgres_database(database_url)
+
+
+def _drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    base = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+TABLES = (
+    "audit_entries",
+    "flags",
+    "internal_notes",
+    "comment_revisions",
+    "post_revisions",
+    "status_changes",
+    "official_responses",
+    "comments",
+    "votes",
+    "posts",
+    "categories",
+    "users",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    yield
+    # Any session a test left in a transaction would block TRUNCATE.
+    close_all_sessions()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+    if app.config["RATELIMIT_ENABLED"]:
+        limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app_ctx):
+    def make(role: Role = Role.MEMBER, *, email: str | None = None, name: str | None = None, password=PASSWORD):
+        n = next(_numbers)
+        user = accounts.create_user(email or f"user{n}@example.com", password, name or f"User {n}", Role(role))
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def category(app_ctx):
+    found = db.session.scalars(db.select(Category).where(Category.slug == "mobile-app")).first()
+    if found:
+        return found
+    cat = Category(slug="mobile-app", name="Mobile app", description="The iOS and Android apps.")
+    db.session.add(cat)
+    db.session.commit()
+    return cat
+
+
+@pytest.fixture
+def make_post(make_user, category):
+    def make(author=None, *, title=None, body="Details of the post.", kind=Kind.IDEA, cat=None):
+        author = author or make_user()
+        title = title or f"Post number {next(_numbers)}"
+        post = posts.create_post(author, kind=kind, title=title, body=body, category=cat or category)
+        db.session.commit()
+        return post
+
+    return make
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a user in on the test client, as the sign-in form would."""
+
+    def login(user):
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries: ...` then len(queries)."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+def csrf_token_from(html: str) -> str:
+    marker = 'name="csrf-token" content="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+@pytest.fixture
+def send(client):
+    """POST a form as a browser would: with the session's CSRF token."""
+
+    def post(url, data=None, **kwargs):
+        page = client.get("/__csrf__")  # any page carries the token; a 404 is the cheapest
+        token = csrf_token_from(page.get_data(as_text=True))
+        headers = {"X-CSRFToken": token, **kwargs.pop("headers", {})}
+        return client.post(url, data={**(data or {}), "csrf_token": token}, headers=headers, **kwargs)
+
+    return post

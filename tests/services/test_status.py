@@ -1,0 +1,62 @@
+import pytest
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Status, StatusChange
+from forum.services import Refused, responses
+
+
+def test_every_status_change_enters_the_timeline(make_post, make_user):
+    post = make_post()
+    staff = make_user("staff")
+    responses.change_status(staff, post, Status.UNDER_REVIEW)
+    answer = responses.respond(staff, post, "Planned for spring.", Status.PLANNED)
+    responses.change_status(staff, post, Status.IN_PROGRESS)
+    db.session.commit()
+    changes = db.session.scalars(select(StatusChange).order_by(StatusChange.id)).all()
+    assert [(c.from_status, c.to_status) for c in changes] == [
+        ("open", "under_review"),
+        ("under_review", "planned"),
+        ("planned", "in_progress"),
+    ]
+    assert [c.response_id for c in changes] == [None, answer.id, None]
+    assert all(c.actor_id == staff.id for c in changes)
+
+
+def test_setting_the_same_status_records_nothing(make_post, make_user):
+    post = make_post()
+    assert responses.change_status(make_user("staff"), post, Status.OPEN) is None
+    assert db.session.scalars(select(StatusChange)).first() is None
+
+
+def test_duplicate_is_reached_only_by_merging(make_post, make_user):
+    post = make_post()
+    with pytest.raises(Refused, match="only by merging"):
+        responses.change_status(make_user("staff"), post, Status.DUPLICATE)
+
+
+def test_a_closed_post_can_be_reopened(make_post, make_user):
+    post = make_post()
+    staff = make_user("staff")
+    responses.change_status(staff, post, Status.DECLINED)
+    responses.change_status(staff, post, Status.OPEN)
+    assert post.status == Status.OPEN
+
+
+@pytest.mark.parametrize("role", ["member", "moderator"])
+def test_only_staff_change_status_or_answer(make_post, make_user, role):
+    from werkzeug.exceptions import Forbidden
+
+    post = make_post()
+    with pytest.raises(Forbidden):
+        responses.change_status(make_user(role), post, Status.PLANNED)
+    with pytest.raises(Forbidden):
+        responses.respond(make_user(role), post, "Not mine to say")
+
+
+def test_transitions_table():
+    assert Status.OPEN.can_move_to(Status.PLANNED)
+    assert Status.DONE.can_move_to(Status.IN_PROGRESS)
+    assert not Status.OPEN.can_move_to(Status.DUPLICATE)
+    assert not Status.DUPLICATE.can_move_to(Status.OPEN)
+    assert {s for s in Status if s.is_closed} == {Status.DONE, Status.DECLINED, Status.DUPLICATE}

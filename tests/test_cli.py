@@ -1,0 +1,70 @@
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.models import Category, Comment, OfficialResponse, Post, Role, Status, User, Vote
+
+
+def test_user_create_makes_an_account_with_a_role(app, app_ctx):
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "boss@example.com", "--password", "long enough pass", "--role", "admin"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@example.com" in result.output
+    user = db.session.scalars(select(User)).one()
+    assert (user.email, user.role, user.display_name) == ("boss@example.com", Role.ADMIN, "boss")
+
+
+def test_user_create_refuses_a_taken_email_and_a_short_password(app, make_user):
+    make_user(email="taken@example.com")
+    runner = app.test_cli_runner()
+    taken = runner.invoke(args=["user", "create", "taken@example.com", "--password", "long enough pass"])
+    assert taken.exit_code != 0
+    assert "already exists" in taken.output
+    short = runner.invoke(args=["user", "create", "new@example.com", "--password", "short"])
+    assert short.exit_code != 0
+    assert "at least 8 characters" in short.output
+
+
+def test_recount_repairs_and_reports_drifted_counters(app, make_post, make_user):
+    post = make_post()
+    db.session.execute(update(Post).where(Post.id == post.id).values(vote_count=7))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["recount"])
+    assert result.exit_code == 0, result.output
+    assert f"post {post.id}: vote_count was 7, is 1" in result.output
+    db.session.rollback()
+    assert db.session.get(Post, post.id).vote_count == 1
+    again = app.test_cli_runner().invoke(args=["recount"])
+    assert "0 differences fixed" in again.output
+
+
+def test_demo_load_fills_an_empty_forum_once(app, app_ctx):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "200 posts" in result.output
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+    assert count(Post) == 200
+    assert count(Category) >= 6
+    assert count(Vote) > 400
+    assert count(Comment) > 100
+    assert count(OfficialResponse) > 50
+    statuses = set(db.session.scalars(select(Post.status).distinct()))
+    assert {
+        Status.OPEN,
+        Status.UNDER_REVIEW,
+        Status.PLANNED,
+        Status.IN_PROGRESS,
+        Status.DONE,
+        Status.DECLINED,
+    } <= statuses
+    staff = db.session.scalars(select(User).where(User.email == "staff@example.com")).one()
+    assert staff.role == Role.STAFF
+    # Counters agree with the rows.
+    from forum.services.counters import recount
+
+    assert recount() == []
+    db.session.rollback()
+    again = runner.invoke(args=["demo", "load"])
+    assert "already has posts" in again.output
+    assert count(Post) == 200

@@ -1,0 +1,41 @@
+from forum.web import CONTENT_SECURITY_POLICY
+
+
+def test_healthz_answers_while_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_pages_carry_security_headers_and_the_csrf_meta(client):
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert '<meta name="csrf-token" content="' in response.get_data(as_text=True)
+
+
+def test_an_unexpected_error_gets_the_styled_500_page(client, monkeypatch):
+    from forum.posts import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.posts, "listing", broken)
+    response = client.get("/")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page
+    assert "boom" not in page
+
+
+def test_json_clients_get_json_errors(client):
+    response = client.get("/posts/123456", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json == {"error": "It may have been moved or deleted, or the address is mistyped."}
+
+
+def test_wrong_method_gets_a_405_page(client):
+    response = client.get("/posts/1/vote")
+    assert response.status_code == 405
+    assert "That is not how this page works" in response.get_data(as_text=True)

@@ -1,0 +1,146 @@
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from forum.extensions import db
+from forum.models import Kind, Post, Status, Vote
+from forum.services import comments, queue, responses, votes
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+STAFF_PAGES = [
+    "/staff/queue",
+    "/staff/queue?view=answered",
+    "/staff/queue?view=mine",
+    "/staff/export/posts.csv",
+]
+
+
+@pytest.mark.parametrize("url", STAFF_PAGES)
+def test_staff_tools_are_for_staff_only(make_user, make_post, login_as, client, url):
+    assert client.get(url).status_code == 302  # visitors sign in first
+    for role in ("member", "moderator"):
+        login_as(make_user(role))
+        assert client.get(url).status_code == 403
+    login_as(make_user("staff"))
+    assert client.get(url).status_code == 200
+    login_as(make_user("admin"))
+    assert client.get(url).status_code == 200
+
+
+def test_urgency_formula_on_a_fixed_clock():
+    fresh_complaint = queue.urgency("complaint", 10, 6, 4, NOW - timedelta(days=1), NOW)
+    assert fresh_complaint == pytest.approx(1.5 * (6 + 2 + 10 / 2))
+    old_idea = queue.urgency("idea", 30, 0, 0, NOW - timedelta(days=29), NOW)
+    assert old_idea == pytest.approx(1.0)
+
+
+def _backdate(model, ids, when):
+    db.session.execute(update(model).where(model.id.in_(ids)).values(created_at=when))
+
+
+def test_queue_puts_fast_gathering_unanswered_complaints_first(make_post, make_user, login_as, client, app_ctx):
+    staff = make_user("staff")
+    calm = make_post(title="Calm old idea", kind=Kind.IDEA)
+    hot = make_post(title="Hot complaint", kind=Kind.COMPLAINT)
+    warm = make_post(title="Warm idea", kind=Kind.IDEA)
+    answered = make_post(title="Already answered", kind=Kind.COMPLAINT)
+    responses.respond(staff, answered, "We are on it.")
+    for _ in range(3):
+        votes.add(make_user(), hot)
+    votes.add(make_user(), warm)
+    comments.add_comment(make_user(), hot, "Same problem here")
+    db.session.commit()
+    _backdate(Post, [calm.id], NOW - timedelta(days=40))
+    _backdate(Vote, [v for (v,) in db.session.execute(db.select(Vote.id).where(Vote.post_id == calm.id))],
+              NOW - timedelta(days=40))  # fmt: skip
+    db.session.commit()
+
+    items = queue.unanswered()
+    assert [i.post.title for i in items] == ["Hot complaint", "Warm idea", "Calm old idea"]
+    assert items[0].votes_24h == 4 and items[0].comments_24h == 1
+
+    login_as(staff)
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert page.index("Hot complaint") < page.index("Warm idea") < page.index("Calm old idea")
+    assert "Already answered" not in page
+    assert "+4 votes, +1 comments" in page
+    answered_page = client.get("/staff/queue?view=mine").get_data(as_text=True)
+    assert "Already answered" in answered_page and "Hot complaint" not in answered_page
+    other_staff = make_user("staff")
+    login_as(other_staff)
+    assert "Already answered" not in client.get("/staff/queue?view=mine").get_data(as_text=True)
+    assert "Already answered" in client.get("/staff/queue?view=answered").get_data(as_text=True)
+    assert client.get("/staff/queue?view=everything").status_code == 400
+
+
+def _read_csv(response) -> list[dict]:
+    assert response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_posts_export_has_votes_status_and_dates(make_post, make_user, login_as, client):
+    staff = make_user("staff")
+    post = make_post(title='=HYPERLINK("http://evil")')
+    votes.add(make_user(), post)
+    responses.respond(staff, post, "Planned.", Status.PLANNED)
+    db.session.commit()
+    login_as(staff)
+    response = client.get("/staff/export/posts.csv")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="posts.csv"'
+    (row,) = _read_csv(response)
+    assert row["id"] == str(post.id)
+    assert row["title"] == '\'=HYPERLINK("http://evil")'  # never a live formula
+    assert (row["status"], row["votes"], row["comments"], row["category"]) == ("planned", "2", "0", "mobile-app")
+    assert row["created_at"].startswith(str(post.created_at.year))
+    assert row["first_response_at"] and row["status_changed_at"]
+    assert row["url"].endswith(f"/posts/{post.id}-{post.slug}")
+
+
+def test_voters_export_lists_each_voter_once(make_post, make_user, login_as, client):
+    author = make_user(name="Author")
+    post = make_post(author)
+    votes.add(make_user(name="Second", email="second@example.com"), post)
+    db.session.commit()
+    login_as(make_user())
+    assert client.get(f"/staff/export/posts/{post.id}/voters.csv").status_code == 403
+    login_as(make_user("staff"))
+    rows = _read_csv(client.get(f"/staff/export/posts/{post.id}/voters.csv"))
+    assert [(r["display_name"], r["email"]) for r in rows] == [
+        ("Author", author.email),
+        ("Second", "second@example.com"),
+    ]
+
+
+def test_queue_query_count_is_fixed(make_post, make_user, login_as, client, count_queries):
+    staff = make_user("staff")
+    make_post(kind=Kind.COMPLAINT)
+    login_as(staff)
+    with count_queries() as small:
+        client.get("/staff/queue")
+    for _ in range(8):
+        post = make_post()
+        votes.add(make_user(), post)
+        comments.add_comment(make_user(), post, "Me too")
+    db.session.commit()
+    with count_queries() as large:
+        client.get("/staff/queue")
+    # signed-in user, candidates, votes in 24 h, comments in 24 h, the shown posts
+    assert len(small) == len(large) == 5
+
+
+def test_deleted_accounts_votes_stop_counting(make_post, make_user, app_ctx):
+    from forum.models import User
+    from forum.services.counters import recount
+
+    voter = make_user()
+    post = make_post()
+    votes.add(voter, post)
+    db.session.commit()
+    db.session.execute(update(User).where(User.id == voter.id).values(deleted_at=NOW))
+    db.session.commit()
+    drift = recount()
+    assert [(d.field, d.stored, d.actual) for d in drift] == [("vote_count", 2, 1)]
