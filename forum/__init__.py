@@ -21,6 +21,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.config.from_object(Config(app.instance_path))
     app.config.update(overrides or {})
+    if app.testing and "FORM_MIN_FILL_SECONDS" not in (overrides or {}):
+        app.config["FORM_MIN_FILL_SECONDS"] = 0  # test clients send forms the instant they get them
 
     from forum.extensions import csrf, db, limiter, login_manager, migrate
 

@@ -51,6 +51,25 @@ class Config:
         self.PASSWORD_HASH_METHOD = "scrypt"
         # Distinct members whose reports hide a post or comment until a moderator decides.
         self.FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", "3"))
+        # Seconds a person needs at least between seeing the sign-up or new-post form and sending it
+        # (bots send at once). create_app() makes it 0 under TESTING unless a test sets it.
+        self.FORM_MIN_FILL_SECONDS = float(os.environ.get("FORM_MIN_FILL_SECONDS", "3"))
+        # A new member's first N posts wait, hidden, for a moderator's approval (0: publish at once).
+        self.HOLD_FIRST_POSTS = int(os.environ.get("HOLD_FIRST_POSTS", "0"))
+        # New accounts are created from a link mailed to the address, so sign-up never tells whether an
+        # address already has an account (no enumeration). Off: the account is ready at once.
+        self.SIGNUP_EMAIL_LINK = _flag("SIGNUP_EMAIL_LINK", True)
+        self.PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+        self.SIGNUP_LINK_MAX_AGE = timedelta(days=1)
+
+        # Email: files in instance/outbox/ unless MAIL_SERVER names an SMTP server.
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", True)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Feedback <feedback@localhost>")
+        self.MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox")
+
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
 

@@ -45,8 +45,11 @@ class Guardian:
 
     # -- reading -------------------------------------------------------------
     def can_see_post(self, post: Post) -> bool:
-        if post.deleted_at is not None or post.is_hidden:
+        if post.deleted_at is not None:
             return self.is_moderator
+        if post.is_hidden:
+            # Authors still see their own hidden post (held for review, or hidden with a reason).
+            return self.is_moderator or (self.is_member and post.author_id == self.user.id)
         return True
 
     def can_see_comment(self, comment: Comment) -> bool:

@@ -1,5 +1,6 @@
 """Site-wide web plumbing: security headers, error pages, template helpers, health."""
 
+import time
 from datetime import UTC, datetime
 
 from flask import Flask, jsonify, render_template, request
@@ -62,7 +63,7 @@ def error_response(code: int, message: str | None = None, retry_after: str | Non
     title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500 if code >= 500 else 400])
     message = message or default_message
     if wants_json():
-        return jsonify({"error": message}), code
+        return jsonify({"error": f"{message} {retry_after}" if retry_after else message}), code
     kept = _kept_text() if code != 413 else {}
     html = render_template(
         "errors/error.html", code=code, title=title, message=message, kept=kept, retry_after=retry_after
@@ -90,8 +91,21 @@ def _http_error(error: HTTPException):
 
 
 def _retry_after(error) -> str:
-    limit = getattr(error, "limit", None)
-    return f"Try again in a minute. ({limit.limit})" if limit is not None else "Try again in a minute."
+    """When the breached limit lets this client in again, in words."""
+    from forum.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return "Try again in a minute."
+    seconds = max(1, int(current.reset_at - time.time()) + 1)
+    if seconds < 90:
+        wait = f"{seconds} seconds"
+    elif seconds < 5400:
+        wait = f"{round(seconds / 60)} minutes"
+    else:
+        wait = f"{round(seconds / 3600)} hours"
+    at = datetime.fromtimestamp(current.reset_at, UTC).strftime("%H:%M UTC")
+    return f"Try again in {wait} (at {at}). The limit here is {current.limit.limit}."
 
 
 def _csrf_error(error: CSRFError):

@@ -90,6 +90,7 @@ def app(database_url, tmp_path_factory):
             "RATELIMIT_ENABLED": False,
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "SERVER_NAME": None,
+            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
         }
     )
     app.test_client_class = IsolatedClient
@@ -221,6 +222,34 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def outbox(app):
+    """The emails sent during the test, oldest first, as email.message objects."""
+    import email
+    from email import policy
+    from pathlib import Path
+
+    folder = Path(app.config["MAIL_OUTBOX"])
+    for old in folder.glob("*.eml"):
+        old.unlink()
+
+    def messages():
+        files = sorted(folder.glob("*.eml"), key=lambda f: f.stat().st_mtime_ns)
+        return [email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+
+    return messages
+
+
+def link_in(message, path_prefix: str) -> str:
+    """The site-relative link starting with path_prefix in a plain-text email."""
+    import re
+
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S*)", text)
+    assert match, f"no {path_prefix} link in:\n{text}"
+    return match.group(1)
 
 
 def csrf_token_from(html: str) -> str:

@@ -3,6 +3,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from forum import markup
+from forum.antispam import HumanCheck
 from forum.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 
@@ -55,7 +56,7 @@ def new_password_field(label="Password"):
     )
 
 
-class SignupForm(FlaskForm):
+class SignupForm(HumanCheck, FlaskForm):
     display_name = display_name_field()
     email = email_field()
     password = new_password_field()
@@ -67,3 +68,11 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    password = new_password_field("New password")

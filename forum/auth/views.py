@@ -1,10 +1,12 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import IntegrityError
 
+from forum import limits, mail
 from forum.auth import safe_next
-from forum.auth.forms import LoginForm, SignupForm
-from forum.extensions import db, limiter
+from forum.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
+from forum.extensions import db
 from forum.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -22,29 +24,85 @@ def _after_sign_in(form) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limits.sign_up
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("posts.index"))
     form = SignupForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-    if form.validate_on_submit():
+        form.start_clock()
+    if form.validate_on_submit() and not _human_problem(form):
+        if current_app.config["SIGNUP_EMAIL_LINK"]:
+            return _send_signup_link(form)
         try:
             user = accounts.create_user(form.email.data, form.password.data, form.display_name.data)
         except accounts.EmailTaken:
             form.email.errors.append("An account with this email already exists. Sign in instead.")
         else:
             db.session.commit()
-            start_session(user)
-            flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
-            return redirect(_after_sign_in(form), 303)
+            return _welcome(user, form.next.data)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/signup.html", form=form), status
 
 
+def _human_problem(form) -> bool:
+    problem = form.human_problem()
+    if problem:
+        form.form_errors.append(problem)
+    return bool(problem)
+
+
+def _welcome(user, next_url: str | None):
+    start_session(user)
+    flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
+    return redirect(safe_next(next_url) or url_for("posts.index"), 303)
+
+
+def _send_signup_link(form):
+    """The same answer whether or not the address has an account: only its owner learns which."""
+    email = accounts.normalize_email(form.email.data)
+    existing = accounts.find_by_email(email)
+    if existing is None:
+        token = accounts.signup_token(email, form.password.data, form.display_name.data)
+        link = url_for("auth.confirm_signup", token=token, next=safe_next(form.next.data) or None, _external=True)
+        body = render_template("email/signup.txt", link=link, name=form.display_name.data)
+        mail.send(email, f"Finish creating your {current_app.config['SITE_NAME']} account", body)
+    else:
+        body = render_template(
+            "email/signup_taken.txt",
+            user=existing,
+            login=url_for("auth.login", _external=True),
+            reset=url_for("auth.request_reset", _external=True),
+        )
+        mail.send(email, f"Your {current_app.config['SITE_NAME']} account", body)
+    session["sent_to"] = email
+    return redirect(url_for("auth.signup_sent"), 303)
+
+
+@bp.get("/signup/sent")
+def signup_sent():
+    return render_template("auth/sent.html", email=session.get("sent_to"), purpose="signup")
+
+
+@bp.get("/signup/confirm/<token>")
+def confirm_signup(token: str):
+    try:
+        user = accounts.create_from_signup_token(token)
+        if user is not None:
+            db.session.commit()
+    except (accounts.EmailTaken, IntegrityError):
+        db.session.rollback()
+        flash("Your account is already set up. Sign in with your email and password.", "info")
+        return redirect(url_for("auth.login"), 303)
+    if user is None:
+        return render_template("auth/link_expired.html", purpose="signup"), 400
+    return _welcome(user, request.args.get("next"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 15 minutes", methods=["POST"])
+@limits.sign_in
+@limits.sign_in_per_email
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("posts.index"))
@@ -71,3 +129,44 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("posts.index"), 303)
+
+
+# -- forgotten password ------------------------------------------------------------
+@bp.route("/reset", methods=["GET", "POST"])
+@limits.password_reset
+@limits.password_reset_per_email
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        email = accounts.normalize_email(form.email.data)
+        user = accounts.find_by_email(email)
+        # The same answer either way: only the mailbox's owner learns whether an account exists.
+        if user is not None and user.deleted_at is None:
+            link = url_for("auth.reset_password", token=accounts.password_reset_token(user), _external=True)
+            body = render_template("email/reset.txt", user=user, link=link)
+            mail.send(user.email, f"Reset your {current_app.config['SITE_NAME']} password", body)
+        session["sent_to"] = email
+        return redirect(url_for("auth.reset_sent"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset_request.html", form=form), status
+
+
+@bp.get("/reset/sent")
+def reset_sent():
+    return render_template("auth/sent.html", email=session.get("sent_to"), purpose="reset")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/link_expired.html", purpose="reset"), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.change_password(user, form.password.data)  # also ends every other session
+        db.session.commit()
+        start_session(user)
+        flash("Your password is changed and you are signed in. Other devices were signed out.", "success")
+        return redirect(url_for("posts.index"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset_password.html", form=form, token=token), status

@@ -52,9 +52,13 @@ class FlagReason(StrEnum):
     ABUSE = "abuse"
     OFF_TOPIC = "off_topic"
     OTHER = "other"
+    # Not a member's report: a new member's post waiting for approval (HOLD_FIRST_POSTS).
+    HELD = "held"
 
     @property
     def label(self) -> str:
+        if self is FlagReason.HELD:
+            return "New member, held for review"
         return self.value.replace("_", "-").capitalize()
 
 

@@ -12,7 +12,7 @@ from forum.services.moderation import NOTE_MAX
 class FlagForm(FlaskForm):
     reason = RadioField(
         "Why are you reporting this?",
-        choices=[SelectChoice(r.value, r.label) for r in FlagReason],
+        choices=[SelectChoice(r.value, r.label) for r in FlagReason if r is not FlagReason.HELD],
         validators=[DataRequired("Choose a reason for the report.")],
     )
 

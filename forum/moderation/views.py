@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from forum import limits
 from forum.auth import safe_next
 from forum.extensions import db
 from forum.models import Comment, FlagReason, Post, Role, User, utcnow
@@ -132,6 +133,7 @@ def _flag(target, back: str):
 
 @bp.post("/posts/<int:post_id>/flag")
 @login_required
+@limits.flagging
 def flag_post(post_id: int):
     post = load_post(post_id)
     return _flag(post, post_url(post))
@@ -140,6 +142,7 @@ def flag_post(post_id: int):
 # -- comments ---------------------------------------------------------------------------
 @bp.post("/comments/<int:comment_id>/flag")
 @login_required
+@limits.flagging
 def flag_comment(comment_id: int):
     comment = load_comment(comment_id)
     post = db.session.get(Post, comment.post_id)

@@ -3,6 +3,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
+from forum.antispam import HumanCheck
 from forum.auth.forms import strip
 from forum.models import Kind, Status
 from forum.services.comments import COMMENT_MAX
@@ -49,6 +50,10 @@ class PostForm(FlaskForm):
         ]
         self.kind.pre_validate = choice_check(self.kind, "Choose whether this is an idea or a complaint.")
         self.category.pre_validate = choice_check(self.category, "Choose one of the listed categories.")
+
+
+class NewPostForm(HumanCheck, PostForm):
+    """The new-post form also keeps bots out (edits come from known authors)."""
 
 
 def choice_check(field, message):

@@ -1,11 +1,12 @@
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum import limits
 from forum.extensions import db
 from forum.models import Comment, Kind, Post, Status
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
-from forum.posts.forms import CommentForm, PostForm, ResponseForm, StatusForm
+from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseForm, StatusForm
 from forum.services import Refused, comments, moderation, posts, responses, votes
 from forum.web import wants_json
 
@@ -119,26 +120,38 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
 
 
 # -- posting -------------------------------------------------------------------
+def _passes_human_check(form) -> bool:
+    problem = form.human_problem()
+    if problem:
+        form.form_errors.append(problem)
+    return problem is None
+
+
 @bp.get("/posts/new")
 @login_required
 def new():
-    form = PostForm(posts.categories(), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
+    form = NewPostForm(posts.categories(), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
+    form.start_clock()
     return render_template("posts/new.html", form=form)
 
 
 @bp.post("/posts")
 @login_required
+@limits.posting
 def create():
     all_categories = posts.categories()
-    form = PostForm(all_categories)
-    if not form.validate():
+    form = NewPostForm(all_categories)
+    if not form.validate() or not _passes_human_check(form):
         return render_template("posts/new.html", form=form), 422
     category = next(c for c in all_categories if c.slug == form.category.data)
     post = posts.create_post(
         current_user, kind=Kind(form.kind.data), title=form.title.data, body=form.body.data, category=category
     )
     db.session.commit()
-    flash("Your post is published. Share it so others can vote.", "success")
+    if post.is_hidden:
+        flash("Thanks! A moderator reviews the first posts of new members; yours will appear once approved.", "info")
+    else:
+        flash("Your post is published. Share it so others can vote.", "success")
     return redirect(post_url(post), 303)
 
 
@@ -176,12 +189,14 @@ def delete(post_id: int):
 # -- votes ---------------------------------------------------------------------
 @bp.post("/posts/<int:post_id>/vote")
 @login_required
+@limits.voting
 def vote(post_id: int):
     return _vote(post_id, votes.add, "Your vote is counted.")
 
 
 @bp.post("/posts/<int:post_id>/unvote")
 @login_required
+@limits.voting
 def unvote(post_id: int):
     return _vote(post_id, votes.remove, "Your vote is taken back.")
 
@@ -213,6 +228,7 @@ def _back_to(post: Post) -> str:
 # -- discussion ----------------------------------------------------------------
 @bp.post("/posts/<int:post_id>/comments")
 @login_required
+@limits.commenting
 def comment(post_id: int):
     post = load_post(post_id)
     form = CommentForm()

@@ -1,8 +1,11 @@
 """Accounts: sign-up, sign-in checks, profile and password changes."""
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -59,6 +62,56 @@ def authenticate(email: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+# -- links sent by email ---------------------------------------------------------
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"forum-{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes when the password does: a used reset link stops working."""
+    return hashlib.sha256(f"{user.password_hash}:{user.session_version}".encode()).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    return _serializer("reset").dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, while the link is fresh and unused."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds()
+    try:
+        data = _serializer("reset").loads(token, max_age=max_age)
+        user = db.session.get(User, int(data["u"]))
+    except (BadData, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if user is None or user.deleted_at is not None or not hmac.compare_digest(_fingerprint(user), str(data["f"])):
+        return None
+    return user
+
+
+def signup_token(email: str, password: str, display_name: str) -> str:
+    """Everything needed to create the account, signed: nothing is stored until the link is opened."""
+    return _serializer("signup").dumps(
+        {"e": normalize_email(email), "n": markup.clean_text(display_name).strip(), "h": _hash(password)}
+    )
+
+
+def create_from_signup_token(token: str) -> User | None:
+    """The new account, or None for a stale or forged link. Raises EmailTaken when it was used before."""
+    max_age = current_app.config["SIGNUP_LINK_MAX_AGE"].total_seconds()
+    try:
+        data = _serializer("signup").loads(token, max_age=max_age)
+        email, name, password_hash = str(data["e"]), str(data["n"]), str(data["h"])
+    except (BadData, KeyError, TypeError):
+        return None
+    if find_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=email, display_name=name, password_hash=password_hash, role=Role.MEMBER)
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def update_profile(user: User, *, display_name: str, email: str) -> None:

@@ -5,12 +5,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, select, update
+from flask import current_app
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Category, Kind, Post, PostRevision, Status, User, utcnow
+from forum.models import Category, Flag, FlagReason, Kind, Post, PostRevision, Role, Status, User, utcnow
 from forum.permissions import Guardian
 from forum.services import audit, votes
 from forum.services.ranking import EMPTY
@@ -61,7 +62,34 @@ def create_post(actor: User, *, kind: Kind, title: str, body: str, category: Cat
     db.session.add(post)
     db.session.flush()
     votes.add(actor, post)
+    if _must_hold(actor, post):
+        post.is_hidden = True
+        db.session.add(Flag(user_id=actor.id, target_type="post", target_id=post.id, reason=FlagReason.HELD))
+        db.session.flush()
     return post
+
+
+def _must_hold(actor: User, post: Post) -> bool:
+    """A new member's first posts wait for a moderator (HOLD_FIRST_POSTS; 0 turns it off).
+    Only published posts count, so a spammer whose posts were refused stays held."""
+    wanted = current_app.config["HOLD_FIRST_POSTS"]
+    if wanted <= 0 or actor.role != Role.MEMBER:
+        return False
+    published = db.session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.author_id == actor.id, Post.id != post.id, Post.is_hidden.is_(False), Post.deleted_at.is_(None))
+    )
+    return published < wanted
+
+
+def is_held(post: Post) -> bool:
+    return post.is_hidden and db.session.scalar(
+        select(func.count())
+        .select_from(Flag)
+        .where(Flag.target_type == "post", Flag.target_id == post.id, Flag.reason == FlagReason.HELD,
+               Flag.resolved_at.is_(None))
+    ) > 0  # fmt: skip
 
 
 def _recent_twin(actor: User, title: str, body: str) -> Post | None:

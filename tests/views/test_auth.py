@@ -3,18 +3,43 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, link_in
 
 
-def test_sign_up_signs_in_and_greets(client, send):
+def test_sign_up_mails_a_link_that_creates_the_account_and_signs_in(client, send, outbox):
     response = send("/signup", {"display_name": "Zoë Dubois", "email": "Zoe@Example.com", "password": PASSWORD})
     assert response.status_code == 303
+    assert response.headers["Location"] == "/signup/sent"
+    assert "We sent a message to <strong>zoe@example.com</strong>" in client.get("/signup/sent").get_data(as_text=True)
+    assert db.session.scalars(select(User)).first() is None  # nothing stored before the link is opened
+    [message] = outbox()
+    assert message["To"] == "zoe@example.com"
+
+    confirmed = client.get(link_in(message, "/signup/confirm/"))
+    assert confirmed.status_code == 303
     user = db.session.scalars(select(User)).one()
     assert (user.email, user.display_name, user.role) == ("zoe@example.com", "Zoë Dubois", "member")
     assert user.password_hash.startswith("scrypt:")
     page = client.get("/").get_data(as_text=True)
     assert "Welcome, Zoë Dubois!" in page
     assert "Sign out" in page
+    # The link is spent: a second click creates nothing and points to sign-in.
+    again = client.get(link_in(message, "/signup/confirm/"))
+    assert again.status_code == 303
+    assert db.session.scalars(select(User)).one().id == user.id
+
+
+def test_sign_up_at_once_when_email_links_are_off(app, client, send):
+    app.config["SIGNUP_EMAIL_LINK"] = False
+    try:
+        response = send("/signup", {"display_name": "Kim", "email": "kim@example.com", "password": PASSWORD})
+        send("/logout")
+        taken = send("/signup", {"display_name": "Kim", "email": "KIM@example.com", "password": PASSWORD})
+    finally:
+        app.config["SIGNUP_EMAIL_LINK"] = True
+    assert response.status_code == 303
+    assert db.session.scalars(select(User.display_name)).one() == "Kim"
+    assert "already exists" in taken.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -36,11 +61,17 @@ def test_bad_sign_up_input_is_explained(send, data, message):
     assert db.session.scalars(select(User)).first() is None
 
 
-def test_sign_up_with_a_taken_email_says_so(make_user, send):
-    make_user(email="taken@example.com")
-    response = send("/signup", {"display_name": "Again", "email": "TAKEN@example.com", "password": PASSWORD})
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+def test_sign_up_with_a_taken_email_answers_as_for_a_new_one(make_user, app, send, outbox):
+    """No enumeration: the page is the same; only the mailbox's owner learns the account exists."""
+    make_user(email="taken@example.com", name="Owner")
+    taken = send("/signup", {"display_name": "Again", "email": "TAKEN@example.com", "password": PASSWORD})
+    fresh = send("/signup", {"display_name": "New", "email": "fresh@example.com", "password": PASSWORD})
+    assert (taken.status_code, taken.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
+    assert taken.get_data() == fresh.get_data()
+    to_owner, to_new = outbox()
+    assert "you already have one" in to_owner.get_body().get_content()
+    assert "/signup/confirm/" in to_new.get_body().get_content()
+    assert db.session.scalars(select(User.display_name)).all() == ["Owner"]
 
 
 def test_sign_in_and_out(make_user, client, send):

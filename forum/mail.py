@@ -1,0 +1,43 @@
+"""Outgoing email: an .eml file in the outbox folder by default, SMTP when MAIL_SERVER is set."""
+
+import smtplib
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+
+def send(to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None) -> Path | None:
+    """Send one message; returns the outbox file when no mail server is configured."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="forum.local")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+        return None
+    outbox = Path(config["MAIL_OUTBOX"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    # Written then renamed, so a reader never sees half a message.
+    name = f"{uuid.uuid4().hex}.eml"
+    partial = outbox / f".{name}.tmp"
+    partial.write_bytes(bytes(message))
+    final = outbox / name
+    partial.rename(final)
+    return final

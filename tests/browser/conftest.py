@@ -1,0 +1,172 @@
+"""Real-browser fixtures: the app served over HTTP, Debian's Chromium driven by Playwright, axe-core.
+
+The live server runs the session `app` of tests/conftest.py in a thread, so it
+uses that test database and the autouse cleanup empties it after every test.
+Playwright cannot download browsers here: these tests drive /usr/bin/chromium
+and fail (never skip) when it is missing. Set SCREENSHOT_DIR to keep a
+full-page PNG of every page the tests check.
+"""
+
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from conftest import PASSWORD  # tests/conftest.py, the default password of make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+PHONE = {"width": 375, "height": 740}
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def live_url(app):
+    """The app on a real socket: http://127.0.0.1:<free port>."""
+    werkzeug_log = logging.getLogger("werkzeug")
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.WARNING)  # no line per request in the test output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+    werkzeug_log.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium: make test does it", pytrace=False)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+class BrowserProblems:
+    """Console errors, uncaught exceptions and CSP refusals a page reports."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.messages.append(f"uncaught error on {page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.messages.append(f"console {message.type} on {page.url}: {message.text}")
+                if message.type == "error" and not _expected_console_error(message.text)
+                else None
+            ),
+        )
+
+
+def _expected_console_error(text: str) -> bool:
+    # Chromium logs the status of every page that answers 4xx; the tests check those statuses themselves.
+    return bool(re.fullmatch(r"Failed to load resource: the server responded with a status of 4\d\d .*", text))
+
+
+@pytest.fixture
+def new_page(browser, live_url):
+    """new_page(javascript=True, **context_options): a page in a fresh browser context (own cookies)."""
+    contexts = []
+    problems = BrowserProblems()
+
+    def make(*, javascript: bool = True, **options) -> Page:
+        context = browser.new_context(base_url=live_url, java_script_enabled=javascript, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems.messages, "the browser reported problems:\n" + "\n".join(problems.messages)
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def page_nojs(new_page) -> Page:
+    return new_page(javascript=False)
+
+
+@pytest.fixture(autouse=True)
+def _playwright_timeouts():
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD, path: str = "/login") -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(path)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page PNG in $SCREENSHOT_DIR, only when that is set."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "page"
+    page.screenshot(path=str(Path(folder) / f"{safe}.png"), full_page=True)
+
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document);
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[dict]:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make test` or `npm ci`", pytrace=False)
+    # CSP forbids inline scripts; evaluate() is not subject to it.
+    page.evaluate(AXE.read_text())
+    return page.evaluate(AXE_RUN)
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    screenshot(page, name)
+    violations = axe_violations(page)
+    report = "\n".join(
+        f"  [{v['impact']}] {v['id']}: {v['help']}\n" + "".join(f"      at {node}\n" for node in v["nodes"])
+        for v in violations
+    )
+    assert not violations, f"axe found {len(violations)} violation(s) on {name} ({page.url}):\n{report}"
