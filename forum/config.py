@@ -34,6 +34,8 @@ class Config:
         self.MAX_FORM_MEMORY_SIZE = 512 * 1024
         self.MAX_FORM_PARTS = 100
 
+        # Set behind one reverse proxy that terminates TLS (see README, deploying).
+        self.TRUST_PROXY_HEADERS = _flag("TRUST_PROXY_HEADERS", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)

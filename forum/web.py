@@ -3,10 +3,12 @@
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, has_request_context, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum.extensions import db
 from forum.permissions import guardian
@@ -32,7 +34,20 @@ ERROR_TEXT = {
 KEPT_FIELDS = ("title", "body")
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the page came over HTTPS, even if
+    SESSION_COOKIE_SECURE was forgotten."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    if app.config.get("TRUST_PROXY_HEADERS"):
+        # Behind one reverse proxy (nginx, a load balancer): believe its X-Forwarded-* headers,
+        # so the client's address (rate limits) and HTTPS (secure cookies) are seen.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -51,6 +66,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 
@@ -105,7 +124,7 @@ def _retry_after(error) -> str:
     else:
         wait = f"{round(seconds / 3600)} hours"
     at = datetime.fromtimestamp(current.reset_at, UTC).strftime("%H:%M UTC")
-    return f"Try again in {wait} (at {at}). The limit here is {current.limit.limit}."
+    return f"Try again in {wait} (at {at}). The limit here is {current.limit}."
 
 
 def _csrf_error(error: CSRFError):

@@ -20,8 +20,15 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 200
 NAME_MAX = 50
 # Hashed for unknown emails so that sign-in takes as long whether or not the
-# account exists.
-_DUMMY_HASH = generate_password_hash("not a real password")
+# account exists: one per hashing method, as costly as a real account's.
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not a real password", method=method)
+    return _dummy_hashes[method]
 
 
 def _hash(password: str) -> str:
@@ -59,7 +66,7 @@ def create_user(email: str, password: str, display_name: str, role: Role = Role.
 def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 

@@ -39,3 +39,18 @@ def test_wrong_method_gets_a_405_page(client):
     response = client.get("/posts/1/vote")
     assert response.status_code == 405
     assert "That is not how this page works" in response.get_data(as_text=True)
+
+
+def test_cookies_are_httponly_samesite_and_secure_over_https(make_user, client, send):
+    make_user(email="c@example.com")
+    plain = send("/login", {"email": "c@example.com", "password": "correct horse battery", "remember": "y"})
+    cookies = plain.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("session="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+    assert "Secure" not in session_cookie  # plain HTTP in development keeps working
+    assert "Strict-Transport-Security" not in plain.headers
+
+    secure = client.get("/", base_url="https://localhost")
+    assert "Secure" in next(c for c in secure.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert secure.headers["Referrer-Policy"] == "same-origin"
