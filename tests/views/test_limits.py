@@ -106,3 +106,35 @@ def test_sign_in_attempts_on_one_account_are_limited_from_any_address(limited_cl
         data = {"email": "victim@example.com", "password": "guess", "csrf_token": token}
         codes.append(limited_client.post("/login", data=data, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code)
     assert codes == [422] * 10 + [429]
+
+
+def test_limits_are_shared_through_redis_when_configured(app):
+    """With REDIS_URL, every worker counts against the same limits (the machine's Redis)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis at {url} does not answer ({error}); start redis-server to run this test.")
+    workers = []
+    for _ in range(2):
+        worker = create_app({**app.config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url})
+        worker.test_client_class = IsolatedClient
+        workers.append(worker)
+    try:
+        codes = []
+        for n in range(21):
+            client = workers[n % 2].test_client()  # alternate between two "workers"
+            token = csrf_token_from(client.get("/login").get_data(as_text=True))
+            data = {"email": f"r{n}@example.com", "password": "wrong password", "csrf_token": token}
+            codes.append(client.post("/login", data=data).status_code)
+        assert codes[:20] == [422] * 20
+        assert codes[20] == 429
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                limiter.reset()
+                db.session.remove()
+                db.engine.dispose()
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
