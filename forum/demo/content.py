@@ -1,4 +1,4 @@
-"""Demo content for the fictional product "Tasklane", a team task and project app.
+"""Demo content for the fictional product "Tallybook", a team task and project app.
 
 Everything here is made up. Some posts deliberately describe the same problem in
 different words, so duplicate detection and theme grouping have something to find.
@@ -13,7 +13,7 @@ CATEGORIES = [
     {
         "slug": "mobile",
         "name": "Mobile apps",
-        "description": "The Tasklane apps for iPhone, iPad and Android.",
+        "description": "The Tallybook apps for iPhone, iPad and Android.",
     },
     {
         "slug": "integrations",
@@ -129,10 +129,10 @@ POSTS += [
         "category": "mobile",
         "title": "App crashes when uploading photos",
         "body": "Every time I try to attach a photo to a task from my phone the app just closes. No error message, it's simply gone.\n\n"
-        "Phone: Pixel 7, Android 14, Tasklane 5.12.0. Happens with both the camera and the gallery. Attaching PDFs works fine.",
+        "Phone: Pixel 7, Android 14, Tallybook 5.12.0. Happens with both the camera and the gallery. Attaching PDFs works fine.",
         "comments": [
             "Same on a Samsung S22. Started after the last update for me.",
-            "Workaround: share the photo *to* Tasklane from the Gallery app instead of attaching it from inside the task. That works for me.",
+            "Workaround: share the photo *to* Tallybook from the Gallery app instead of attaching it from inside the task. That works for me.",
             "Thanks, the share-sheet trick works. Still annoying though.",
         ],
         "response": {
@@ -162,7 +162,7 @@ POSTS += [
         "kind": "complaint",
         "category": "notifications",
         "title": "Too many email notifications",
-        "body": "I get an email for every single comment, every status change, every time someone moves a card. Yesterday it was 143 emails from Tasklane.\n\n"
+        "body": "I get an email for every single comment, every status change, every time someone moves a card. Yesterday it was 143 emails from Tallybook.\n\n"
         "I've started ignoring all of them, which means I miss the ones that actually matter.",
         "comments": [
             "You can turn some of them off under Settings > Notifications, but it's all or nothing per type.",
@@ -178,7 +178,7 @@ POSTS += [
         "kind": "idea",
         "category": "integrations",
         "title": "Two-way Google Calendar sync",
-        "body": "The current Google Calendar integration only pushes due dates *into* the calendar. If I drag the event to another day in Calendar, Tasklane doesn't notice.\n\n"
+        "body": "The current Google Calendar integration only pushes due dates *into* the calendar. If I drag the event to another day in Calendar, Tallybook doesn't notice.\n\n"
         "I plan my whole week in Google Calendar, so two-way sync would save me a lot of double entry.",
         "comments": [
             "Same with Outlook, for what it's worth.",
@@ -254,7 +254,7 @@ POSTS += [
         "kind": "idea",
         "category": "tasks-projects",
         "title": "Gantt chart view",
-        "body": "We run construction-style projects with lots of dependencies. A Gantt view where I can see task bars on a timeline and drag them around would make Tasklane usable for our PMs, who are still on old desktop planning software.",
+        "body": "We run construction-style projects with lots of dependencies. A Gantt view where I can see task bars on a timeline and drag them around would make Tallybook usable for our PMs, who are still on old desktop planning software.",
         "comments": [
             "Yes! With dependency arrows please.",
             "Critical path highlighting would be the dream.",
@@ -295,7 +295,7 @@ POSTS += [
         "kind": "idea",
         "category": "reporting",
         "title": "Burndown chart for sprints",
-        "body": "We run two-week sprints in Tasklane. A burndown chart per sprint would help us see in standup whether we're on track.\n\n"
+        "body": "We run two-week sprints in Tallybook. A burndown chart per sprint would help us see in standup whether we're on track.\n\n"
         "Based on story points if they're set, task count otherwise.",
         "comments": [
             "+1, we currently maintain this by hand in a spreadsheet.",
@@ -354,7 +354,7 @@ POSTS += [
         "kind": "complaint",
         "category": "integrations",
         "title": "Slack integration posts every message twice",
-        "body": "Since last Tuesday every update from Tasklane shows up twice in our `#proj-website` channel. I removed and re-added the integration, no change.",
+        "body": "Since last Tuesday every update from Tallybook shows up twice in our `#proj-website` channel. I removed and re-added the integration, no change.",
         "comments": [
             "Same here, three channels affected.",
             "Ours posts three times now.",
@@ -379,7 +379,7 @@ POSTS += [
         "kind": "complaint",
         "category": "billing",
         "title": "Invoices don't show our VAT number",
-        "body": "We're a German company and our accountant rejects the Tasklane invoices because our VAT ID isn't on them. There's no field for it in the billing settings as far as I can see.\n\n"
+        "body": "We're a German company and our accountant rejects the Tallybook invoices because our VAT ID isn't on them. There's no field for it in the billing settings as far as I can see.\n\n"
         "This is a legal requirement for B2B invoices in the EU.",
         "comments": [
             "Same for us in the Netherlands. I ask support to reissue invoices manually every month.",
@@ -394,7 +394,7 @@ POSTS += [
         "kind": "idea",
         "category": "notifications",
         "title": "Quiet hours for notifications",
-        "body": "My team is spread across four time zones. I'd like to set quiet hours (say 20:00-08:00) when Tasklane doesn't send me push notifications. Things can wait until morning.",
+        "body": "My team is spread across four time zones. I'd like to set quiet hours (say 20:00-08:00) when Tallybook doesn't send me push notifications. Things can wait until morning.",
         "comments": [
             "Yes, and respect the weekend please.",
             "You can use your phone's focus mode, but then other apps are silenced too.",
@@ -434,7 +434,7 @@ POSTS += [
         "kind": "idea",
         "category": "integrations",
         "title": "Create tasks automatically from GitHub issues",
-        "body": "We'd like new GitHub issues labelled `customer` to create a Tasklane task in our support project, and to close the task when the issue is closed.",
+        "body": "We'd like new GitHub issues labelled `customer` to create a Tallybook task in our support project, and to close the task when the issue is closed.",
         "comments": [
             "You can do this with Zapier today, but it costs extra.",
             "Linking pull requests to tasks would be great too.",
@@ -475,7 +475,7 @@ POSTS += [
         "kind": "idea",
         "category": "web-app",
         "title": "Night theme for the web app",
-        "body": "Could we get a darker colour scheme for the browser version? I have Tasklane open on my second monitor all day and in the evening the white background lights up the whole room.\n\n"
+        "body": "Could we get a darker colour scheme for the browser version? I have Tallybook open on my second monitor all day and in the evening the white background lights up the whole room.\n\n"
         "Even a simple toggle in the profile menu would be enough for me.",
         "comments": [
             "Isn't this the same as the dark mode request? Either way, +1.",
@@ -525,8 +525,8 @@ POSTS += [
     {
         "kind": "complaint",
         "category": "integrations",
-        "title": "Changes in Google Calendar don't come back to Tasklane",
-        "body": "I moved a deadline in Google Calendar from Thursday to Monday, and the task in Tasklane still says Thursday. So the calendar and the board now disagree and my team looks at the board.\n\n"
+        "title": "Changes in Google Calendar don't come back to Tallybook",
+        "body": "I moved a deadline in Google Calendar from Thursday to Monday, and the task in Tallybook still says Thursday. So the calendar and the board now disagree and my team looks at the board.\n\n"
         "Is the sync only one way? That isn't clear anywhere in the setup screen.",
         "comments": [
             "Yes, it's one-way only, learned that the hard way.",
@@ -757,7 +757,7 @@ POSTS += [
         "kind": "complaint",
         "category": "notifications",
         "title": "Notification emails land in spam",
-        "body": "Several people on our team (we use Outlook with our own domain) never saw their Tasklane emails. Turns out they all went to Junk. Our IT says the emails fail the DMARC check.",
+        "body": "Several people on our team (we use Outlook with our own domain) never saw their Tallybook emails. Turns out they all went to Junk. Our IT says the emails fail the DMARC check.",
         "comments": ["Gmail marks some of them as spam for us too."],
         "response": {
             "status": "done",
@@ -797,7 +797,7 @@ POSTS += [
         "kind": "complaint",
         "category": "mobile",
         "title": "Attaching a picture from the gallery kills the app",
-        "body": "Android user here. Whenever I pick a picture from the gallery to add to a task, Tasklane crashes back to the home screen.\n\n"
+        "body": "Android user here. Whenever I pick a picture from the gallery to add to a task, Tallybook crashes back to the home screen.\n\n"
         "It used to work last month. I'm on a Xiaomi Redmi Note 12.",
         "comments": [
             "Known issue, see the other thread about photo uploads. Sharing from the Gallery app works as a workaround.",
@@ -834,7 +834,7 @@ POSTS += [
         "kind": "idea",
         "category": "integrations",
         "title": "Migration tool for Jira projects",
-        "body": "We'd love to switch to Tasklane but have 4 years of history in Jira. A tool that moves over projects, issues, comments and users would be the deciding factor for us.",
+        "body": "We'd love to switch to Tallybook but have 4 years of history in Jira. A tool that moves over projects, issues, comments and users would be the deciding factor for us.",
         "comments": ["Keeping the Jira issue keys somewhere (as a custom field?) would help with old links."],
         "response": None,
     },
@@ -842,7 +842,7 @@ POSTS += [
         "kind": "idea",
         "category": "notifications",
         "title": "Do not disturb on weekends",
-        "body": "I'd like an option to pause all Tasklane push notifications from Friday evening to Monday morning. Some colleagues work weekends and I don't want to be pinged about their updates.",
+        "body": "I'd like an option to pause all Tallybook push notifications from Friday evening to Monday morning. Some colleagues work weekends and I don't want to be pinged about their updates.",
         "comments": [
             "Make it a workspace default so admins can set it for everyone.",
             "Per-day schedule please, our weekend is Friday and Saturday.",
@@ -947,7 +947,7 @@ POSTS += [
         "kind": "idea",
         "category": "integrations",
         "title": "Sync due dates both ways with GCal",
-        "body": "If I reschedule something in Google Calendar, please update the due date in Tasklane. One-way sync means my calendar is always out of date with the board.",
+        "body": "If I reschedule something in Google Calendar, please update the due date in Tallybook. One-way sync means my calendar is always out of date with the board.",
         "comments": [],
         "response": None,
     },
@@ -1058,7 +1058,7 @@ POSTS += [
         "kind": "complaint",
         "category": "mobile",
         "title": "Android app drains my battery",
-        "body": "Since updating to 5.11, Tasklane is at the top of my battery usage list: 18% yesterday, and I barely opened it. It seems to be doing something in the background all the time.",
+        "body": "Since updating to 5.11, Tallybook is at the top of my battery usage list: 18% yesterday, and I barely opened it. It seems to be doing something in the background all the time.",
         "comments": [
             "Same on a Pixel 8, about 12% for me.",
             "Restricting background usage in Android settings helps, but then notifications are delayed.",
@@ -1127,11 +1127,11 @@ POSTS += [
         "kind": "idea",
         "category": "mobile",
         "title": "Add tasks by voice with Siri",
-        "body": "When I'm driving I think of things I need to do. I'd love to say \"Hey Siri, add a task to Tasklane: call the landlord tomorrow\" and have it land in my inbox.",
+        "body": "When I'm driving I think of things I need to do. I'd love to say \"Hey Siri, add a task to Tallybook: call the landlord tomorrow\" and have it land in my inbox.",
         "comments": ["Google Assistant too, please."],
         "response": {
             "status": "declined",
-            "body": "We're not planning voice assistant integrations right now. As a workaround, the Tasklane Shortcuts action on iOS can be triggered by Siri with a phrase you choose.",
+            "body": "We're not planning voice assistant integrations right now. As a workaround, the Tallybook Shortcuts action on iOS can be triggered by Siri with a phrase you choose.",
         },
     },
     {
@@ -1230,7 +1230,7 @@ POSTS += [
         "kind": "idea",
         "category": "billing",
         "title": "Discount for nonprofits",
-        "body": "We're a small charity (12 volunteers) and Tasklane has been great on the free plan, but we've hit the project limit. Is there a nonprofit discount? The Team plan is a stretch for our budget.",
+        "body": "We're a small charity (12 volunteers) and Tallybook has been great on the free plan, but we've hit the project limit. Is there a nonprofit discount? The Team plan is a stretch for our budget.",
         "comments": ["Education discount would be great too."],
         "response": {
             "status": "done",
@@ -1240,8 +1240,8 @@ POSTS += [
     {
         "kind": "idea",
         "category": "integrations",
-        "title": "Keep Jira and Tasklane in sync for shared projects",
-        "body": "Our engineers will stay in Jira but the rest of the company uses Tasklane. A continuous two-way sync between a Jira project and a Tasklane project would let both sides see the same work.",
+        "title": "Keep Jira and Tallybook in sync for shared projects",
+        "body": "Our engineers will stay in Jira but the rest of the company uses Tallybook. A continuous two-way sync between a Jira project and a Tallybook project would let both sides see the same work.",
         "comments": [
             "Status mapping would be the hard part.",
             "We tried doing this with Zapier and it created loops. Please do it properly.",
@@ -1328,7 +1328,7 @@ POSTS += [
         "kind": "idea",
         "category": "notifications",
         "title": "Slack DM when I'm assigned a task",
-        "body": "I live in Slack, not email. When someone assigns me a task or mentions me, I'd like a direct message from the Tasklane bot with a link.",
+        "body": "I live in Slack, not email. When someone assigns me a task or mentions me, I'd like a direct message from the Tallybook bot with a link.",
         "comments": [
             "Buttons in the message to mark as done or snooze would be amazing.",
             "The channel integration exists but personal DMs would be much better.",
@@ -1347,7 +1347,7 @@ POSTS += [
         "kind": "complaint",
         "category": "integrations",
         "title": 'Zapier zaps fail with "invalid token" every week',
-        "body": "Our Zaps that create Tasklane tasks break roughly once a week with `401 invalid token`. Reconnecting the account fixes it until the next time. We've missed several form submissions because of this.",
+        "body": "Our Zaps that create Tallybook tasks break roughly once a week with `401 invalid token`. Reconnecting the account fixes it until the next time. We've missed several form submissions because of this.",
         "comments": ["Same here. Seems to happen on Mondays for us."],
         "response": {
             "status": "under_review",
@@ -1414,7 +1414,7 @@ POSTS += [
         "kind": "complaint",
         "category": "notifications",
         "title": "Notification emails ignore my language setting",
-        "body": "I switched my profile language to Spanish, but the emails Tasklane sends me are still in English. Is that expected?",
+        "body": "I switched my profile language to Spanish, but the emails Tallybook sends me are still in English. Is that expected?",
         "comments": [],
         "response": None,
     },
@@ -1435,7 +1435,7 @@ POSTS += [
     {
         "kind": "idea",
         "category": "integrations",
-        "title": "Show Tasklane due dates in my Outlook calendar",
+        "title": "Show Tallybook due dates in my Outlook calendar",
         "body": "Our company runs on Outlook. The calendar integration only supports Google, so I can't see deadlines next to my meetings. An Outlook calendar feed would be enough for a start.",
         "comments": [
             "You can subscribe to the iCal feed from your profile in Outlook. It's read-only and updates every few hours, but it works.",
@@ -1455,7 +1455,7 @@ POSTS += [
         "kind": "idea",
         "category": "billing",
         "title": "Export all our data before we cancel",
-        "body": "We're consolidating tools and might leave Tasklane. Before we do, I need a complete export: projects, tasks, comments, attachments and who did what. Task CSVs alone aren't enough for our records.",
+        "body": "We're consolidating tools and might leave Tallybook. Before we do, I need a complete export: projects, tasks, comments, attachments and who did what. Task CSVs alone aren't enough for our records.",
         "comments": ["This is also a GDPR thing, I believe."],
         "response": {
             "status": "done",
@@ -1485,7 +1485,7 @@ POSTS += [
         "kind": "idea",
         "category": "notifications",
         "title": "Browser notifications for the web app",
-        "body": "I keep Tasklane open in a pinned tab. Desktop notifications from the browser when I'm mentioned or assigned would let me turn off the email ones.",
+        "body": "I keep Tallybook open in a pinned tab. Desktop notifications from the browser when I'm mentioned or assigned would let me turn off the email ones.",
         "comments": ["Also a badge count on the tab icon would help."],
         "response": {
             "status": "planned",
@@ -1606,7 +1606,7 @@ POSTS += [
         "kind": "complaint",
         "category": "integrations",
         "title": 'Google Drive attachments show "access denied" for teammates',
-        "body": 'When I attach a Google Drive file to a task, my teammates get "You need access" when they open it. Tasklane should warn me or offer to share the file with the project members.',
+        "body": 'When I attach a Google Drive file to a task, my teammates get "You need access" when they open it. Tallybook should warn me or offer to share the file with the project members.',
         "comments": ["Set the Drive folder to be shared with your domain, that fixed it for us."],
         "response": None,
     },
@@ -1614,7 +1614,7 @@ POSTS += [
         "kind": "idea",
         "category": "billing",
         "title": "Cheaper plan for a single user",
-        "body": "I'm a freelancer and use Tasklane on my own. The Team plan has a minimum of 3 seats, so I'd pay for 2 empty seats just to get custom fields. A solo plan would be great.",
+        "body": "I'm a freelancer and use Tallybook on my own. The Team plan has a minimum of 3 seats, so I'd pay for 2 empty seats just to get custom fields. A solo plan would be great.",
         "comments": ["Same situation here, would pay for a Pro solo tier."],
         "response": {
             "status": "declined",
@@ -1625,7 +1625,7 @@ POSTS += [
         "kind": "idea",
         "category": "reporting",
         "title": "Link projects to quarterly goals",
-        "body": "We set OKRs every quarter. I'd like to create goals in Tasklane, link projects to them, and see progress roll up automatically based on completed tasks.",
+        "body": "We set OKRs every quarter. I'd like to create goals in Tallybook, link projects to them, and see progress roll up automatically based on completed tasks.",
         "comments": [
             "Manual progress updates should also be possible, not everything is a task count.",
             "This would replace a separate OKR tool for us.",
@@ -1738,7 +1738,7 @@ POSTS += [
         "kind": "complaint",
         "category": "billing",
         "title": "Double charged this month",
-        "body": "Our credit card statement shows two identical charges of $184.00 from Tasklane on June 1st. Only one invoice in the billing page. Can someone look into this?",
+        "body": "Our credit card statement shows two identical charges of $184.00 from Tallybook on June 1st. Only one invoice in the billing page. Can someone look into this?",
         "comments": ["One of them might be a pending authorisation that drops off after a few days. Happened to us."],
         "response": None,
     },
@@ -1888,8 +1888,8 @@ POSTS += [
     {
         "kind": "complaint",
         "category": "mobile",
-        "title": "Tasklane eats my phone battery in the background",
-        "body": "Battery settings say Tasklane used 15% today with only 5 minutes on screen. Something keeps running in the background. I've had to restrict it, which means notifications come late.",
+        "title": "Tallybook eats my phone battery in the background",
+        "body": "Battery settings say Tallybook used 15% today with only 5 minutes on screen. Something keeps running in the background. I've had to restrict it, which means notifications come late.",
         "comments": ["Same since the last update. Galaxy A54."],
         "response": None,
     },
@@ -1942,8 +1942,8 @@ POSTS += [
     {
         "kind": "complaint",
         "category": "web-app",
-        "title": "Tasklane doesn't load in Safari 15",
-        "body": "Our office Macs are on an older macOS with Safari 15. Since last week Tasklane shows a blank white page. IT can't update those machines right now.",
+        "title": "Tallybook doesn't load in Safari 15",
+        "body": "Our office Macs are on an older macOS with Safari 15. Since last week Tallybook shows a blank white page. IT can't update those machines right now.",
         "comments": ["Firefox still runs on older macOS versions, might be a workaround."],
         "response": {
             "status": "declined",
@@ -1954,11 +1954,11 @@ POSTS += [
         "kind": "idea",
         "category": "web-app",
         "title": "Option to reduce animations",
-        "body": 'The card flip and confetti animations make me a bit motion sick. Please respect the OS "reduce motion" setting, or add a toggle in Tasklane.',
+        "body": 'The card flip and confetti animations make me a bit motion sick. Please respect the OS "reduce motion" setting, or add a toggle in Tallybook.',
         "comments": ["The confetti is fun the first time, then it's just distracting."],
         "response": {
             "status": "done",
-            "body": "Tasklane now follows your system's reduce-motion setting, and there's a separate **Animations** toggle under **Settings > Appearance**.",
+            "body": "Tallybook now follows your system's reduce-motion setting, and there's a separate **Animations** toggle under **Settings > Appearance**.",
         },
     },
     {
@@ -2019,7 +2019,7 @@ POSTS += [
         "kind": "complaint",
         "category": "notifications",
         "title": 'Android push notifications just say "New notification"',
-        "body": 'Notifications on my Android phone show "Tasklane: New notification" with no details about which task or who did what. I have to open the app to find out if it\'s important.',
+        "body": 'Notifications on my Android phone show "Tallybook: New notification" with no details about which task or who did what. I have to open the app to find out if it\'s important.',
         "comments": [
             "Check if you've hidden sensitive content on the lock screen in Android settings.",
             "Not that for me, it's the same when the phone is unlocked.",
@@ -2068,8 +2068,8 @@ POSTS += [
     {
         "kind": "idea",
         "category": "integrations",
-        "title": "Link Tasklane tasks to Jira issues",
-        "body": "Our support team works in Tasklane but engineering uses Jira. I'd like to paste a Jira issue link into a task and see its status (To Do / In Progress / Done) right on the card.",
+        "title": "Link Tallybook tasks to Jira issues",
+        "body": "Our support team works in Tallybook but engineering uses Jira. I'd like to paste a Jira issue link into a task and see its status (To Do / In Progress / Done) right on the card.",
         "comments": ["A link preview with status would be enough for us, no full sync needed."],
         "response": None,
     },
@@ -2088,7 +2088,7 @@ POSTS += [
         "kind": "idea",
         "category": "integrations",
         "title": "Official Python client for the API",
-        "body": "We write a lot of internal scripts against the Tasklane API. An official Python package with typed models and pagination handling would save everyone from writing the same wrapper.",
+        "body": "We write a lot of internal scripts against the Tallybook API. An official Python package with typed models and pagination handling would save everyone from writing the same wrapper.",
         "comments": [
             "There's a community package on PyPI, works okay but isn't maintained.",
             "A Node/TypeScript client too, please.",
@@ -2102,7 +2102,7 @@ POSTS += [
         "kind": "idea",
         "category": "mobile",
         "title": "Dark mode in the mobile apps",
-        "body": "My phone is in dark mode but Tasklane is blinding white. Please follow the system theme on iOS and Android.",
+        "body": "My phone is in dark mode but Tallybook is blinding white. Please follow the system theme on iOS and Android.",
         "comments": ["Dark mode for the web app is planned, hopefully mobile follows soon."],
         "response": None,
     },
@@ -2121,7 +2121,7 @@ POSTS += [
         "body": "When an idea pops into my head I want to capture it in two taps: long-press the app icon, **New task**, type, done. Right now the app loads my whole home screen first.",
         "comments": [
             "On iOS you can add a Shortcuts action for this, but native would be better.",
-            "Share-to-Tasklane from other apps is similar and already works.",
+            "Share-to-Tallybook from other apps is similar and already works.",
         ],
         "response": None,
     },
@@ -2132,7 +2132,7 @@ POSTS += [
         "kind": "complaint",
         "category": "mobile",
         "title": "iOS app stuck on the splash screen after updating",
-        "body": "After updating to 5.13 this morning the iPhone app shows the Tasklane logo forever. Force-quitting doesn't help. Deleting and reinstalling works, but then I have to log in with SSO again.",
+        "body": "After updating to 5.13 this morning the iPhone app shows the Tallybook logo forever. Force-quitting doesn't help. Deleting and reinstalling works, but then I have to log in with SSO again.",
         "comments": [
             "Same here, iPhone 12 mini.",
             "Reinstalling fixed it for me too, thanks for the tip.",
@@ -2274,7 +2274,7 @@ POSTS += [
         "kind": "idea",
         "category": "reporting",
         "title": "API access to report data",
-        "body": "We build our company dashboards in a BI tool. I'd like to fetch the same numbers Tasklane shows in reports (completed per week, cycle time) through the API instead of recalculating them from raw tasks.",
+        "body": "We build our company dashboards in a BI tool. I'd like to fetch the same numbers Tallybook shows in reports (completed per week, cycle time) through the API instead of recalculating them from raw tasks.",
         "comments": ["A read-only reports endpoint would be perfect."],
         "response": None,
     },
@@ -2298,7 +2298,7 @@ POSTS += [
         "kind": "idea",
         "category": "notifications",
         "title": "Different notification sound for mentions",
-        "body": "On my phone every Tasklane notification makes the same sound. A separate sound (or channel on Android) for direct mentions would let me ignore the rest until later.",
+        "body": "On my phone every Tallybook notification makes the same sound. A separate sound (or channel on Android) for direct mentions would let me ignore the rest until later.",
         "comments": ["Android notification channels per type would solve this nicely."],
         "response": None,
     },
@@ -2314,7 +2314,7 @@ POSTS += [
         "kind": "idea",
         "category": "billing",
         "title": "Pause our subscription over the summer",
-        "body": "We're a school club and barely use Tasklane in July and August. Could we pause the subscription for two months instead of downgrading and losing our settings?",
+        "body": "We're a school club and barely use Tallybook in July and August. Could we pause the subscription for two months instead of downgrading and losing our settings?",
         "comments": ["Seasonal businesses would love this too."],
         "response": None,
     },
