@@ -67,7 +67,7 @@ def test_sign_up_with_a_taken_email_answers_as_for_a_new_one(make_user, app, sen
     taken = send("/signup", {"display_name": "Again", "email": "TAKEN@example.com", "password": PASSWORD})
     fresh = send("/signup", {"display_name": "New", "email": "fresh@example.com", "password": PASSWORD})
     assert (taken.status_code, taken.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
-    assert taken.get_data() == fresh.get_data()
+    assert taken.get_data() == fresh.get_data()  # a redirect: no token in it
     to_owner, to_new = outbox()
     assert "you already have one" in to_owner.get_body().get_content()
     assert "/signup/confirm/" in to_new.get_body().get_content()
