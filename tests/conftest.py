@@ -113,6 +113,10 @@ def _drop_postgres_database(url: str) -> None:
 
 
 TABLES = (
+    "outbox_messages",
+    "notifications",
+    "email_preferences",
+    "follows",
     "audit_entries",
     "flags",
     "internal_notes",

@@ -2,6 +2,7 @@
 
 from forum.models.base import UTCDateTime, utcnow
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
+from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
 from forum.models.post import (
     CLOSED_STATUSES,
     Category,
@@ -25,11 +26,17 @@ __all__ = [
     "Category",
     "Comment",
     "CommentRevision",
+    "EmailMode",
+    "EmailPreference",
+    "Event",
     "Flag",
     "FlagReason",
+    "Follow",
     "InternalNote",
     "Kind",
+    "Notification",
     "OfficialResponse",
+    "OutboxMessage",
     "Post",
     "PostRevision",
     "Role",
