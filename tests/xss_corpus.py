@@ -64,6 +64,7 @@ URL_ATTRIBUTES = {
 DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:")
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these from a URL before reading its scheme
 _CSS_NOISE = re.compile(r"/\*.*?\*/|[\s\\]", re.S)
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")  # WHATWG URL: anything else is a relative URL
 _RAW_TAG = re.compile(r"<\s*/?\s*([A-Za-z][^\s/>]*)")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,6 +99,11 @@ def dangerous_url(value: str) -> bool:
         if normal.startswith(DANGEROUS_SCHEMES):
             return True
     return False
+
+
+def _own_path(url: str) -> bool:
+    """A path on this site: /..., never //host or /\\host."""
+    return url.startswith("/") and not url.startswith(("//", "/\\"))
 
 
 def _classes(element) -> set[str]:
@@ -136,11 +142,11 @@ def find_problems(html: str, where: str = "") -> list[str]:
             problem(f"<{tag}> element")
         if tag == "meta" and ("http-equiv" in attributes or "url=" in attributes.get("content", "").lower()):
             problem(f"<meta {attributes}>")
-        if tag == "link" and not (attributes.get("href", "").startswith("/static/")):
+        if tag == "link" and not _own_path(attributes.get("href", "")):
             problem(f"<link href={attributes.get('href')!r}>")
         if tag == "form":
             action = attributes.get("action", "")
-            if not action.startswith("/") or action.startswith("//"):
+            if not _own_path(action):
                 problem(f"<form action={action!r}> does not post to this site")
         for name, value in attributes.items():
             if name.startswith("on"):
@@ -168,18 +174,16 @@ def find_problems(html: str, where: str = "") -> list[str]:
                 problem(f"user content <{tag}> carries attributes {sorted(extra)}")
             if tag == "a":
                 href = element.get("href")
-                scheme = _URL_NOISE.sub("", href or "").lower().partition(":")
-                if href is not None and scheme[1] and scheme[0] not in PROSE_SCHEMES and "/" not in scheme[0]:
-                    problem(f"user link with scheme {scheme[0]!r}: {href!r}")
+                scheme = _SCHEME.match(_URL_NOISE.sub("", href or ""))
+                if scheme and scheme.group(1).lower() not in PROSE_SCHEMES:
+                    problem(f"user link with scheme {scheme.group(1)!r}: {href!r}")
                 rel = set((element.get("rel") or "").split())
-                if not USER_LINK_REL <= rel:
+                if not rel >= USER_LINK_REL:
                     problem(f"user link {href!r} has rel={element.get('rel')!r}, needs {sorted(USER_LINK_REL)}")
     # Links leaving the site, wherever they are, are user links too.
     for link in document.iter("a"):
         href = _URL_NOISE.sub("", link.get("href") or "")
-        if re.match(r"^([a-z][a-z0-9+.-]*:|//)", href, re.I) and not USER_LINK_REL <= set(
-            (link.get("rel") or "").split()
-        ):
+        if (_SCHEME.match(href) or href.startswith("//")) and not set((link.get("rel") or "").split()) >= USER_LINK_REL:
             problem(f"external link {href!r} lacks rel {sorted(USER_LINK_REL)}")
     return problems
 

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -143,6 +144,7 @@ def themes_page():
 
 # -- audit log ---------------------------------------------------------------------------
 AUDIT_PAGE_SIZE = 50
+AUDIT_WORD = re.compile(r"[a-z_]{1,40}")
 
 
 @bp.get("/audit")
@@ -152,10 +154,16 @@ def audit_page():
     action = request.args.get("action") or None
     target_type = request.args.get("target") or None
     actor_raw = request.args.get("actor") or ""
+    # Actions and target types are short lowercase words; anything else (NUL bytes, which
+    # PostgreSQL refuses in text, or any other typing) matches nothing, so say so.
     if action:
-        query = query.where(AuditEntry.action == action[:40])
+        if not AUDIT_WORD.fullmatch(action):
+            abort(400, "Choose an action from the list.")
+        query = query.where(AuditEntry.action == action)
     if target_type:
-        query = query.where(AuditEntry.target_type == target_type[:20])
+        if not AUDIT_WORD.fullmatch(target_type):
+            abort(400, "Choose a target from the list.")
+        query = query.where(AuditEntry.target_type == target_type)
     if actor_raw:
         if not actor_raw.isdigit() or int(actor_raw) > 2**31 - 1:
             abort(400, "The actor filter takes a member number.")
