@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(user_group)
     app.cli.add_command(recount_command)
+    app.cli.add_command(bench_group)
 
 
 @click.group("demo", help="Demonstration data.")
@@ -66,3 +67,28 @@ def recount_command():
     for item in drift:
         click.echo(f"post {item.post_id}: {item.field} was {item.stored}, is {item.actual}")
     click.echo(f"Recounted; {len(drift)} difference{'s' if len(drift) != 1 else ''} fixed.")
+
+
+@click.group("bench", help="Benchmark data (see bench/README.md).")
+def bench_group():
+    pass
+
+
+@bench_group.command("seed")
+@click.option("--posts", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--votes", default=10000, show_default=True, type=click.IntRange(1))
+@click.option("--comments", default=3000, show_default=True, type=click.IntRange(0))
+@click.option("--users", default=500, show_default=True, type=click.IntRange(1))
+@click.option("--seed", "rng_seed", default=1, show_default=True, help="Random seed, for the same data every time.")
+def bench_seed(posts: int, votes: int, comments: int, users: int, rng_seed: int):
+    """Add a large, skewed forum in bulk (counters consistent: `recount` finds nothing)."""
+    import time
+
+    from forum.bench import seed
+
+    started = time.perf_counter()
+    try:
+        summary = seed(posts=posts, votes=votes, comments=comments, users=users, rng_seed=rng_seed, log=click.echo)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"{summary} ({time.perf_counter() - started:.1f} s)")
