@@ -47,6 +47,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(staff_bp)
+    from forum.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
 
     web.init_app(app)
 

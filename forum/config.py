@@ -72,6 +72,19 @@ class Config:
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Feedback <feedback@localhost>")
         self.MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox")
 
+        # Where links in emails point (emails are built outside requests).
+        self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+        # How queued emails leave: "rq" (a worker, needs REDIS_URL), "thread" (inside the web process)
+        # or "manual" (`flask notifications deliver`, from cron).
+        self.DELIVERY = os.environ.get("DELIVERY") or ("rq" if self.REDIS_URL else "thread")
+
+        # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
+        # search, for several app servers sharing one PostgreSQL database).
+        self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()
+        if self.SEARCH_BACKEND not in {"whoosh", "postgres"}:
+            raise ValueError(f"SEARCH_BACKEND must be whoosh or postgres, not {self.SEARCH_BACKEND!r}")
+        self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index")
+
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
 

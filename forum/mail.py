@@ -9,15 +9,20 @@ from pathlib import Path
 from flask import current_app
 
 
-def send(to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None) -> Path | None:
-    """Send one message; returns the outbox file when no mail server is configured."""
+def send(
+    to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None, key: str | None = None
+) -> Path | None:
+    """Send one message; returns the outbox file when no mail server is configured.
+
+    `key` names the message for good: the same key gives the same Message-ID and
+    the same outbox file, so sending it again after a crash never makes two."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="forum.local")
+    message["Message-ID"] = f"<{key}@forum.local>" if key else make_msgid(domain="forum.local")
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
@@ -35,7 +40,7 @@ def send(to: str, subject: str, text: str, html: str | None = None, headers: dic
     outbox = Path(config["MAIL_OUTBOX"])
     outbox.mkdir(parents=True, exist_ok=True)
     # Written then renamed, so a reader never sees half a message.
-    name = f"{uuid.uuid4().hex}.eml"
+    name = f"{key or uuid.uuid4().hex}.eml"
     partial = outbox / f".{name}.tmp"
     partial.write_bytes(bytes(message))
     final = outbox / name

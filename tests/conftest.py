@@ -91,6 +91,7 @@ def app(database_url, tmp_path_factory):
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "SERVER_NAME": None,
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+            "DELIVERY": "manual",  # tests deliver the outbox themselves
         }
     )
     app.test_client_class = IsolatedClient

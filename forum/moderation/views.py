@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forum import limits
+from forum import limits, markup
 from forum.auth import safe_next
 from forum.extensions import db
 from forum.models import Comment, FlagReason, Post, Role, User, utcnow
@@ -52,7 +52,8 @@ TOGGLE_MESSAGES = {
 def _toggle(post_id: int, action: str):
     post = load_post(post_id)
     guardian().ensure(guardian().can_moderate())
-    changed = moderation.toggle_post(current_user, post, action)
+    reason = markup.clean_text(request.form.get("reason", "")).strip()[:300]
+    changed = moderation.toggle_post(current_user, post, action, reason)
     db.session.commit()
     flash(TOGGLE_MESSAGES[action] if changed else "Nothing to change.", "success")
     return _back(post_url(post))

@@ -7,7 +7,7 @@ from forum.models import Comment, Kind, Post, Status
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseForm, StatusForm
-from forum.services import Refused, comments, moderation, posts, responses, votes
+from forum.services import Refused, comments, moderation, notify, posts, responses, votes
 from forum.web import wants_json
 
 bp = Blueprint("posts", __name__)
@@ -108,6 +108,7 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
         timeline=responses.timeline(post),
         thread=comments.thread(guardian(), post),
         voted=post.id in votes.has_voted(current_user, [post.id]),
+        following=notify.is_following(current_user, post),
         comment_form=comment_form or CommentForm(formdata=None),
         response_form=response_form or ResponseForm(formdata=None),
         status_form=status_form or StatusForm(formdata=None, status=post.status),

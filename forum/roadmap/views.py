@@ -62,6 +62,7 @@ def changelog_feed():
     feed.link(href=url_for("roadmap.changelog", _external=True), rel="alternate")
     feed.link(href=url_for("roadmap.changelog_feed", _external=True), rel="self")
     feed.language("en")
+    feed.author(name=current_app.config["COMPANY_NAME"])  # RFC 4287: a feed names an author
     feed.updated(released[0].status_changed_at if released else utcnow())
     for post in reversed(released):  # feedgen prepends entries
         entry = feed.add_entry()

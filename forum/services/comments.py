@@ -7,7 +7,7 @@ from forum import markup
 from forum.extensions import db
 from forum.models import Comment, Post, User, utcnow
 from forum.permissions import Guardian
-from forum.services import Refused
+from forum.services import Refused, notify
 from forum.services.posts import DOUBLE_SUBMIT_WINDOW, touch
 
 COMMENT_MAX = 10000
@@ -41,6 +41,8 @@ def add_comment(actor: User, post: Post, body: str, parent: Comment | None = Non
     )
     touch(post)
     db.session.flush()
+    notify.auto_follow(actor, post)
+    notify.commented(actor, post, comment, parent)
     return comment
 
 

@@ -10,7 +10,7 @@ from forum import markup
 from forum.extensions import db
 from forum.models import Category, Comment, Flag, FlagReason, InternalNote, Post, User, utcnow
 from forum.permissions import Guardian
-from forum.services import Refused, accounts, audit
+from forum.services import Refused, accounts, audit, notify, posts
 
 # What each post action changes: (field, value). Undo is the same action's pair.
 POST_TOGGLES = {
@@ -23,7 +23,7 @@ POST_TOGGLES = {
 }
 
 
-def toggle_post(actor: User, post: Post, action: str) -> bool:
+def toggle_post(actor: User, post: Post, action: str, reason: str = "") -> bool:
     """Hide, unhide, lock, unlock, pin or unpin a post. False when it already was."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_moderate())
@@ -33,6 +33,9 @@ def toggle_post(actor: User, post: Post, action: str) -> bool:
     audit.record(actor, action, "post", post.id, {field: getattr(post, field)}, {field: value})
     setattr(post, field, value)
     db.session.flush()
+    if action in ("hide", "unhide"):
+        held = action == "unhide" and posts.is_held(post)
+        notify.moderated(actor, post, "approve" if held else action, reason)
     return True
 
 
@@ -55,6 +58,7 @@ def restore_post(actor: User, post: Post) -> bool:
     audit.record(actor, "restore", "post", post.id, {"deleted_at": post.deleted_at}, {"deleted_at": None})
     post.deleted_at = None
     db.session.flush()
+    notify.moderated(actor, post, "restore")
     return True
 
 
@@ -164,6 +168,7 @@ def flag(actor: User, target: Post | Comment, reason: FlagReason, threshold: int
             _set_comment_hidden_silently(target)
         else:
             target.is_hidden = True
+            notify.moderated(actor, target, "flagged")
         db.session.flush()
         return True
     return False

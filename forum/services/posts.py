@@ -61,7 +61,7 @@ def create_post(actor: User, *, kind: Kind, title: str, body: str, category: Cat
     )
     db.session.add(post)
     db.session.flush()
-    votes.add(actor, post)
+    votes.add(actor, post)  # also follows the post
     if _must_hold(actor, post):
         post.is_hidden = True
         db.session.add(Flag(user_id=actor.id, target_type="post", target_id=post.id, reason=FlagReason.HELD))
@@ -181,3 +181,16 @@ def _visible(query: Select, viewer: Guardian) -> Select:
 
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def newest_in(category: Category, limit: int) -> list[Post]:
+    """A category's newest public posts, for its feed."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.category_id == category.id, Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+            .options(joinedload(Post.author))
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )

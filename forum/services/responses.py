@@ -8,7 +8,7 @@ from forum import markup
 from forum.extensions import db
 from forum.models import OfficialResponse, Post, Status, StatusChange, User, utcnow
 from forum.permissions import Guardian
-from forum.services import Refused, audit
+from forum.services import Refused, audit, notify
 from forum.services.posts import touch
 
 RESPONSE_MAX = 10000
@@ -33,6 +33,7 @@ def respond(actor: User, post: Post, body: str, status: Status | None = None) ->
     audit.record(actor, "respond", "post", post.id, before, {"status": post.status, "response_id": response.id})
     touch(post)
     db.session.flush()
+    notify.responded(actor, post, body, Status(before["status"]))
     return response
 
 
@@ -44,10 +45,12 @@ def change_status(actor: User, post: Post, status: Status) -> StatusChange | Non
     if status == post.status:
         return None
     _check_transition(post, status)
+    old_status = Status(post.status)
     audit.record(actor, "status", "post", post.id, {"status": post.status}, {"status": status})
     change = _record_status(actor, post, status, None)
     touch(post)
     db.session.flush()
+    notify.status_changed(actor, post, old_status)
     return change
 
 
@@ -81,6 +84,14 @@ def latest_response(post: Post) -> OfficialResponse | None:
         .order_by(OfficialResponse.created_at.desc(), OfficialResponse.id.desc())
         .limit(1)
     ).first()
+
+
+def all_responses(post: Post) -> list[OfficialResponse]:
+    return list(
+        db.session.scalars(
+            select(OfficialResponse).where(OfficialResponse.post_id == post.id).order_by(OfficialResponse.created_at)
+        )
+    )
 
 
 def timeline(post: Post) -> list[StatusChange]:

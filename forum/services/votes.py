@@ -3,29 +3,21 @@ moves in SQL in the same transaction, so concurrent clicks are never lost
 nor doubled."""
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
 from forum.models import Post, User, Vote, utcnow
 from forum.permissions import Guardian
-from forum.services import Refused
+from forum.services import Refused, insert_ignoring_duplicates, notify
 from forum.services.counters import counted_vote_times
 from forum.services.ranking import add_vote_sql, trending_score
 
 
 def _insert_ignoring_duplicates(user_id: int, post_id: int, now) -> bool:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(Vote)
-        .values(user_id=user_id, post_id=post_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "post_id"])
-        .returning(Vote.id)
+    return (
+        insert_ignoring_duplicates(Vote, ["user_id", "post_id"], user_id=user_id, post_id=post_id, created_at=now)
+        is not None
     )
-    # A row comes back only when this call inserted it (rowcount is not
-    # reliable for ORM inserts with RETURNING).
-    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 UNSYNCHRONIZED = {"synchronize_session": False}
@@ -76,6 +68,7 @@ def add(actor: User, post: Post) -> bool:
     added = _insert_ignoring_duplicates(actor.id, post.id, now)
     if added:
         _count_in(post, now)
+        notify.auto_follow(actor, post)
     return added
 
 

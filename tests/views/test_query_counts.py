@@ -35,8 +35,8 @@ def test_home_page_queries_do_not_grow_with_posts_or_votes(make_post, make_user,
     _fill(make_post, make_user, posts=12, extra_votes=3, extra_comments=1)
     large = _queries_for(client, count_queries, "/")
     assert small == large
-    # session user, categories, posts (with authors and categories), my votes
-    assert large == 4
+    # session user, categories, posts (with authors and categories), my votes, my unread notifications
+    assert large == 5
 
 
 def test_post_page_queries_do_not_grow_with_comments(make_post, make_user, login_as, client, count_queries):
@@ -46,6 +46,6 @@ def test_post_page_queries_do_not_grow_with_comments(make_post, make_user, login
     small = _queries_for(client, count_queries, f"/posts/{small_post.id}-{small_post.slug}")
     large = _queries_for(client, count_queries, f"/posts/{large_post.id}-{large_post.slug}")
     assert small == large
-    # session user, post, latest response, timeline, comments, my vote,
-    # and for staff: internal notes and the categories to move the post to
-    assert large == 8
+    # session user, post, latest response, timeline, comments, my vote, do I follow it,
+    # my unread notifications, and for staff: internal notes and the categories to move the post to
+    assert large == 10

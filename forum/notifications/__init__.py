@@ -1,0 +1,1 @@
+"""Following posts, the bell and /notifications, email preferences, unsubscribing, feeds."""
