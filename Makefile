@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres lint format install install-dev
+.PHONY: run test test-sqlite test-postgres lint format install install-dev bench
 
 run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
@@ -27,6 +27,10 @@ test-postgres: $(BIN)/.installed-dev
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Load benchmark (gunicorn + wrk, SQLite and PostgreSQL, 1,000 and 100,000 posts): see docs/PERFORMANCE.md.
+bench: $(BIN)/.installed-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff format .

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from forum import caching
 from forum.extensions import db
 from forum.permissions import guardian
 from forum.services.insights import humanize
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_day, "day")
     app.add_template_filter(humanize, "duration")
     app.add_url_rule("/healthz", "healthz", _healthz)
+    caching.init_app(app)
 
 
 def _security_headers(response):

@@ -1,0 +1,360 @@
+"""Load benchmark: the forum under gunicorn, driven by wrk, against Flask's own ceilings.
+
+    .venv/bin/python bench/run.py                      # SQLite and PostgreSQL, 1,000 and 100,000 posts
+    .venv/bin/python bench/run.py --databases sqlite --sizes 1000 --duration 5
+
+For each database and size it builds (once; kept in bench/data/ and PostgreSQL databases
+forum_bench_<size>) a seeded database, serves the app with gunicorn on 127.0.0.1, and runs wrk for
+--duration seconds per scenario: the home list in each sort, a post with 500 comments, the roadmap,
+search (when /search exists), and a mixed read/write run (10% votes, unvotes and comments by
+signed-in members), after which `flask recount` must find no difference. In the same run it measures
+a minimal Flask "hello" app and a minimal Flask + Jinja list page under the same gunicorn settings.
+Results: a Markdown table and JSON in bench/results/.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+VENV_BIN = Path(sys.executable).parent
+PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+SECRET = "benchmark-secret-not-for-production"
+SESSIONS = 200  # signed-in members writing in the mixed scenario
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--sizes", default="1000,100000", help="numbers of posts")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per scenario")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--only", default="", help="comma-separated scenario names to run (default: all)")
+    parser.add_argument("--reseed", action="store_true", help="rebuild the databases even if they exist")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+    DATA.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    only = {name for name in args.only.split(",") if name}
+
+    rows: list[dict] = []
+    env = {"PYTHONPATH": str(ROOT)}
+    for name, module in (("hello", "bench.hello_app:app"), ("jinja list", "bench.list_app:app")):
+        with Gunicorn(module, env, args):
+            rows.append({"database": "-", "posts": 0, "scenario": f"ceiling: {name}", **wrk(args, "/")})
+    ceilings = {"hello": rows[0]["rps"], "list": rows[1]["rps"]}
+    print_row(rows[0])
+    print_row(rows[1])
+
+    for database in args.databases.split(","):
+        for size in (int(s) for s in args.sizes.split(",")):
+            url = prepare(database, size, args.reseed)
+            app_env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+            targets = read_targets(url)
+            with Gunicorn("wsgi:app", app_env, args) as server:
+                scenarios = [(f"home ?sort={sort}", f"/?sort={sort}") for sort in ("trending", "top", "new", "active")]
+                scenarios.append(("post, 500 comments", targets["commented_post"]))
+                scenarios.append(("roadmap", "/roadmap"))
+                if server.status("/search?q=export") == 200:
+                    scenarios.append(("search", "/search?q=export"))
+                for label, path in scenarios:
+                    if only and label.split(" ")[0] not in only:
+                        continue
+                    server.warm(path)
+                    row = {"database": database, "posts": size, "scenario": label, **wrk(args, path)}
+                    rows.append(row)
+                    print_row(row, ceilings)
+                if not only or "mixed" in only:
+                    mixed_file = write_mixed_data(url, targets)
+                    row = {
+                        "database": database,
+                        "posts": size,
+                        "scenario": "mixed, 10% writes",
+                        **wrk(args, "/", script="mixed.lua", extra_env={"BENCH_MIXED": str(mixed_file)}),
+                    }
+                    row["recount"] = recount(url)
+                    rows.append(row)
+                    print_row(row, ceilings)
+    write_results(rows, ceilings, args)
+
+
+# -- databases -------------------------------------------------------------------
+def sizes_for(posts: int) -> dict[str, int]:
+    """The data set for a number of posts: 10 votes, 3 comments per post, one member per 2 posts."""
+    return {"posts": posts, "votes": posts * 10, "comments": max(posts * 3, 600), "users": max(posts // 2, 200)}
+
+
+def prepare(database: str, size: int, reseed: bool) -> str:
+    if database == "sqlite":
+        path = DATA / f"sqlite-{size}.db"
+        url = f"sqlite:///{path}"
+        if reseed:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    elif database == "postgresql":
+        name = f"forum_bench_{size}"
+        url = f"{PG_SERVER}/{name}"
+        exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+        if reseed or not exists:
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            psql(f'CREATE DATABASE "{name}"')
+    else:
+        sys.exit(f"unknown database {database!r}: sqlite or postgresql")
+    flask(url, "db", "upgrade")
+    if post_count(url) != size:
+        if post_count(url):
+            sys.exit(f"{url} holds posts but not {size}: run with --reseed")
+        numbers = sizes_for(size)
+        print(f"seeding {database} with {numbers} ...", flush=True)
+        flask(url, "bench", "seed", *(f"--{k}={v}" for k, v in numbers.items()), quiet=False)
+    return url
+
+
+def psql(sql: str) -> str:
+    out = subprocess.run(
+        ["psql", f"{PG_SERVER}/postgres", "-tAc", sql], check=True, capture_output=True, text=True
+    ).stdout
+    return out.strip()
+
+
+def flask(url: str, *command: str, quiet: bool = True) -> str:
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi", "SECRET_KEY": SECRET}
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=quiet, text=True, check=False
+    )
+    if result.returncode:
+        sys.exit(f"flask {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout or ""
+
+
+def in_app(url: str, code: str) -> str:
+    """Run Python inside the app (with an app context) and return what it prints."""
+    script = (
+        "import json\nfrom forum import create_app\nfrom forum.extensions import db\n"
+        "app = create_app()\nwith app.app_context():\n" + "\n".join("    " + line for line in code.splitlines())
+    )
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"in-app script failed:\n{result.stderr}")
+    return result.stdout
+
+
+def post_count(url: str) -> int:
+    return int(in_app(url, "print(db.session.execute(db.text('SELECT count(*) FROM posts')).scalar())"))
+
+
+def read_targets(url: str) -> dict:
+    """The post with the most comments, and open posts to vote on and comment."""
+    code = """
+from sqlalchemy import select
+from forum.models import Post
+post = db.session.scalars(select(Post).order_by(Post.comment_count.desc()).limit(1)).one()
+open_ids = list(db.session.scalars(
+    select(Post.id).where(Post.status == 'open', Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+    .order_by(Post.trending_score.desc()).limit(2000)))
+print(json.dumps({"commented_post": f"/posts/{post.id}-{post.slug}", "comments": post.comment_count,
+                  "open_posts": open_ids}))
+"""
+    return json.loads(in_app(url, code))
+
+
+def write_mixed_data(url: str, targets: dict) -> Path:
+    """Signed-in sessions (cookie and CSRF token) for the writers, and the paths readers fetch."""
+    code = f"""
+from sqlalchemy import select
+from forum.models import User
+client = app.test_client()
+sessions = []
+for user in db.session.scalars(select(User).where(User.role == 'member').order_by(User.id).limit({SESSIONS})):
+    client.delete_cookie('session')
+    with client.session_transaction() as session:
+        session['_user_id'] = user.get_id()
+        session['_fresh'] = True
+    page = client.get('/__bench__').get_data(as_text=True)
+    marker = 'name="csrf-token" content="'
+    start = page.index(marker) + len(marker)
+    sessions.append([client.get_cookie('session').value, page[start:page.index('"', start)]])
+print(json.dumps(sessions))
+"""
+    sessions = json.loads(in_app(url, code))
+    reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap"]
+    reads += [f"/posts/{pid}" for pid in targets["open_posts"][:200]]
+    sessions_lua = ", ".join(f"{{{json.dumps(c)}, {json.dumps(t)}}}" for c, t in sessions)
+    reads_lua = ", ".join(json.dumps(r) for r in reads)
+    posts_lua = ", ".join(str(p) for p in targets["open_posts"][:500])
+    lua = f"return {{\n  reads = {{{reads_lua}}},\n  sessions = {{{sessions_lua}}},\n  posts = {{{posts_lua}}},\n}}\n"
+    path = DATA / "mixed-data.lua"
+    path.write_text(lua)
+    return path
+
+
+def recount(url: str) -> str:
+    """`flask recount` after the mixed run: every vote and comment counter must already be exact."""
+    out = flask(url, "recount")
+    match = re.search(r"Recounted; (\d+) difference", out)
+    differences = int(match.group(1)) if match else -1
+    return "exact" if differences == 0 else f"{differences} differences"
+
+
+# -- gunicorn and wrk --------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn on 127.0.0.1 with the same settings for the forum and the ceilings."""
+
+    current_port = 0
+
+    def __init__(self, module: str, env: dict, args):
+        self.module, self.env, self.args = module, env, args
+        self.port = free_port()
+
+    def __enter__(self):
+        Gunicorn.current_port = self.port
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            self.module,
+            f"--bind=127.0.0.1:{self.port}",
+            f"--workers={self.args.workers}",
+            f"--worker-class={self.args.worker_class}",
+            "--log-level=warning",
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **self.env}, start_new_session=True, stdout=subprocess.DEVNULL
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.status("/healthz" if self.module == "wsgi:app" else "/") == 200:
+                return self
+            time.sleep(0.2)
+        self.__exit__()
+        sys.exit(f"gunicorn {self.module} did not start")
+
+    def status(self, path: str) -> int:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return 0
+
+    def warm(self, path: str) -> None:
+        for _ in range(self.args.workers * 3):
+            self.status(path)
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wrk(args, path: str, script: str = "report.lua", extra_env: dict | None = None) -> dict:
+    command = [
+        "wrk",
+        f"--threads={args.threads}",
+        f"--connections={args.connections}",
+        f"--duration={args.duration}s",
+        "--timeout=5s",
+        f"--script={BENCH / script}",
+        f"http://127.0.0.1:{Gunicorn.current_port}{path}",
+    ]
+    env = {**os.environ, "BENCH_DIR": str(BENCH), **(extra_env or {})}
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    stats = json.loads(line.removeprefix("BENCH "))
+    seconds = stats["duration_us"] / 1e6
+    return {
+        "rps": stats["requests"] / seconds,
+        "p50_ms": stats["p50_us"] / 1000,
+        "p99_ms": stats["p99_us"] / 1000,
+        "errors": stats["socket_errors"] + stats["status_errors"],
+        "requests": stats["requests"],
+    }
+
+
+# -- report ----------------------------------------------------------------------
+def print_row(row: dict, ceilings: dict | None = None) -> None:
+    ratio = f" {row['rps'] / ceilings['list']:.0%} of list ceiling" if ceilings else ""
+    extra = f" recount: {row['recount']}" if "recount" in row else ""
+    print(
+        f"{row['database']:>10} {row['posts']:>7} {row['scenario']:<22} {row['rps']:8.1f} req/s "
+        f"p50 {row['p50_ms']:6.1f} ms p99 {row['p99_ms']:6.1f} ms errors {row['errors']}{ratio}{extra}",
+        flush=True,
+    )
+
+
+def write_results(rows: list[dict], ceilings: dict, args) -> None:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    lines = [
+        f"# Benchmark {stamp} UTC",
+        "",
+        f"{os.cpu_count()} cores; gunicorn {args.workers} {args.worker_class} workers; wrk {args.threads} threads, "
+        f"{args.connections} connections, {args.duration} s per scenario. Command: "
+        f"`{' '.join(['bench/run.py', *sys.argv[1:]])}`",
+        "",
+        "| database | posts | scenario | req/s | vs hello | vs Jinja list | p50 ms | p99 ms | errors | recount |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['database']} | {row['posts'] or '-'} | {row['scenario']} | {row['rps']:.0f} | "
+            f"{row['rps'] / ceilings['hello']:.0%} | {row['rps'] / ceilings['list']:.0%} | {row['p50_ms']:.1f} | "
+            f"{row['p99_ms']:.1f} | {row['errors']} | {row.get('recount', '')} |"
+        )
+    flat = flatness(rows)
+    if flat:
+        lines += ["", "Latency at the largest size against the smallest (target: within +20%):", ""]
+        lines += ["| database | scenario | p50 small → large | p99 small → large |", "|---|---|---|---|"]
+        lines += flat
+    text = "\n".join(lines) + "\n"
+    (RESULTS / f"{stamp}.md").write_text(text)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps({"ceilings": ceilings, "rows": rows}, indent=1))
+    print(text)
+    print(f"written to {RESULTS / (stamp + '.md')}")
+
+
+def flatness(rows: list[dict]) -> list[str]:
+    out = []
+    by_key: dict[tuple, dict[int, dict]] = {}
+    for row in rows:
+        if row["posts"]:
+            by_key.setdefault((row["database"], row["scenario"]), {})[row["posts"]] = row
+    for (database, scenario), sized in by_key.items():
+        if len(sized) < 2:
+            continue
+        small, large = sized[min(sized)], sized[max(sized)]
+        out.append(
+            f"| {database} | {scenario} | {small['p50_ms']:.1f} → {large['p50_ms']:.1f} "
+            f"({large['p50_ms'] / small['p50_ms'] - 1:+.0%}) | {small['p99_ms']:.1f} → {large['p99_ms']:.1f} "
+            f"({large['p99_ms'] / small['p99_ms'] - 1:+.0%}) |"
+        )
+    return out
+
+
+if __name__ == "__main__":
+    main()
