@@ -7,6 +7,7 @@ and fail (never skip) when it is missing. Set SCREENSHOT_DIR to keep a
 full-page PNG of every page the tests check.
 """
 
+import functools
 import logging
 import os
 import re
@@ -16,8 +17,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
-
-from conftest import PASSWORD  # tests/conftest.py, the default password of make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,6 +33,8 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 375, "height": 740}
 TIMEOUT_MS = 10_000
+# The tests make their users with this password (make_user(..., password=PASSWORD)) to sign in with it.
+PASSWORD = "typed in a real browser"
 
 
 @pytest.fixture(scope="session")
@@ -154,19 +155,32 @@ AXE_RUN = """async () => {
 }"""
 
 
-def axe_violations(page: Page) -> list[dict]:
+@functools.cache
+def _axe_source() -> str:
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `make test` or `npm ci`", pytrace=False)
+    return AXE.read_text()
+
+
+def axe_violations(page: Page) -> list[dict]:
     # CSP forbids inline scripts; evaluate() is not subject to it.
-    page.evaluate(AXE.read_text())
+    page.evaluate(_axe_source())
     return page.evaluate(AXE_RUN)
 
 
-def assert_accessible(page: Page, name: str) -> None:
+def axe_report(page: Page, name: str) -> str:
+    """'' when axe finds nothing on the page; otherwise a readable list of the violations."""
     screenshot(page, name)
     violations = axe_violations(page)
-    report = "\n".join(
-        f"  [{v['impact']}] {v['id']}: {v['help']}\n" + "".join(f"      at {node}\n" for node in v["nodes"])
-        for v in violations
-    )
-    assert not violations, f"axe found {len(violations)} violation(s) on {name} ({page.url}):\n{report}"
+    if not violations:
+        return ""
+    lines = [f"{name} ({page.url}): {len(violations)} violation(s)"]
+    for v in violations:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']}")
+        lines.extend(f"      at {node}" for node in v["nodes"])
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    report = axe_report(page, name)
+    assert not report, "axe found problems:\n" + report

@@ -4,7 +4,10 @@ Once with JavaScript (the vote is a fetch, no navigation) and once without (ever
 action is a plain form), and once by keyboard alone.
 """
 
+import email
 import re
+from email import policy
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,7 +16,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, Post, Status, Vote
 
-from .conftest import screenshot, sign_in
+from .conftest import PASSWORD, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,19 +26,43 @@ RESPONSE = "Good idea: we will build the PDF export this spring."
 COMMENT = "Yes please, I email them one by one today."
 
 
+def visit(page: Page, path: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.ok, f"{path} answered {response and response.status}"
+
+
 def vote_button(page: Page):
     """The vote button at the head of the post page, whatever it says now."""
     return page.locator(".post-head button.vote-button")
 
 
-def sign_up_and_post(page: Page, category_name: str) -> int:
-    page.goto("/")
+def mailed_link(app, to: str, path: str) -> str:
+    """The newest link to `path` in the messages the site wrote to its outbox for `to`."""
+    messages = [
+        email.message_from_bytes(file.read_bytes(), policy=policy.default)
+        for file in sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"), key=lambda f: f.stat().st_mtime_ns)
+    ]
+    for message in reversed(messages):
+        if message["To"] == to:
+            text = message.get_body(preferencelist=("plain",)).get_content()
+            match = re.search(r"https?://\S+" + re.escape(path) + r"\S*", text)
+            assert match, f"no {path} link in the message to {to}:\n{text}"
+            return match.group(0)
+    raise AssertionError(f"no message to {to} in the outbox")
+
+
+def sign_up_and_post(page: Page, app, email_address: str, category_name: str) -> int:
+    visit(page, "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
     expect(page).to_have_url(re.compile(r"/signup"))
     page.get_by_label("Display name").fill("Ada Customer")
-    page.get_by_label("Email", exact=True).fill("ada@example.com")
+    page.get_by_label("Email", exact=True).fill(email_address)
     page.get_by_label("Password", exact=True).fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    if app.config.get("SIGNUP_EMAIL_LINK"):
+        # The account is made from the link mailed to the address (no telling which addresses have one).
+        expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+        visit(page, mailed_link(app, email_address, "/signup/confirm/"))
     expect(page.get_by_text("Welcome, Ada Customer!")).to_be_visible()
     screenshot(page, "journey-signed-up")
 
@@ -64,7 +91,7 @@ def comment_on(page: Page) -> None:
 
 
 def answer_officially(page: Page, post_path: str) -> None:
-    page.goto(post_path)
+    visit(page, post_path)
     respond = page.get_by_role("region", name="Answer officially")
     respond.get_by_label("Official response").fill(RESPONSE)
     respond.get_by_label("Set status").select_option(label="Planned")
@@ -74,7 +101,8 @@ def answer_officially(page: Page, post_path: str) -> None:
 
 
 def author_sees_the_answer(page: Page) -> None:
-    page.reload()
+    response = page.reload()
+    assert response is not None and response.ok, f"the post answered {response and response.status}"
     official = page.get_by_role("region", name=re.compile("Official response"))
     expect(official).to_contain_text(RESPONSE)
     expect(page.locator(".post-head .post-meta .badge.status-planned")).to_have_text("Planned")
@@ -100,20 +128,22 @@ def people(make_user, category) -> tuple[str, str, str]:
     ended: under SQLite's WAL a connection that read before another one wrote
     cannot write in that same transaction.
     """
-    found = make_user(name="Bea Voter").email, make_user("staff", name="Sam Staff").email, category.name
+    voter = make_user(name="Bea Voter", password=PASSWORD).email
+    staff = make_user("staff", name="Sam Staff", password=PASSWORD).email
+    found = voter, staff, category.name
     db.session.rollback()
     return found
 
 
-def test_journey_with_javascript(new_page, make_user, category):
+def test_journey_with_javascript(app, new_page, make_user, category):
     voter_email, staff_email, category_name = people(make_user, category)
     author = new_page()
-    post_id = sign_up_and_post(author, category_name)
+    post_id = sign_up_and_post(author, app, "ada.js@example.com", category_name)
     post_path = f"/posts/{post_id}"
 
     voter = new_page()
     sign_in(voter, voter_email)
-    voter.goto(post_path)
+    visit(voter, post_path)
     expect(voter.get_by_role("heading", level=1)).to_have_text(TITLE)
     url_before = voter.url
     voter.evaluate("window.__stillHere = 'before the vote'")
@@ -137,15 +167,15 @@ def test_journey_with_javascript(new_page, make_user, category):
     assert_database(post_id)
 
 
-def test_journey_without_javascript(new_page, make_user, category):
+def test_journey_without_javascript(app, new_page, make_user, category):
     voter_email, staff_email, category_name = people(make_user, category)
     author = new_page(javascript=False)
-    post_id = sign_up_and_post(author, category_name)
+    post_id = sign_up_and_post(author, app, "ada.nojs@example.com", category_name)
     post_path = f"/posts/{post_id}"
 
     voter = new_page(javascript=False)
     sign_in(voter, voter_email)
-    voter.goto(post_path)
+    visit(voter, post_path)
     button = vote_button(voter)
     expect(button).to_have_attribute("aria-pressed", "false")
     with voter.expect_navigation():
@@ -166,10 +196,10 @@ def test_journey_without_javascript(new_page, make_user, category):
 def test_keyboard_only(page, make_user, make_post):
     post_id = make_post(title="Keyboard shortcuts for the ledger").id
     post_path = f"/posts/{post_id}"
-    voter_email = make_user(name="Kim Keys").email
+    voter_email = make_user(name="Kim Keys", password=PASSWORD).email
     db.session.rollback()
     sign_in(page, voter_email)
-    page.goto(post_path)
+    visit(page, post_path)
 
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
@@ -178,6 +208,7 @@ def test_keyboard_only(page, make_user, make_post):
     screenshot(page, "keyboard-skip-link")
 
     button = vote_button(page)
+    expect(button).to_be_visible()
     for _ in range(60):
         page.keyboard.press("Tab")
         if button.evaluate("element => element === document.activeElement"):
