@@ -5,12 +5,14 @@ from flask import Flask
 
 from forum.extensions import db
 from forum.models import Role
+from forum.notifications.commands import notifications_group
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(user_group)
     app.cli.add_command(recount_command)
+    app.cli.add_command(notifications_group)
     app.cli.add_command(bench_group)
 
 

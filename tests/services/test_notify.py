@@ -236,3 +236,16 @@ def test_rq_delivers_through_the_real_redis(scene, app, outbox):
     assert job.return_value() == 3
     assert len(outbox()) == 3
     queue.delete(delete_jobs=True)
+
+
+def test_the_command_line_delivers_and_revives_dead_letters(scene, app, outbox):
+    responses.change_status(scene["staff"], scene["post"], Status.UNDER_REVIEW)
+    db.session.commit()
+    db.session.execute(update(OutboxMessage).values(dead_at=utcnow(), attempts=5, last_error="smtp down"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    assert "smtp down" in runner.invoke(args=["notifications", "dead"]).output
+    assert "3 messages queued again." in runner.invoke(args=["notifications", "dead", "--retry"]).output
+    assert "3 emails sent." in runner.invoke(args=["notifications", "deliver"]).output
+    assert len(outbox()) == 3
+    assert "0 digests sent." in runner.invoke(args=["notifications", "digest"]).output
