@@ -6,6 +6,7 @@ from flask import Flask
 from forum.extensions import db
 from forum.models import Role
 from forum.notifications.commands import notifications_group
+from forum.search.commands import search_group
 
 
 def register_commands(app: Flask) -> None:
@@ -13,6 +14,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(recount_command)
     app.cli.add_command(notifications_group)
+    app.cli.add_command(search_group)
     app.cli.add_command(bench_group)
 
 

@@ -85,6 +85,10 @@ class Guardian:
         """Hide, lock, pin, move, restore, handle reports."""
         return self.is_moderator and self.can_write
 
+    def can_merge(self, post: Post) -> bool:
+        """Merge a duplicate into its original, or undo that (moderators, staff and admins)."""
+        return self.can_moderate() and post.deleted_at is None
+
     def can_see_notes(self) -> bool:
         return self.is_staff
 

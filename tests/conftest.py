@@ -91,6 +91,7 @@ def app(database_url, tmp_path_factory):
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "SERVER_NAME": None,
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+            "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
             "DELIVERY": "manual",  # tests deliver the outbox themselves
         }
     )
@@ -124,6 +125,8 @@ TABLES = (
     "comment_revisions",
     "post_revisions",
     "status_changes",
+    "merge_moves",
+    "post_merges",
     "official_responses",
     "comments",
     "votes",

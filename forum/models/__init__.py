@@ -1,6 +1,7 @@
 """Tables and their relationships; no commits, no HTTP, no templates."""
 
 from forum.models.base import UTCDateTime, utcnow
+from forum.models.merge import MergeMove, MoveKind, PostMerge
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
 from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
 from forum.models.post import (
@@ -16,6 +17,7 @@ from forum.models.post import (
     StatusChange,
     Vote,
 )
+from forum.models.search import COMMENT_INDEX, POST_INDEX, RESPONSE_INDEX  # noqa: F401 (PostgreSQL only)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter
 
 __all__ = [
@@ -34,10 +36,13 @@ __all__ = [
     "Follow",
     "InternalNote",
     "Kind",
+    "MergeMove",
+    "MoveKind",
     "Notification",
     "OfficialResponse",
     "OutboxMessage",
     "Post",
+    "PostMerge",
     "PostRevision",
     "Role",
     "Status",

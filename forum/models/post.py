@@ -88,6 +88,7 @@ class Post(db.Model):
         Index("ix_posts_author_id", "author_id"),
         Index("ix_posts_status_votes", "status", "vote_count", "id"),
         Index("ix_posts_status_changed", "status", "status_changed_at"),
+        Index("ix_posts_merged_into_id", "merged_into_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +115,8 @@ class Post(db.Model):
     is_hidden: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
     is_pinned: Mapped[bool] = mapped_column(default=False)
+    # Set when this post was merged into its original as a duplicate (services/merges.py).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
 
     category: Mapped[Category] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise", foreign_keys=[author_id])
@@ -198,9 +201,12 @@ class StatusChange(db.Model):
     from_status: Mapped[Status] = mapped_column(String(20))
     to_status: Mapped[Status] = mapped_column(String(20))
     response_id: Mapped[int | None] = mapped_column(ForeignKey("official_responses.id"))
+    # A merge (or its undoing) this entry records, on the duplicate's and on the original's timeline.
+    merge_id: Mapped[int | None] = mapped_column(ForeignKey("post_merges.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="raise")
+    merge: Mapped["PostMerge | None"] = relationship(lazy="selectin")  # noqa: F821 (models/merge.py)
 
 
 class CommentRevision(db.Model):

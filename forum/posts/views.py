@@ -7,7 +7,7 @@ from forum.models import Comment, Kind, Post, Status
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseForm, StatusForm
-from forum.services import Refused, comments, moderation, notify, posts, responses, votes
+from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
 from forum.web import wants_json
 
 bp = Blueprint("posts", __name__)
@@ -116,6 +116,7 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
         note_form=NoteForm(formdata=None),
         flag_form=FlagForm(formdata=None),
         categories=posts.categories() if guardian().can_moderate() else [],
+        merged_here=[p for p in merges.merged_into(post) if guardian().can_see_post(p)],
     )
     return html, status
 
@@ -292,3 +293,49 @@ def set_status(post_id: int):
     label = post.status_enum.label.lower()
     flash(f"“{post.title}” is now {label}." if change else "The status was already that.", "success")
     return redirect(_back_to(post), 303)
+
+
+# -- merging duplicates ----------------------------------------------------------
+@bp.post("/posts/<int:post_id>/merge")
+@login_required
+def merge(post_id: int):
+    duplicate = load_post(post_id)
+    guardian().ensure(guardian().can_merge(duplicate))
+    raw = (request.form.get("into") or "").strip().lstrip("#")
+    original = db.session.get(Post, int(raw)) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+    if original is None or not guardian().can_see_post(original):
+        return _merge_refused(duplicate, "Give the number of the original post (the one to keep).", 422)
+    try:
+        merges.merge_posts(current_user, duplicate, original)
+    except Refused as refusal:
+        db.session.rollback()
+        return _merge_refused(duplicate, refusal.description, 409)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"status": duplicate.status, "merged_into": original.id, "votes": original.vote_count})
+    flash(f"Merged into “{original.title}”: its votes and followers moved there.", "success")
+    return redirect(post_url(original), 303)
+
+
+@bp.post("/posts/<int:post_id>/unmerge")
+@login_required
+def unmerge(post_id: int):
+    duplicate = load_post(post_id)
+    guardian().ensure(guardian().can_merge(duplicate))
+    try:
+        merges.unmerge(current_user, duplicate)
+    except Refused as refusal:
+        db.session.rollback()
+        return _merge_refused(duplicate, refusal.description, 409)
+    db.session.commit()
+    if wants_json():
+        return jsonify({"status": duplicate.status, "votes": duplicate.vote_count})
+    flash("The merge is undone: votes and followers are back.", "success")
+    return redirect(post_url(duplicate), 303)
+
+
+def _merge_refused(post: Post, message: str, status: int):
+    if wants_json():
+        return jsonify({"error": message}), status
+    flash(message, "error")
+    return _render_post(post, status=status)

@@ -79,9 +79,10 @@ def terms(text: str) -> list[str]:
     return result
 
 
-def vectors(documents: list[tuple[str, str]]) -> list[dict[str, float]]:
-    """TF-IDF vectors (unit length) of (title, body) pairs; the title counts twice."""
-    bags = [Counter(terms(title) * 2 + terms(body)) for title, body in documents]
+def vectors(documents: list[tuple[str, str]], terms_of=terms) -> list[dict[str, float]]:
+    """TF-IDF vectors (unit length) of (title, body) pairs; the title counts twice.
+    `terms_of` turns text into terms (similar posts add synonyms of their own)."""
+    bags = [Counter(terms_of(title) * 2 + terms_of(body)) for title, body in documents]
     document_frequency = Counter(term for bag in bags for term in bag)
     total = len(bags)
     result = []

@@ -54,6 +54,64 @@
     });
   });
 
+  // New post: posts that say the same thing, as the title is typed (GET /posts/similar).
+  var similarForm = document.querySelector("form[data-similar-url]");
+  var similarBox = document.getElementById("similar-posts");
+  var titleInput = similarForm && similarForm.querySelector("input[name=title]");
+  if (similarForm && similarBox && titleInput) {
+    var timer = null;
+    var asked = "";
+    var showSimilar = function (posts) {
+      var list = similarBox.querySelector("ol");
+      list.textContent = "";
+      posts.forEach(function (post) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.className = "similar-title";
+        link.href = post.url;
+        link.textContent = post.title;
+        link.dir = "auto";
+        var meta = document.createElement("span");
+        meta.className = "badge status-" + post.status;
+        meta.textContent = post.status.replace("_", " ");
+        var votes = document.createElement("span");
+        votes.className = "hint";
+        votes.textContent = post.votes + (post.votes === 1 ? " vote" : " votes");
+        var action = document.createElement("button");
+        action.type = "button";
+        action.className = "button button-small";
+        action.textContent = "Vote for this instead";
+        action.addEventListener("click", function () {
+          action.disabled = true;
+          fetch("/posts/" + post.id + "/vote", {
+            method: "POST",
+            headers: { "Accept": "application/json", "X-CSRFToken": token ? token.content : "" },
+            credentials: "same-origin"
+          }).finally(function () { window.location.href = post.url; });
+        });
+        item.append(link, meta, votes, action);
+        list.appendChild(item);
+      });
+      similarBox.hidden = posts.length === 0;
+    };
+    titleInput.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var title = titleInput.value.trim();
+        if (title === asked) return;
+        asked = title;
+        if (title.length < 3) { showSimilar([]); return; }
+        fetch(similarForm.dataset.similarUrl + "?title=" + encodeURIComponent(title), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) {
+          return response.ok ? response.json() : [];
+        }).then(function (posts) {
+          if (asked === title) showSimilar(posts);
+        }).catch(function () { /* suggestions are a nicety: the form works without them */ });
+      }, 300);
+    });
+  }
+
   // Roadmap: staff drag a card to another column (the Move form does the same without JavaScript).
   var dragged = null;
   document.querySelectorAll(".roadmap-card[draggable=true]").forEach(function (card) {

@@ -1,0 +1,188 @@
+"""Search: one small interface, two backends (Whoosh on disk, PostgreSQL full text).
+
+    search(viewer, SearchRequest)      -> Results      the /search page
+    backend().candidates(words, n)     -> [post id]    similar posts while typing
+    backend().update(post_ids)                         after a commit (Whoosh only)
+    backend().rebuild() / .check()                     `flask search reindex | check`
+
+What users type is parsed here, once, into words and quoted phrases
+(query.py); each backend turns that into its own query, so no user text ever
+reaches a query parser and both backends answer the same questions.
+
+Index consistency (the Whoosh backend; PostgreSQL reads the tables themselves):
+the index follows the database, never leads it. A SQLAlchemy session listener
+notes, at each flush, the posts whose text or visibility may have changed
+(a post, an official response or a comment added, edited, hidden or deleted),
+forgets them on rollback, and hands them to the backend only after the
+commit. A listener rather than explicit calls from the services: moderation,
+accounts and the services other people write change posts too, and an
+explicit call forgotten in any of them would leave the index silently stale;
+the listener cannot be forgotten. Changes made with bulk UPDATE statements
+(vote and comment counters) are not seen, which is right: the index holds no
+counters, and result pages read them from the database. The update runs in
+the request, after its commit, with a session of its own; if it fails (the
+index is locked past the timeout, the disk is full) the request still
+succeeds, the post ids go to a journal in the index folder, and the next
+update takes them along. Anything else (a process killed mid-update, a bulk
+change) shows in `flask search check` and is repaired by `flask search
+reindex`. Every result is checked against the database and the Guardian
+before it is shown, so a stale index can miss a post but never leak one.
+"""
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app, has_app_context
+from flask_sqlalchemy.session import Session
+from markupsafe import Markup
+from sqlalchemy import event, select
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import Category, Comment, Kind, OfficialResponse, Post, Status
+from forum.permissions import Guardian
+from forum.search.query import ParsedQuery, parse
+from forum.search.snippets import highlight, plain_text
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    kind: Kind | None = None
+    status: Status | None = None
+    category: Category | None = None
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the backend narrows by: the request's filters, and whether to keep to public posts."""
+
+    kind: str | None
+    status: str | None
+    category_id: int | None
+    public_only: bool
+
+
+@dataclass
+class Hit:
+    post: Post
+    title: Markup
+    snippet: Markup
+    found_in: str  # "post", "response" or "comment": where the snippet comes from
+
+
+@dataclass
+class Results:
+    query: ParsedQuery
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    has_next: bool = False
+
+
+def backend():
+    """The configured backend (SEARCH_BACKEND), made once per app."""
+    name = current_app.config["SEARCH_BACKEND"]
+    backends = current_app.extensions.setdefault("search_backends", {})
+    if name not in backends:
+        if name == "postgres":
+            from forum.search.postgres import PostgresBackend
+
+            backends[name] = PostgresBackend()
+        else:
+            from forum.search.whoosh_backend import WhooshBackend
+
+            backends[name] = WhooshBackend(current_app.config["SEARCH_INDEX_DIR"])
+    return backends[name]
+
+
+def search(viewer: Guardian, request: SearchRequest) -> Results:
+    parsed = parse(request.text)
+    results = Results(query=parsed, page=request.page)
+    if parsed.is_empty:
+        return results
+    filters = Filters(
+        kind=request.kind.value if request.kind else None,
+        status=request.status.value if request.status else None,
+        category_id=request.category.id if request.category else None,
+        public_only=not viewer.is_moderator,
+    )
+    offset = (request.page - 1) * request.per_page
+    ids, total = backend().search(parsed, filters, offset=offset, limit=request.per_page)
+    results.total = total
+    results.has_next = offset + request.per_page < total
+    posts = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Post).where(Post.id.in_(ids)).options(joinedload(Post.author), joinedload(Post.category))
+        )
+    }
+    # The database decides what may be shown: an index a moment behind never leaks a post.
+    shown = [posts[i] for i in ids if i in posts and viewer.can_see_post(posts[i])]
+    results.hits = _hits(viewer, parsed, shown)
+    return results
+
+
+def _hits(viewer: Guardian, parsed: ParsedQuery, posts: list[Post]) -> list[Hit]:
+    ids = [p.id for p in posts]
+    responses: dict[int, list[str]] = {}
+    comments: dict[int, list[str]] = {}
+    if ids:
+        for post_id, body in db.session.execute(
+            select(OfficialResponse.post_id, OfficialResponse.body_html).where(OfficialResponse.post_id.in_(ids))
+        ):
+            responses.setdefault(post_id, []).append(body)
+        query = select(Comment).where(Comment.post_id.in_(ids)).order_by(Comment.id)
+        for comment in db.session.scalars(query):
+            if viewer.can_see_comment(comment):
+                comments.setdefault(comment.post_id, []).append(comment.body_html)
+    stems = parsed.stems()
+    hits = []
+    for post in posts:
+        snippet, found_in = highlight(plain_text(post.body_html), stems), "post"
+        if not snippet.matched:
+            for where, texts in (("response", responses.get(post.id, [])), ("comment", comments.get(post.id, []))):
+                found = next((s for s in (highlight(plain_text(t), stems) for t in texts) if s.matched), None)
+                if found is not None:
+                    snippet, found_in = found, where
+                    break
+        hits.append(Hit(post=post, title=highlight(post.title, stems, whole=True).html, snippet=snippet.html,
+                        found_in=found_in))  # fmt: skip
+    return hits
+
+
+# -- after commit -----------------------------------------------------------------------
+_PENDING = "search_pending_post_ids"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_posts(session, flush_context) -> None:
+    pending = session.info.setdefault(_PENDING, set())
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Post):
+            pending.add(obj.id)
+        elif isinstance(obj, Comment | OfficialResponse):
+            pending.add(obj.post_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changed_posts(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _index_changed_posts(session) -> None:
+    post_ids = session.info.pop(_PENDING, None)
+    if not post_ids or not has_app_context():
+        return
+    try:
+        backend().update(sorted(post_ids))
+    except Exception:  # the commit stands: the journal and `flask search check` repair the index
+        log.exception("search index update failed for posts %s", sorted(post_ids)[:20])

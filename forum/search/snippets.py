@@ -1,0 +1,49 @@
+"""Highlighted snippets for search results, the same for every backend.
+
+Built from plain text and escaped piece by piece, so a snippet is safe to
+print whatever the post said.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from whoosh.lang.porter import stem
+
+WINDOW = 30  # words in a snippet
+_TOKENS = re.compile(r"([^\W_]+)", re.UNICODE)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+@dataclass
+class Snippet:
+    html: Markup
+    matched: bool
+
+
+def plain_text(body_html: str) -> str:
+    """The words of sanitized HTML (markup.render's output), tags dropped."""
+    return " ".join(html.unescape(_TAGS.sub(" ", body_html)).split())
+
+
+def highlight(text: str, stems: set[str], *, whole: bool = False) -> Snippet:
+    """A window of `text` around the first word whose stem is searched for, with the
+    matching words in <mark>; the whole text when `whole`."""
+    pieces = _TOKENS.split(text)  # even: between words, odd: words
+    matches = [i for i in range(1, len(pieces), 2) if stem(pieces[i].lower()) in stems]
+    if whole:
+        start, end = 0, len(pieces)
+    else:
+        first_word = (matches[0] if matches else 1) - 2 * 8
+        start = max(0, first_word)
+        start -= start % 2  # begin between words
+        end = min(len(pieces), start + 2 * WINDOW)
+    out = [Markup("… ") if start > 0 else Markup("")]
+    marked = set(matches)
+    for i in range(start, end):
+        piece = escape(pieces[i])
+        out.append(Markup("<mark>{}</mark>").format(piece) if i in marked else piece)
+    if end < len(pieces):
+        out.append(Markup(" …"))
+    return Snippet(html=Markup("").join(out), matched=bool(matches))

@@ -1,0 +1,73 @@
+"""GET /search (results page) and GET /posts/similar (suggestions while typing a title)."""
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_login import current_user
+
+from forum import search
+from forum.models import Kind, Status
+from forum.permissions import guardian
+from forum.services import posts, similar, votes
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/search")
+def results():
+    args = request.args
+    problems: list[str] = []
+    kind = _choice(Kind, "kind", "kind of post", problems)
+    status = _choice(Status, "status", "status", problems)
+    all_categories = posts.categories()
+    category = None
+    if args.get("category"):
+        category = next((c for c in all_categories if c.slug == args["category"]), None)
+        if category is None:
+            problems.append(f"There is no category “{args['category'][:40]}”; searching every category.")
+    page = args.get("page", "1")
+    max_page = current_app.config["MAX_PAGE"]
+    if not (page.isdigit() and 1 <= int(page) <= max_page):
+        problems.append(f"Pages are numbered 1 to {max_page}; showing the first page.")
+        page = "1"
+    text = args.get("q", "")
+    found = search.search(
+        guardian(),
+        search.SearchRequest(text=text, kind=kind, status=status, category=category, page=int(page)),
+    )
+    voted = votes.has_voted(current_user, [hit.post.id for hit in found.hits])
+    html = render_template(
+        "search/results.html",
+        results=found,
+        q=found.query.text,
+        kind=kind,
+        status=status,
+        category=category,
+        categories=all_categories,
+        problems=problems,
+        voted=voted,
+    )
+    return html, 400 if problems else 200
+
+
+def _choice(enum, name: str, label: str, problems: list[str]):
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        problems.append(f"“{value[:40]}” is not a {label}; searching all.")
+        return None
+
+
+@bp.get("/posts/similar")
+def similar_posts():
+    from forum.posts.views import post_url
+
+    title = search.query.clean(request.args.get("title", ""))
+    found = similar.similar_posts(title) if len(title.strip()) >= 3 else []
+    return jsonify(
+        [
+            {"id": p.id, "title": p.title, "url": post_url(p), "status": str(p.status), "votes": p.vote_count}
+            for p in found
+        ]
+    )

@@ -1,0 +1,274 @@
+"""The Whoosh backend: an index on disk, for a site served from one machine.
+
+Whoosh allows one writer at a time per index. Every write goes through
+`_writer()`: Whoosh's own lock file (fcntl, so it holds across processes and
+is released if a process dies) taken with a timeout and retry, never the
+AsyncWriter (which retries in a thread that dies with the process and loses
+writes). A write that cannot get the lock in WRITE_TIMEOUT seconds leaves its
+post ids in a journal file; the next write takes them along. Each document
+keeps a stamp of what it was built from, so `check()` can tell exactly which
+posts differ from the database.
+"""
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from whoosh import index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.query import And, Or, Phrase, Term
+from whoosh.writing import CLEAR
+
+from forum.extensions import db
+from forum.models import Comment, OfficialResponse, Post, Status
+from forum.search.query import ParsedQuery, analyze
+
+WRITE_TIMEOUT = 10.0  # seconds a writer waits for another process's writer
+BATCH = 500
+JOURNAL = "pending-post-ids"
+
+# Boosts: a word in the title counts most, in an official response more than in
+# the body's small print, and in a comment least.
+TITLE_BOOST, BODY_BOOST, RESPONSE_BOOST, COMMENT_BOOST = 3.0, 1.0, 1.5, 0.3
+
+
+def schema() -> Schema:
+    text = StemmingAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=text, phrase=True),
+        body=TEXT(analyzer=text, phrase=True),
+        responses=TEXT(analyzer=text, phrase=True),
+        comments=TEXT(analyzer=text, phrase=True),
+        kind=ID,
+        status=ID,
+        category=ID,
+        public=ID,  # "yes": neither hidden nor deleted
+        similar=ID,  # "yes": public and not a merged duplicate (offered as "vote for this instead")
+        stamp=STORED,
+    )
+
+
+@dataclass
+class Drift:
+    missing: list[int] = field(default_factory=list)  # in the database, not in the index
+    stale: list[int] = field(default_factory=list)  # in both, the index out of date
+    extra: list[int] = field(default_factory=list)  # in the index, gone from the database
+
+    @property
+    def post_ids(self) -> list[int]:
+        return sorted({*self.missing, *self.stale, *self.extra})
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.stale or self.extra)
+
+
+def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
+    """What the index holds for each post, read from the database."""
+    post_ids = list(post_ids)
+    posts = list(session.scalars(select(Post).where(Post.id.in_(post_ids))))
+    responses: dict[int, list[str]] = {}
+    for post_id, body in session.execute(
+        select(OfficialResponse.post_id, OfficialResponse.body)
+        .where(OfficialResponse.post_id.in_(post_ids))
+        .order_by(OfficialResponse.id)
+    ):
+        responses.setdefault(post_id, []).append(body)
+    comments: dict[int, list[str]] = {}
+    for post_id, body in session.execute(
+        select(Comment.post_id, Comment.body)
+        .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
+        .order_by(Comment.id)
+    ):
+        comments.setdefault(post_id, []).append(body)
+    result = {}
+    for post in posts:
+        public = post.deleted_at is None and not post.is_hidden
+        doc = {
+            "id": str(post.id),
+            "title": post.title,
+            "body": post.body,
+            "responses": "\n\n".join(responses.get(post.id, [])),
+            "comments": "\n\n".join(comments.get(post.id, [])),
+            "kind": str(post.kind),
+            "status": str(post.status),
+            "category": str(post.category_id),
+            "public": "yes" if public else "no",
+            "similar": "yes" if public and post.status != Status.DUPLICATE else "no",
+        }
+        doc["stamp"] = hashlib.sha1(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+        result[post.id] = doc
+    return result
+
+
+class WhooshBackend:
+    name = "whoosh"
+
+    def __init__(self, directory: str):
+        self.directory = Path(directory)
+
+    # -- the index itself ------------------------------------------------------------
+    def _index(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if index.exists_in(str(self.directory)):
+            return index.open_dir(str(self.directory))
+        storage = FileStorage(str(self.directory))
+        # Two processes may find no index at once: one creates it, under a lock.
+        lock = storage.lock("CREATING")
+        deadline = time.monotonic() + WRITE_TIMEOUT
+        while not lock.acquire(blocking=False):
+            if time.monotonic() > deadline:
+                raise LockError("timed out waiting for the search index to be created")
+            time.sleep(0.05)
+        try:
+            if not index.exists_in(str(self.directory)):
+                return index.create_in(str(self.directory), schema())
+            return index.open_dir(str(self.directory))
+        finally:
+            lock.release()
+
+    def _writer(self):
+        return self._index().writer(timeout=WRITE_TIMEOUT, delay=0.05)
+
+    def _journal(self) -> Path:
+        return self.directory / JOURNAL
+
+    def _note_pending(self, post_ids: Iterable[int]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # One write call with O_APPEND: lines from several processes never interleave.
+        fd = os.open(self._journal(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, "".join(f"{i}\n" for i in post_ids).encode())
+        finally:
+            os.close(fd)
+
+    def _take_pending(self) -> set[int]:
+        # Called holding the writer lock; renamed first so appends after this go to a new file.
+        journal = self._journal()
+        taking = journal.with_suffix(f".{os.getpid()}")
+        try:
+            os.replace(journal, taking)
+        except FileNotFoundError:
+            return set()
+        ids = {int(line) for line in taking.read_text().split() if line.isdigit()}
+        taking.unlink()
+        return ids
+
+    # -- writing -----------------------------------------------------------------------
+    def update(self, post_ids: list[int]) -> None:
+        """Bring these posts' documents in line with the database (after its commit)."""
+        try:
+            writer = self._writer()
+        except LockError:
+            self._note_pending(post_ids)
+            raise
+        try:
+            ids = set(post_ids) | self._take_pending()
+            with Session(db.engine) as session:
+                docs = documents(session, ids)
+            for post_id in ids:
+                if post_id in docs:
+                    writer.update_document(**docs[post_id])
+                else:
+                    writer.delete_by_term("id", str(post_id))
+        except BaseException:
+            writer.cancel()
+            self._note_pending(post_ids)
+            raise
+        writer.commit()
+
+    def rebuild(self) -> int:
+        """Index every post afresh; searches see the old index until the new one is committed."""
+        writer = self._writer()
+        count = 0
+        try:
+            self._take_pending()
+            with Session(db.engine) as session:
+                all_ids = list(session.scalars(select(Post.id).order_by(Post.id)))
+                for start in range(0, len(all_ids), BATCH):
+                    for doc in documents(session, all_ids[start : start + BATCH]).values():
+                        writer.add_document(**doc)
+                        count += 1
+                    session.expunge_all()
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        return count
+
+    def clear(self) -> None:
+        writer = self._writer()
+        writer.commit(mergetype=CLEAR)
+        self._take_pending()
+
+    def check(self) -> Drift:
+        drift = Drift()
+        with self._index().searcher() as searcher:
+            stamps = {int(f["id"]): f.get("stamp") for f in searcher.all_stored_fields()}
+        with Session(db.engine) as session:
+            all_ids = list(session.scalars(select(Post.id).order_by(Post.id)))
+            for start in range(0, len(all_ids), BATCH):
+                chunk = all_ids[start : start + BATCH]
+                for post_id, doc in documents(session, chunk).items():
+                    if post_id not in stamps:
+                        drift.missing.append(post_id)
+                    elif stamps[post_id] != doc["stamp"]:
+                        drift.stale.append(post_id)
+                session.expunge_all()
+        drift.extra = sorted(set(stamps) - set(all_ids))
+        return drift
+
+    # -- reading -----------------------------------------------------------------------
+    def search(self, parsed: ParsedQuery, filters, *, offset: int, limit: int) -> tuple[list[int], int]:
+        query = self._query(parsed)
+        if query is None:
+            return [], 0
+        restrict = [Term(name, value) for name, value in (
+            ("kind", filters.kind), ("status", filters.status),
+            ("category", None if filters.category_id is None else str(filters.category_id)),
+            ("public", "yes" if filters.public_only else None),
+        ) if value is not None]  # fmt: skip
+        with self._index().searcher() as searcher:
+            page = searcher.search(query, filter=And(restrict) if restrict else None, limit=offset + limit)
+            ids = [int(hit["id"]) for hit in page[offset : offset + limit]]
+            return ids, len(page)
+
+    def _query(self, parsed: ParsedQuery):
+        words = [stems for stems in (analyze(w) for w in parsed.words) if stems]
+        phrases = [stems for stems in (analyze(" ".join(p)) for p in parsed.phrases) if stems]
+        if not words and not phrases:
+            return None
+
+        def all_in(fields: dict[str, float]):
+            parts = []
+            for stems in words:
+                parts.append(Or([Term(f, s, boost=b) for f, b in fields.items() for s in stems]))
+            for stems in phrases:
+                parts.append(Or([Phrase(f, stems, boost=b) if len(stems) > 1 else Term(f, stems[0], boost=b)
+                                 for f, b in fields.items()]))  # fmt: skip
+            return And(parts)
+
+        # A post matches when all the words are in it, or all in its official responses,
+        # or all in its comments.
+        return Or([
+            all_in({"title": TITLE_BOOST, "body": BODY_BOOST}),
+            all_in({"responses": RESPONSE_BOOST}),
+            all_in({"comments": COMMENT_BOOST}),
+        ])  # fmt: skip
+
+    def candidates(self, words: list[str], *, limit: int) -> list[int]:
+        """Posts offered as "vote for this instead" sharing any of these stems, best first."""
+        if not words:
+            return []
+        query = Or([Term(f, w, boost=b) for w in words for f, b in (("title", 2.0), ("body", 1.0))])
+        with self._index().searcher() as searcher:
+            return [int(hit["id"]) for hit in searcher.search(query, filter=Term("similar", "yes"), limit=limit)]

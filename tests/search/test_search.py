@@ -1,0 +1,142 @@
+"""Search over titles, bodies, official responses and comments, on both backends."""
+
+import pytest
+
+from forum import search
+from forum.extensions import db
+from forum.models import AnonymousUser, Category, Kind, Role, Status
+from forum.permissions import Guardian
+from forum.services import comments, moderation, posts, responses
+
+
+def found(text, viewer=None, **filters):
+    viewer = Guardian(viewer or AnonymousUser())
+    results = search.search(viewer, search.SearchRequest(text=text, **filters))
+    return [hit.post.title for hit in results.hits]
+
+
+@pytest.fixture
+def forum(search_backend, make_user, make_post, category):
+    staff = make_user(Role.STAFF)
+    other = Category(slug="billing", name="Billing")
+    db.session.add(other)
+    db.session.commit()
+    made = {
+        "crash": make_post(title="App crashes when uploading photos", body="The Android app closes at once."),
+        "dark": make_post(title="Dark mode please", body="A dark colour scheme, easier on the eyes at night."),
+        "mode": make_post(title="Mode switch is dark grey", body="The switch for the mode is hard to see."),
+        "invoice": make_post(
+            title="Invoices lack our VAT number", body="Please add it.", kind=Kind.COMPLAINT, cat=other
+        ),
+        "answered": make_post(title="Export to spreadsheet", body="For finance."),
+        "discussed": make_post(title="Slow boards", body="Boards are slow to open."),
+    }
+    responses.respond(staff, made["answered"], "Planned: an Excel download arrives in March.", Status.PLANNED)
+    comments.add_comment(staff, made["discussed"], "Happens with the Kanban layout and many swimlanes.")
+    db.session.commit()
+    return made
+
+
+def test_titles_and_bodies_are_found_with_stemming(forum):
+    assert found("crashing") == ["App crashes when uploading photos"]
+    assert found("android closing") == ["App crashes when uploading photos"]
+
+
+def test_a_quoted_phrase_needs_its_words_together(forum):
+    assert set(found("dark mode")) == {"Dark mode please", "Mode switch is dark grey"}
+    assert found('"dark mode"') == ["Dark mode please"]
+
+
+def test_official_responses_and_comments_are_searched_comments_rank_lower(forum, make_post):
+    assert found("excel download") == ["Export to spreadsheet"]
+    assert found("swimlanes") == ["Slow boards"]
+    make_post(title="Swimlanes on boards", body="Group cards in rows.")
+    assert found("swimlanes") == ["Swimlanes on boards", "Slow boards"]
+
+
+def test_filters_by_kind_status_and_category(forum):
+    billing = db.session.scalars(db.select(Category).where(Category.slug == "billing")).one()
+    assert found("vat", kind=Kind.COMPLAINT) == ["Invoices lack our VAT number"]
+    assert found("vat", kind=Kind.IDEA) == []
+    assert found("vat", category=billing) == ["Invoices lack our VAT number"]
+    assert found("excel", status=Status.PLANNED) == ["Export to spreadsheet"]
+    assert found("excel", status=Status.OPEN) == []
+
+
+def test_snippets_highlight_the_words_and_escape_the_text(forum, make_post):
+    make_post(title="Script tags", body="Typing <script>alert(1)</script> into a crash report breaks it.")
+    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="crash report"))
+    snippet = str(results.hits[0].snippet)
+    assert "<mark>crash</mark> <mark>report</mark>" in snippet
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    answered = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="excel"))
+    assert answered.hits[0].found_in == "response" and "<mark>Excel</mark>" in str(answered.hits[0].snippet)
+
+
+def test_hidden_deleted_and_internal_text_never_leak(forum, make_user):
+    moderator = make_user(Role.MODERATOR)
+    staff = make_user(Role.STAFF)
+    moderation.toggle_post(moderator, forum["crash"], "hide")
+    posts.delete_post(moderator, forum["dark"])
+    moderation.add_note(staff, forum["mode"], "Internal: customer is on the zebracorn plan.")
+    note_comment = comments.add_comment(staff, forum["invoice"], "The word flamingo is in a hidden comment.")
+    db.session.flush()
+    moderation.hide_comment(moderator, note_comment)
+    db.session.commit()
+    member = make_user()
+    for viewer in (AnonymousUser(), member):
+        assert found("crashes", viewer) == []
+        assert found("dark", viewer) == ["Mode switch is dark grey"]
+        assert found("zebracorn", viewer) == []
+        assert found("flamingo", viewer) == []
+    assert found("crashes", moderator) == ["App crashes when uploading photos"]
+    assert found("zebracorn", staff) == []  # internal notes are not searched at all
+
+
+def test_the_results_page_with_filters(forum, client):
+    page = client.get("/search?q=dark+mode&kind=idea")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "2 posts found" in html and "<mark>Dark</mark> <mark>mode</mark> please" in html
+    assert client.get("/search?q=dark&kind=nonsense").status_code == 400
+
+
+MALFORMED = [
+    '"unbalanced quote',
+    "AND OR NOT",
+    "*",
+    "cras* ?ark",
+    "title:dark",
+    "((((",
+    "-dark",
+    "x" * 5000,
+    "dark " * 1000,
+    "%FF%FE%00dark",
+    "\u202edark\u202c",
+    "🙂🙂",
+    "\\",
+    '"" "" ""',
+]
+
+
+@pytest.mark.parametrize("query", MALFORMED)
+def test_malformed_queries_answer_a_page_never_a_500(forum, client, query):
+    from urllib.parse import quote
+
+    raw = query if query.startswith("%") else quote(query)
+    page = client.get("/search?q=" + raw)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Search" in html and 'name="q"' in html
+
+
+def test_helpful_notes_for_broken_syntax(forum, client):
+    html = client.get('/search?q="dark+mode').get_data(as_text=True)
+    assert "quotation mark had no partner" in html and "Dark mode please" in html
+    assert "other symbols" in client.get("/search?q=dark*").get_data(as_text=True)
+    assert "no words to search for" in client.get("/search?q=***").get_data(as_text=True)
+
+
+def test_invalid_utf8_in_the_query_string(forum, client):
+    page = client.get(b"/search?q=%C3%28dark".decode("latin-1"))
+    assert page.status_code == 200

@@ -1,0 +1,88 @@
+"""The Whoosh index follows the database: after commits only, repaired when it drifts,
+and safe with several processes writing at once."""
+
+import multiprocessing
+
+from forum import search
+from forum.extensions import db
+from forum.models import AnonymousUser, Kind, Post
+from forum.permissions import Guardian
+from forum.services import posts as post_service
+
+
+def titles(text):
+    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text=text))
+    return [hit.post.title for hit in results.hits]
+
+
+def test_the_index_changes_after_the_commit_never_before(whoosh_index, make_user, category):
+    author = make_user()
+    post_service.create_post(author, kind=Kind.IDEA, title="Walrus mode", body="b", category=category)
+    db.session.flush()
+    assert titles("walrus") == []
+    db.session.rollback()
+    assert titles("walrus") == []
+    post_service.create_post(author, kind=Kind.IDEA, title="Walrus mode", body="b", category=category)
+    db.session.commit()
+    assert titles("walrus") == ["Walrus mode"]
+    assert not whoosh_index.check()
+
+
+def test_check_reports_drift_and_reindex_repairs_it(whoosh_index, make_post):
+    kept = make_post(title="Pelican export")
+    gone = make_post(title="Heron import")
+    writer = whoosh_index._writer()
+    writer.delete_by_term("id", str(kept.id))
+    writer.commit()
+    db.session.execute(db.update(Post).where(Post.id == gone.id).values(title="Heron bulk import"))
+    db.session.commit()  # a bulk UPDATE: the listener does not see it
+    drift = whoosh_index.check()
+    assert drift.missing == [kept.id] and drift.stale == [gone.id]
+    assert whoosh_index.rebuild() == 2
+    assert not whoosh_index.check()
+    assert titles("pelican") == ["Pelican export"]
+
+
+def test_a_locked_index_journals_the_update_and_the_next_one_catches_up(whoosh_index, make_post, monkeypatch):
+    from forum.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.2)
+    blocker = whoosh_index._writer()  # another worker holds the lock
+    try:
+        make_post(title="Albatross timeline")  # the request succeeds; its index update waits, then gives up
+    finally:
+        blocker.cancel()
+    assert titles("albatross") == []
+    make_post(title="Puffin calendar")
+    assert titles("albatross") == ["Albatross timeline"]
+    assert not whoosh_index.check()
+
+
+def _index_from_another_process(database_url, index_dir, post_ids, rounds):
+    from forum import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SEARCH_INDEX_DIR": index_dir,
+                      "SEARCH_BACKEND": "whoosh", "SECRET_KEY": "x"})  # fmt: skip
+    with app.app_context():
+        for _ in range(rounds):
+            search.backend().update(post_ids)
+        db.engine.dispose()
+
+
+def test_several_processes_write_the_index_at_once(whoosh_index, app, make_post, make_user):
+    author = make_user()
+    ids = [make_post(author, title=f"Concurrent kestrel {n}").id for n in range(12)]
+    whoosh_index.clear()
+    context = multiprocessing.get_context("spawn")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    workers = [
+        context.Process(target=_index_from_another_process, args=(url, app.config["SEARCH_INDEX_DIR"], ids[n::4], 5))
+        for n in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    assert not whoosh_index.check()
+    assert len(titles("kestrel")) == 12
