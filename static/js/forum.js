@@ -59,6 +59,9 @@
   var similarBox = document.getElementById("similar-posts");
   var titleInput = similarForm && similarForm.querySelector("input[name=title]");
   if (similarForm && similarBox && titleInput) {
+    // Right under the title, where the eye is while typing it.
+    var titleField = titleInput.closest(".field");
+    if (titleField) titleField.after(similarBox);
     var timer = null;
     var asked = "";
     var showSimilar = function (posts) {
