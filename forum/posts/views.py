@@ -96,7 +96,7 @@ def _page_arg(problems: list[str]) -> int:
 def show(post_id: int, slug: str | None = None):
     post = load_post(post_id)
     if slug != post.slug:
-        return redirect(post_url(post), 301)
+        return redirect(post_url(post, **request.args), 301)
     return _render_post(post)
 
 
@@ -106,7 +106,7 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
         post=post,
         response=responses.latest_response(post),
         timeline=responses.timeline(post),
-        thread=comments.thread(guardian(), post),
+        **_comment_page(post),
         voted=post.id in votes.has_voted(current_user, [post.id]),
         following=notify.is_following(current_user, post),
         comment_form=comment_form or CommentForm(formdata=None),
@@ -119,6 +119,13 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
         merged_here=[p for p in merges.merged_into(post) if guardian().can_see_post(p)],
     )
     return html, status
+
+
+def _comment_page(post: Post) -> dict:
+    raw = request.args.get("comments", "1")
+    page = int(raw) if raw.isdigit() and 1 <= int(raw) <= current_app.config["MAX_PAGE"] else 1
+    thread, has_more = comments.thread(guardian(), post, page=page)
+    return {"thread": thread, "comment_page": page, "more_comments": has_more}
 
 
 # -- posting -------------------------------------------------------------------

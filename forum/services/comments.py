@@ -1,7 +1,7 @@
 """Discussion under a post: comments and one level of replies."""
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from forum import markup
 from forum.extensions import db
@@ -11,6 +11,7 @@ from forum.services import Refused, notify
 from forum.services.posts import DOUBLE_SUBMIT_WINDOW, touch
 
 COMMENT_MAX = 10000
+COMMENTS_PER_PAGE = 100  # top-level comments per page of a post
 
 
 def add_comment(actor: User, post: Post, body: str, parent: Comment | None = None) -> Comment:
@@ -46,19 +47,36 @@ def add_comment(actor: User, post: Post, body: str, parent: Comment | None = Non
     return comment
 
 
-def thread(viewer: Guardian, post: Post) -> list[tuple[Comment, list[Comment]]]:
-    """Top-level comments in order, each with its replies."""
-    query = select(Comment).where(Comment.post_id == post.id).options(joinedload(Comment.author))
-    if not viewer.is_moderator:
-        query = query.where(Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
-    comments = list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
-    shown = {c.id for c in comments}
+def thread(
+    viewer: Guardian, post: Post, page: int = 1, per_page: int = COMMENTS_PER_PAGE
+) -> tuple[list[tuple[Comment, list[Comment]]], bool]:
+    """One page of top-level comments in order, each with its replies, and whether more follow.
+    Two queries whatever the size of the discussion: a post with thousands of comments renders
+    a bounded page."""
+    visible = [] if viewer.is_moderator else [Comment.deleted_at.is_(None), Comment.is_hidden.is_(False)]
+    parent = aliased(Comment)
+    # A reply whose parent is out of sight still shows, on its own, as a top-level comment.
+    parent_gone = [] if viewer.is_moderator else [parent.deleted_at.is_not(None), parent.is_hidden.is_(True)]
+    top = list(
+        db.session.scalars(
+            select(Comment)
+            .outerjoin(parent, Comment.parent_id == parent.id)
+            .where(Comment.post_id == post.id, *visible, or_(Comment.parent_id.is_(None), *parent_gone))
+            .options(joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+        )
+    )
+    has_more = len(top) > per_page
+    top = top[:per_page]
     replies: dict[int, list[Comment]] = {}
-    top: list[Comment] = []
-    for comment in comments:
-        # A reply whose parent is out of sight still shows, on its own.
-        if comment.parent_id in shown:
-            replies.setdefault(comment.parent_id, []).append(comment)
-        else:
-            top.append(comment)
-    return [(c, replies.get(c.id, [])) for c in top]
+    if top:
+        for reply in db.session.scalars(
+            select(Comment)
+            .where(Comment.parent_id.in_([c.id for c in top]), *visible)
+            .options(joinedload(Comment.author))
+            .order_by(Comment.created_at, Comment.id)
+        ):
+            replies.setdefault(reply.parent_id, []).append(reply)
+    return [(c, replies.get(c.id, [])) for c in top], has_more

@@ -46,7 +46,7 @@ def test_post_page_queries_do_not_grow_with_comments(make_post, make_user, login
     small = _queries_for(client, count_queries, f"/posts/{small_post.id}-{small_post.slug}")
     large = _queries_for(client, count_queries, f"/posts/{large_post.id}-{large_post.slug}")
     assert small == large
-    # session user, post, latest response, timeline, comments, my vote, do I follow it,
-    # my unread notifications, the duplicates merged into it, and for staff: internal notes and the
-    # categories to move the post to
-    assert large == 11
+    # session user, post, latest response, timeline, a page of comments, their replies, my vote,
+    # do I follow it, my unread notifications, the duplicates merged into it, and for staff:
+    # internal notes and the categories to move the post to
+    assert large == 12
