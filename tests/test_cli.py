@@ -1,7 +1,7 @@
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
-from forum.models import Category, Comment, OfficialResponse, Post, Role, Status, User, Vote
+from forum.models import Category, Comment, Follow, Notification, OfficialResponse, Post, Role, Status, User, Vote
 
 
 def test_user_create_makes_an_account_with_a_role(app, app_ctx):
@@ -49,6 +49,8 @@ def test_demo_load_fills_an_empty_forum_once(app, app_ctx):
     assert count(Vote) > 400
     assert count(Comment) > 100
     assert count(OfficialResponse) > 50
+    assert count(Follow) >= count(Vote)  # every voter follows; commenters too
+    assert count(Notification) > 50  # followers were told of the official answers
     statuses = set(db.session.scalars(select(Post.status).distinct()))
     assert {
         Status.OPEN,

@@ -10,6 +10,9 @@ from forum.extensions import db
 from forum.models import (
     Category,
     Comment,
+    Event,
+    Follow,
+    Notification,
     OfficialResponse,
     Post,
     Role,
@@ -73,10 +76,12 @@ def load_demo(seed: int = 7) -> str | None:
         voters = {author} | set(rng.sample(members, min(len(members), int(rng.paretovariate(1.2) * 3))))
         for voter in voters:
             db.session.add(Vote(user_id=voter.id, post_id=post.id, created_at=_between(rng, created, now)))
+        followers = set(voters)
         moment = created
         for text in spec["comments"]:
             moment = _between(rng, moment, now)
             commenter = rng.choice(members)
+            followers.add(commenter)
             db.session.add(
                 Comment(
                     post_id=post.id,
@@ -86,8 +91,12 @@ def load_demo(seed: int = 7) -> str | None:
                     created_at=moment,
                 )
             )
+        for follower in followers:
+            db.session.add(Follow(user_id=follower.id, post_id=post.id, created_at=created))
         if spec["response"]:
-            moment = _respond(rng, post, spec["response"], rng.choice(staff[:2]), moment, now)
+            responder = rng.choice(staff[:2])
+            moment = _respond(rng, post, spec["response"], responder, moment, now)
+            _tell_followers(post, followers, responder, spec["response"]["body"], moment, now)
         post.last_activity_at = moment
     db.session.flush()
     recount()
@@ -95,6 +104,27 @@ def load_demo(seed: int = 7) -> str | None:
         f"Loaded {len(CATEGORIES)} categories, {len(POSTS)} posts, {len(members)} members and "
         f"{len(staff)} staff accounts."
     )
+
+
+def _tell_followers(post: Post, followers: set[User], responder: User, body: str, moment, now) -> None:
+    """The bell's history: what followers were told when the answer came (emailed back then)."""
+    summary = (
+        f"{responder.display_name} answered officially and moved it to {post.status_enum.label}: "
+        f"{markup.first_line(body, 200)}"
+    )
+    for follower in followers:
+        db.session.add(
+            Notification(
+                user_id=follower.id,
+                post_id=post.id,
+                event=Event.RESPONSE,
+                actor_id=responder.id,
+                summary=summary,
+                created_at=moment,
+                read_at=None if now - moment < timedelta(days=7) else moment + timedelta(hours=6),
+                emailed=True,
+            )
+        )
 
 
 def _between(rng: random.Random, start, end):
