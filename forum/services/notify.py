@@ -226,7 +226,7 @@ def recent(user: User, limit: int = 100) -> list[tuple[Post, list[Notification]]
         select(Notification)
         .where(Notification.user_id == user.id)
         .options(db.joinedload(Notification.post), db.joinedload(Notification.actor))
-        .order_by(Notification.id.desc())
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()
     groups: dict[int, tuple[Post, list[Notification]]] = {}
