@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         # Behind one reverse proxy (nginx, a load balancer): believe its X-Forwarded-* headers,
         # so the client's address (rate limits) and HTTPS (secure cookies) are seen.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.wsgi_app = _AsciiQueryString(app.wsgi_app)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -61,6 +62,26 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(humanize, "duration")
     app.add_url_rule("/healthz", "healthz", _healthz)
     caching.init_app(app)
+
+
+class _AsciiQueryString:
+    """WSGI middleware: percent-escape raw non-ASCII bytes in the query string.
+
+    Browsers always escape them, but any client can send a raw byte 0x80; Werkzeug decodes the
+    query string strictly as UTF-8 (request.args, request.full_path) and would raise a
+    UnicodeDecodeError, a 500 even on the error page. Escaped, invalid UTF-8 reads as U+FFFD.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            # WSGI hands the raw bytes over as latin-1 text; anything beyond it came from a confused server.
+            raw = query.encode("latin-1") if max(map(ord, query)) < 256 else query.encode("utf-8", "surrogatepass")
+            environ["QUERY_STRING"] = "".join(chr(b) if b < 128 else f"%{b:02X}" for b in raw)
+        return self.wsgi_app(environ, start_response)
 
 
 def _security_headers(response):

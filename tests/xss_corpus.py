@@ -41,7 +41,7 @@ def load_payloads() -> list[tuple[str, str]]:
 
 # -- what a page may contain ---------------------------------------------------------------
 # The app's only script: an external file under /static/.
-OWN_SCRIPT = re.compile(r"^/static/[\w./-]+\.js$")
+OWN_SCRIPT = re.compile(r"^/static/[\w./-]+\.js(\?v=[\w.-]+)?$")  # ?v=: the cache-busting version
 # Markup that user content may produce inside a .prose block, and the attributes each may carry.
 PROSE_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
@@ -80,13 +80,32 @@ def _template_tags() -> set[str]:
 KNOWN_TAGS = _template_tags() | PROSE_TAGS
 
 
-def _own_chart(element) -> bool:
-    """The staff charts are server-drawn <svg class="bar-chart"> inside <figure class="chart">."""
-    svg = next((e for e in element.iterancestors() if e.tag == "svg"), element if element.tag == "svg" else None)
-    if svg is None or _classes(svg) != {"bar-chart"}:
+# The app draws a few SVGs itself (staff charts, icons): plain shapes and text, no links, no script.
+SVG_ATTRIBUTES = {"class", "role", "aria-hidden", "aria-labelledby", "viewbox", "width", "height", "focusable", "xmlns"}
+SVG_PARTS = {
+    "path": {"d", "fill", "stroke", "stroke-width", "class"},
+    "g": {"class"},
+    "rect": {"x", "y", "width", "height", "rx", "fill", "class"},
+    "line": {"x1", "x2", "y1", "y2", "stroke", "class"},
+    "circle": {"cx", "cy", "r", "fill", "class"},
+    "text": {"x", "y", "text-anchor", "class"},
+    "title": {"id"},
+}
+
+
+def _own_svg(svg) -> bool:
+    """An <svg> as the templates write them, outside user content, with nothing that links or runs."""
+    if any("prose" in _classes(ancestor) for ancestor in svg.iterancestors()):
         return False
-    figure = svg.getparent()
-    return figure is not None and figure.tag == "figure" and "chart" in _classes(figure)
+    if set(svg.attrib) - SVG_ATTRIBUTES:
+        return False
+    for part in svg.iterdescendants():
+        if not isinstance(part.tag, str):
+            continue
+        allowed = SVG_PARTS.get(part.tag.lower())
+        if allowed is None or set(part.attrib) - allowed:
+            return False
+    return True
 
 
 def dangerous_url(value: str) -> bool:
@@ -121,7 +140,7 @@ def find_problems(html: str, where: str = "") -> list[str]:
     for name in _RAW_TAG.findall(html):
         if name.lower() not in KNOWN_TAGS:
             problem(f"raw HTML contains a <{name}> tag")
-    if re.search(r"<script(?![^>]*\ssrc=\"/static/[\w./-]+\.js\")", html, re.I):
+    if re.search(r"<script(?![^>]*\ssrc=\"/static/[\w./-]+\.js(\?v=[\w.-]+)?\")", html, re.I):
         problem("raw HTML contains a <script> that is not the app's own file")
 
     # 2. The parsed document.
@@ -138,7 +157,7 @@ def find_problems(html: str, where: str = "") -> list[str]:
             src = attributes.get("src", "")
             if not OWN_SCRIPT.match(src) or (element.text or "").strip():
                 problem(f"<script src={src!r}> with {len(element.text or '')} characters of inline code")
-        if tag in FORBIDDEN_TAGS and not (tag == "svg" and _own_chart(element)):
+        if tag in FORBIDDEN_TAGS and not (tag == "svg" and _own_svg(element)):
             problem(f"<{tag}> element")
         if tag == "meta" and ("http-equiv" in attributes or "url=" in attributes.get("content", "").lower()):
             problem(f"<meta {attributes}>")

@@ -12,7 +12,7 @@ from forum.moderation.forms import FlagForm, NoteForm, RoleForm, SuspendForm
 from forum.permissions import guardian
 from forum.posts.views import MAX_ID, load_post, post_url
 from forum.services import Refused, accounts, moderation, posts
-from forum.web import wants_json
+from forum.web import error_response, wants_json
 
 bp = Blueprint("moderation", __name__)
 
@@ -101,8 +101,8 @@ def add_note(post_id: int):
     guardian().ensure(guardian().can_see_notes())
     form = NoteForm()
     if not form.validate():
-        flash(" ".join(form.body.errors), "error")
-        return redirect(post_url(post, _anchor="notes"), 303)
+        # The error page keeps the typed body ("What you typed"), so a too-long note is not lost.
+        return error_response(422, " ".join(form.body.errors))
     moderation.add_note(current_user, post, form.body.data)
     db.session.commit()
     flash("Your internal note is saved. Only staff can see it.", "success")
@@ -204,7 +204,10 @@ def decide(target_type: str, target_id: int):
 # -- members ----------------------------------------------------------------------------
 @bp.get("/users/<int:user_id>")
 def member(user_id: int):
-    user = load_user(user_id)
+    return _render_member(load_user(user_id))
+
+
+def _render_member(user: User, suspend_form: SuspendForm | None = None, status: int = 200):
     viewer = guardian()
     post_query = select(Post).where(Post.author_id == user.id).options(db.joinedload(Post.category))
     comment_query = select(Comment, Post).join(Post, Post.id == Comment.post_id).where(Comment.author_id == user.id)
@@ -221,9 +224,9 @@ def member(user_id: int):
         user=user,
         posts=user_posts,
         comments=user_comments,
-        suspend_form=SuspendForm(formdata=None),
+        suspend_form=suspend_form or SuspendForm(formdata=None),
         role_form=RoleForm(formdata=None, role=user.role),
-    )
+    ), status
 
 
 @bp.post("/users/<int:user_id>/suspend")
@@ -233,8 +236,8 @@ def suspend(user_id: int):
     guardian().ensure(guardian().can_suspend(user))
     form = SuspendForm()
     if not form.validate():
-        flash(" ".join(form.days.errors + form.reason.errors), "error")
-        return redirect(url_for("moderation.member", user_id=user.id), 303)
+        # The member page again, the errors next to the fields and the reason as typed.
+        return _render_member(user, suspend_form=form, status=422)
     until = utcnow() + timedelta(days=form.days.data) if form.days.data else None
     accounts.suspend(current_user, user, until=until, reason=form.reason.data)
     db.session.commit()

@@ -40,6 +40,8 @@ CAUGHT = {
     "vbscript link": '<a href=" VBScript:msgbox(1)">x</a>',
     "data link": '<a href="data:text/html,x">x</a>',
     "svg xlink": '<svg><a xlink:href="javascript:alert(1)">x</a></svg>',
+    "svg with a link": '<svg viewBox="0 0 1 1"><a href="/posts/1/delete"><path d="M0"/></a></svg>',
+    "svg animation": '<svg viewBox="0 0 1 1"><set attributeName="href" to="https://evil.example/"/></svg>',
     "iframe": '<iframe src="https://example.com"></iframe>',
     "object": "<object></object>",
     "base": '<base href="https://evil.example/">',
@@ -63,6 +65,7 @@ def test_the_checker_catches(name):
 
 def test_the_checker_passes_a_clean_page():
     clean = '<div class="prose"><p><a href="https://example.com" rel="nofollow ugc noopener">x</a></p></div>'
+    clean += '<svg class="icon" aria-hidden="true" viewBox="0 0 24 24"><path d="M12 22" fill="currentColor"/></svg>'
     assert find_problems(PAGE.format(clean)) == []
     assert find_problems(PAGE.format("<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img onerror=x&gt;</p>")) == []
 

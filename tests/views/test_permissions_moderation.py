@@ -1,0 +1,238 @@
+"""Every role against every state-changing route that tests/views/test_permissions.py leaves out:
+moderation of posts and comments, reports and their decisions, members' suspension and roles,
+merging, one's own account, signing out.
+
+The expected table comes from PRODUCT.md ("Roles and permissions": moderators and up hide, lock,
+pin, move, merge, restore, handle flags and suspend; staff and up write internal notes; admins
+change roles; members flag and delete their own words; suspended members read but do not write)
+and forum/permissions.py. Allowed: 2xx/3xx and the database changed. Refused: a member gets 403
+(404 when the target is out of their sight: a hidden or deleted post or comment), a visitor is
+sent to sign in and back, and the database is exactly as before.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import text
+
+from forum.auth import safe_next
+from forum.extensions import db
+from forum.models import Category, FlagReason
+from forum.services import accounts, comments, moderation, posts
+from tests.conftest import PASSWORD, TABLES
+
+ROLES = ["visitor", "member", "author", "suspended", "moderator", "staff", "admin"]
+SIGNED_IN = set(ROLES) - {"visitor"}
+MODS = {"moderator", "staff", "admin"}
+STAFF = {"staff", "admin"}
+# Members who may write and are not the author (the author may not report their own words).
+REPORTERS = {"member", "moderator", "staff", "admin"}
+# A hidden post is seen by moderators and its author; deleted posts and hidden or deleted
+# comments by moderators only. Anyone else is told it does not exist.
+NOT_SEEING_HIDDEN_POST = {"member"}
+NOT_SEEING_GONE = {"member", "author", "suspended"}
+
+
+@dataclass
+class Site:
+    author: object
+    member: object
+    reporter: object
+    target: object
+    users: dict
+    post: object
+    other_post: object
+    comment: object
+
+
+@dataclass(frozen=True)
+class Action:
+    allowed: set
+    request: object  # Site -> (url, form data)
+    prepare: object = None  # Site -> None: the state the action needs (a hidden post, a report...)
+    unseen: frozenset = frozenset()  # refused roles that get a 404: the target is out of their sight
+
+
+def _merge(site):
+    from forum.services import merges  # merging is newer than the rest of this table
+
+    merges.merge_posts(site.users["admin"], site.post, site.other_post)
+
+
+ACTIONS = {
+    # -- posts -------------------------------------------------------------------------------
+    "post hide": Action(MODS, lambda s: (f"/posts/{s.post.id}/hide", {})),
+    "post unhide": Action(
+        MODS,
+        lambda s: (f"/posts/{s.post.id}/unhide", {}),
+        lambda s: moderation.toggle_post(s.users["admin"], s.post, "hide"),
+        frozenset(NOT_SEEING_HIDDEN_POST),
+    ),
+    "post lock": Action(MODS, lambda s: (f"/posts/{s.post.id}/lock", {})),
+    "post unlock": Action(
+        MODS,
+        lambda s: (f"/posts/{s.post.id}/unlock", {}),
+        lambda s: moderation.toggle_post(s.users["admin"], s.post, "lock"),
+    ),
+    "post pin": Action(MODS, lambda s: (f"/posts/{s.post.id}/pin", {})),
+    "post unpin": Action(
+        MODS,
+        lambda s: (f"/posts/{s.post.id}/unpin", {}),
+        lambda s: moderation.toggle_post(s.users["admin"], s.post, "pin"),
+    ),
+    "post move": Action(MODS, lambda s: (f"/posts/{s.post.id}/move", {"category": "billing"})),
+    "post restore": Action(
+        MODS,
+        lambda s: (f"/posts/{s.post.id}/restore", {}),
+        lambda s: posts.delete_post(s.author, s.post),
+        frozenset(NOT_SEEING_GONE),
+    ),
+    "post merge": Action(MODS, lambda s: (f"/posts/{s.post.id}/merge", {"into": str(s.other_post.id)})),
+    "post unmerge": Action(
+        MODS,
+        lambda s: (f"/posts/{s.post.id}/unmerge", {}),
+        _merge,
+    ),
+    "post notes": Action(STAFF, lambda s: (f"/posts/{s.post.id}/notes", {"body": "Enterprise customer."})),
+    "post flag": Action(REPORTERS, lambda s: (f"/posts/{s.post.id}/flag", {"reason": "spam"})),
+    # -- comments ----------------------------------------------------------------------------
+    "comment delete": Action(
+        {"author", "moderator", "staff", "admin"}, lambda s: (f"/comments/{s.comment.id}/delete", {})
+    ),
+    "comment hide": Action(MODS, lambda s: (f"/comments/{s.comment.id}/hide", {})),
+    "comment unhide": Action(
+        MODS,
+        lambda s: (f"/comments/{s.comment.id}/unhide", {}),
+        lambda s: moderation.hide_comment(s.users["admin"], s.comment),
+        frozenset(NOT_SEEING_GONE),
+    ),
+    "comment restore": Action(
+        MODS,
+        lambda s: (f"/comments/{s.comment.id}/restore", {}),
+        lambda s: moderation.delete_comment(s.users["admin"], s.comment),
+        frozenset(NOT_SEEING_GONE),
+    ),
+    "comment flag": Action(REPORTERS, lambda s: (f"/comments/{s.comment.id}/flag", {"reason": "abuse"})),
+    # -- reports -----------------------------------------------------------------------------
+    "decide on a post": Action(
+        MODS,
+        lambda s: (f"/moderation/flags/post/{s.post.id}", {"decision": "keep"}),
+        lambda s: moderation.flag(s.reporter, s.post, FlagReason.SPAM, threshold=99),
+    ),
+    "decide on a comment": Action(
+        MODS,
+        lambda s: (f"/moderation/flags/comment/{s.comment.id}", {"decision": "hide"}),
+        lambda s: moderation.flag(s.reporter, s.comment, FlagReason.ABUSE, threshold=99),
+    ),
+    # -- members -----------------------------------------------------------------------------
+    "suspend": Action(MODS, lambda s: (f"/users/{s.target.id}/suspend", {"days": "7", "reason": "Spam"})),
+    "reinstate": Action(
+        MODS,
+        lambda s: (f"/users/{s.target.id}/reinstate", {}),
+        lambda s: accounts.suspend(s.users["admin"], s.target, until=None, reason="Spam"),
+    ),
+    "role": Action({"admin"}, lambda s: (f"/users/{s.target.id}/role", {"role": "moderator"})),
+    # -- one's own account -------------------------------------------------------------------
+    # Suspended members keep managing their own account (they read, and may need a new password).
+    "profile": Action(SIGNED_IN, lambda s: ("/account/profile", {"display_name": "A new name", "email": ""})),
+    "password": Action(
+        SIGNED_IN,
+        lambda s: ("/account/password", {"current_password": PASSWORD, "new_password": "another long password"}),
+    ),
+    "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
+}
+
+
+@pytest.fixture
+def site(make_user, make_post, category):
+    db.session.add(Category(slug="billing", name="Billing"))
+    author = make_user(name="Ada Author")
+    users = {role: make_user(role) for role in ("moderator", "staff", "admin")}
+    post = make_post(author, title="Search is slow on large boards")
+    other_post = make_post(title="Search takes ages with many cards")
+    comment = comments.add_comment(author, post, "It takes ten seconds for me.")
+    db.session.commit()
+    return Site(author, make_user(), make_user(), make_user(), users, post, other_post, comment)
+
+
+def snapshot() -> dict:
+    """Every row of every table the tests clean, as plain tuples."""
+    db.session.rollback()
+    return {table: db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all() for table in TABLES}
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [table for table in before if before[table] != after[table]]
+
+
+def sign_in(role: str, site: Site, login_as):
+    if role == "visitor":
+        return None
+    if role in ("author", "suspended"):
+        user = site.author
+    elif role == "member":
+        user = site.member
+    else:
+        user = site.users[role]
+    if role == "suspended":
+        accounts.suspend(site.users["admin"], site.author, until=None, reason="Posting spam")
+        db.session.commit()
+    return login_as(user)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_role_can_or_cannot(action, role, site, login_as, send):
+    spec = ACTIONS[action]
+    if spec.prepare:
+        spec.prepare(site)
+        db.session.commit()
+    user = sign_in(role, site, login_as)
+    url, data = spec.request(site)
+    if action == "profile" and user is not None:
+        data = {**data, "email": user.email}
+    before = snapshot()
+
+    response = send(url, data)
+    after = snapshot()
+    body = response.get_data(as_text=True)
+
+    if role in spec.allowed:
+        assert 200 <= response.status_code < 400, f"{role} {action}: {response.status_code}\n{body[:400]}"
+        assert changed_tables(before, after), f"{role} {action}: answered {response.status_code}, changed nothing"
+    elif role == "visitor":
+        assert response.status_code == 302, f"{action}: {response.status_code}"
+        location = urlsplit(response.location)
+        assert location.path == "/login"
+        [back] = parse_qs(location.query)["next"]
+        assert safe_next(back) == back, f"next={back!r} must lead back into the site"
+        assert after == before
+    else:
+        expected = 404 if role in spec.unseen else 403
+        assert response.status_code == expected, f"{role} {action}: {response.status_code}\n{body[:400]}"
+        if expected == 403:
+            assert "You may not do that" in body
+        assert not changed_tables(before, after), f"{role} {action} changed {changed_tables(before, after)}"
+
+
+def test_the_table_covers_every_state_changing_route(app):
+    """A new POST route must be added here (or to test_permissions.py) before it ships."""
+    covered_elsewhere = {"/posts/<int:post_id>/" + a for a in ("vote", "unvote", "comments", "edit", "delete")}
+    covered_elsewhere |= {"/posts/<int:post_id>/response", "/posts/<int:post_id>/status", "/posts"}
+    # Signing up, in and back (visitors' own forms) and notification settings belong to other suites.
+    not_moderation = {"/signup", "/login", "/reset", "/reset/<token>"}
+    not_moderation |= {r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/notifications", "/unsub"))}
+    not_moderation |= {"/account/notifications", "/posts/<int:post_id>/follow", "/posts/<int:post_id>/unfollow"}
+    here = {
+        "/posts/<int:post_id>/" + a
+        for a in ("hide", "unhide", "lock", "unlock", "pin", "unpin", "move", "restore", "merge", "unmerge")
+    }
+    here |= {"/posts/<int:post_id>/notes", "/posts/<int:post_id>/flag"}
+    here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag")}
+    here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
+    here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
+    here |= {"/account/profile", "/account/password", "/logout"}
+    posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
+    missing = posting - here - covered_elsewhere - not_moderation
+    assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
