@@ -77,7 +77,8 @@ def _template_tags() -> set[str]:
 
 
 # Every tag name in the raw HTML must be one the templates write or user prose may contain.
-KNOWN_TAGS = _template_tags() | PROSE_TAGS
+# <mark>: search results highlight the words found (forum/search/snippets.py).
+KNOWN_TAGS = _template_tags() | PROSE_TAGS | {"mark"}
 
 
 # The app draws a few SVGs itself (staff charts, icons): plain shapes and text, no links, no script.
@@ -129,8 +130,10 @@ def _classes(element) -> set[str]:
     return set((element.get("class") or "").split())
 
 
-def find_problems(html: str, where: str = "") -> list[str]:
-    """Everything on this page that would let user content run script or reshape the page."""
+def find_problems(html: str, where: str = "", own_origin: str | None = None) -> list[str]:
+    """Everything on this page that would let user content run script or reshape the page.
+
+    own_origin: links starting with it are the site's own (emails link with absolute URLs)."""
     problems: list[str] = []
 
     def problem(text: str) -> None:
@@ -202,6 +205,8 @@ def find_problems(html: str, where: str = "") -> list[str]:
     # Links leaving the site, wherever they are, are user links too.
     for link in document.iter("a"):
         href = _URL_NOISE.sub("", link.get("href") or "")
+        if own_origin and (href == own_origin or href.startswith(own_origin + "/")):
+            continue
         if (_SCHEME.match(href) or href.startswith("//")) and not set((link.get("rel") or "").split()) >= USER_LINK_REL:
             problem(f"external link {href!r} lacks rel {sorted(USER_LINK_REL)}")
     return problems

@@ -9,7 +9,7 @@ typed text back in the page whenever that text is printable (PRODUCT.md, "bad in
 
 import random
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import lxml.html
 import pytest
@@ -19,7 +19,19 @@ from sqlalchemy import func, select
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Category, Comment, FlagReason, InternalNote, OfficialResponse, Post, Role, Status, User
+from forum.models import (
+    Category,
+    Comment,
+    EmailMode,
+    Event,
+    FlagReason,
+    InternalNote,
+    OfficialResponse,
+    Post,
+    Role,
+    Status,
+    User,
+)
 from forum.services import comments, moderation
 from tests.conftest import PASSWORD, csrf_token_from
 
@@ -169,6 +181,9 @@ FORMS = {
         "/users/{target}/suspend", "moderator", {"days": with_valid("7", "3650"), "reason": nasty_text}, ("reason",)
     ),
     "role": Form("/users/{target}/role", "admin", {"role": with_valid(*[r.value for r in Role])}),
+    "email settings": Form(
+        "/account/notifications", "member", {e.value: with_valid(*[m.value for m in EmailMode]) for e in Event}
+    ),
     "flag decision": Form("/moderation/flags/post/{post}", "moderator", {"decision": with_valid("keep", "hide")}),
 }
 
@@ -289,6 +304,12 @@ LISTINGS = {
     "/staff/themes": ("staff", ["days"]),
     "/staff/export/posts.csv": ("staff", ["status"]),
     "/moderation/flags": ("moderator", ["page"]),
+    "/search": ("visitor", ["q", "kind", "status", "category", "page"]),
+    "/posts/similar": ("visitor", ["title"]),
+    "/posts/{post}/feed.atom": ("visitor", ["page"]),
+    "/categories/mobile-app.atom": ("visitor", ["page"]),
+    "/notifications": ("author", ["page"]),
+    "/following": ("author", ["page"]),
 }
 
 
@@ -296,7 +317,7 @@ LISTINGS = {
 def test_any_query_string_on_any_listing(path, client, world):
     role, names = LISTINGS[path]
     browser = Browser(client, world, role)
-    url = path.format(post_path=world.post_path, target=world.target_id)
+    url = path.format(post_path=world.post_path, post=world.post_id, target=world.target_id)
     keys = st.one_of(st.sampled_from(names), nasty_text)
     encoded = st.lists(st.tuples(keys, nasty_text), max_size=5).map(urlencode)
     raw = nasty_bytes.map(lambda b: b.decode("latin-1"))  # what a server hands over for a raw query
@@ -313,6 +334,18 @@ def test_any_query_string_on_any_listing(path, client, world):
 
     browser.start()
     assert client.get(url).status_code == 200, "the listing itself must work for this role"
+    run()
+
+
+@pytest.mark.parametrize("prefix", ["/unsubscribe/", "/reset/", "/signup/confirm/", "/posts/", "/users/"])
+def test_any_token_or_id_in_a_link(prefix, client):
+    @FUZZ
+    @given(segment=nasty_text, method=st.sampled_from(["GET", "POST"]))
+    def run(segment, method):
+        random.seed()
+        response = client.open(prefix + quote(segment, safe=""), method=method)
+        assert response.status_code < 500, (prefix, segment, method)
+
     run()
 
 

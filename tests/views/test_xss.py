@@ -6,6 +6,7 @@ every page that shows it back must stay inert (see tests/xss_corpus.py for what 
 One test per payload, so a failure names the payload; all fields of a payload share that test.
 """
 
+import re
 from urllib.parse import quote, urlsplit
 
 import lxml.html
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Comment, Post, Role, User
+from forum.services import delivery
 from forum.services.posts import TITLE_MAX
 from tests.conftest import PASSWORD, csrf_token_from, link_in
 from tests.xss_corpus import find_feed_problems, find_problems, load_payloads
@@ -120,7 +122,7 @@ class Inspector:
 
 
 @pytest.mark.parametrize(("ident", "payload"), PAYLOADS, ids=[ident for ident, _ in PAYLOADS])
-def test_payload_stays_inert_everywhere(ident, payload, client, make_user, category, outbox):
+def test_payload_stays_inert_everywhere(ident, payload, app, client, make_user, category, outbox):
     site = Inspector(client)
     q = quote(payload, safe="")
 
@@ -183,11 +185,30 @@ def test_payload_stays_inert_everywhere(ident, payload, client, make_user, categ
         site.get(url)
     # ... to visitors...
     site.become(None)
-    for url in ("/", post_page, f"/users/{author.id}", "/changelog", "/changelog.atom"):
+    word = (re.findall(r"[^\W_]{2,}", payload) or ["x"])[0]  # a word of the title: search finds the post
+    for url in (
+        "/",
+        post_page,
+        f"/users/{author.id}",
+        "/changelog",
+        "/changelog.atom",
+        f"/posts/{post.id}/feed.atom",
+        f"/categories/{category.slug}.atom",
+        f"/search?q={q}&kind={q}&status={q}&category={q}&page={q}",
+        f"/search?q={quote(word)}",
+    ):
         site.get(url)
-    # ... and to the suspended author, whose banner quotes the reason.
+    # ... to the suspended author, whose banner quotes the reason, and whose notifications quote the rest...
     site.become(db.session.get(User, author.id))
-    site.get("/account")
+    for url in ("/account", "/notifications", "/following"):
+        site.get(url)
+    # ... and in the emails the site sends (HTML parts; their links are absolute, to this site).
+    delivery.deliver_pending()
+    for message in outbox():
+        html = message.get_body(preferencelist=("html",))
+        if html is not None:
+            where = f"email {message['Subject']!r}"
+            site.problems += find_problems(html.get_content(), where, own_origin=app.config["SITE_URL"])
 
     # Titles and names are text: what was typed is what the reader sees.
     db.session.rollback()
