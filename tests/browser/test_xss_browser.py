@@ -131,6 +131,8 @@ def test_no_payload_runs_in_chromium(new_page, live_url, make_user, category):
     for page_number in range(1, (len(PAYLOADS) + 1) // per_page + 2):
         visitor.visit(f"/?sort=new&page={page_number}")
     visitor.visit("/roadmap")
+    for word in ("alert", "javascript", "script", "onerror"):  # search highlights words in titles and texts
+        visitor.visit(f"/search?q={word}")
     visitor.visit("/changelog")
     visitor.visit(f"/posts/{stored['gallery']}")
     visitor.visit(f"/users/{stored['collector']}")
