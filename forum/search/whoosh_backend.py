@@ -10,6 +10,7 @@ keeps a stamp of what it was built from, so `check()` can tell exactly which
 posts differ from the database.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -171,8 +172,9 @@ class WhooshBackend:
         except LockError:
             self._note_pending(post_ids)
             raise
+        ids = set(post_ids)
         try:
-            ids = set(post_ids) | self._take_pending()
+            ids |= self._take_pending()
             with Session(db.engine) as session:
                 docs = documents(session, ids)
             for post_id in ids:
@@ -180,11 +182,12 @@ class WhooshBackend:
                     writer.update_document(**docs[post_id])
                 else:
                     writer.delete_by_term("id", str(post_id))
+            writer.commit()
         except BaseException:
-            writer.cancel()
-            self._note_pending(post_ids)
+            # Whatever failed (a commit too), the lock is let go and the posts wait for the next write.
+            _abandon(writer)
+            self._note_pending(ids)
             raise
-        writer.commit()
 
     def rebuild(self) -> int:
         """Index every post afresh; searches see the old index until the new one is committed."""
@@ -272,3 +275,13 @@ class WhooshBackend:
         query = Or([Term(f, w, boost=b) for w in words for f, b in (("title", 2.0), ("body", 1.0))])
         with self._index().searcher() as searcher:
             return [int(hit["id"]) for hit in searcher.search(query, filter=Term("similar", "yes"), limit=limit)]
+
+
+def _abandon(writer) -> None:
+    """Cancel a writer and make sure its lock is released, even after a failed commit."""
+    with contextlib.suppress(Exception):  # a writer half-way through commit may refuse to cancel
+        writer.cancel()
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        with contextlib.suppress(Exception):  # already released by cancel()
+            lock.release()

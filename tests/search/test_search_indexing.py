@@ -86,3 +86,24 @@ def test_several_processes_write_the_index_at_once(whoosh_index, app, make_post,
     assert [w.exitcode for w in workers] == [0, 0, 0, 0]
     assert not whoosh_index.check()
     assert len(titles("kestrel")) == 12
+
+
+def test_a_failed_index_commit_releases_the_lock_and_is_caught_up(whoosh_index, make_post, monkeypatch):
+    from whoosh.writing import SegmentWriter
+
+    from forum.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.2)
+    real_commit = SegmentWriter.commit
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(SegmentWriter, "commit", broken)
+    make_post(title="Cormorant sync")  # the post is saved; its index update fails
+    monkeypatch.setattr(SegmentWriter, "commit", real_commit)
+    writer = whoosh_index._writer()  # the lock is free again: no LockError after 0.2 s
+    writer.cancel()
+    make_post(title="Gannet export")
+    assert titles("cormorant") == ["Cormorant sync"]
+    assert not whoosh_index.check()
