@@ -71,3 +71,19 @@ def test_an_expired_suspension_counts_again_at_the_next_recount(make_post, make_
 def test_only_a_higher_role_suspends(make_user, actor_role, target_role):
     with pytest.raises(Forbidden):
         accounts.suspend(make_user(actor_role), make_user(target_role), until=None, reason="No")
+
+
+def test_a_suspended_member_cannot_rename_themselves_but_can_change_their_password(make_user, login_as, send, app_ctx):
+    from tests.conftest import PASSWORD
+
+    moderator = make_user("moderator")
+    member = make_user(name="Spammer", email="s@example.com")
+    accounts.suspend(moderator, member, until=None, reason="spam")
+    db.session.commit()
+    login_as(member)
+    response = send("/account/profile", {"display_name": "Innocent", "email": "s@example.com"})
+    assert response.status_code == 422
+    assert "suspended you cannot change your display name" in response.get_data(as_text=True)
+    assert db.session.get(User, member.id).display_name == "Spammer"
+    changed = send("/account/password", {"current_password": PASSWORD, "new_password": "another long password"})
+    assert changed.status_code == 303
