@@ -5,6 +5,7 @@ from werkzeug.security import check_password_hash
 from forum.account.forms import PasswordForm, ProfileForm
 from forum.auth.views import start_session
 from forum.extensions import db
+from forum.permissions import guardian
 from forum.services import accounts
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -27,11 +28,10 @@ def update_profile():
     form = ProfileForm()
     if form.validate_on_submit():
         changing_email = accounts.normalize_email(form.email.data) != current_user.email
-        renaming = form.display_name.data != current_user.display_name
-        if renaming and current_user.is_suspended:
+        if form.display_name.data != current_user.display_name:
             # The name is shown to everyone: a suspended member cannot write in public, this included.
-            form.display_name.errors.append("While your account is suspended you cannot change your display name.")
-        elif changing_email and not check_password_hash(current_user.password_hash, form.current_password.data or ""):
+            guardian().ensure(guardian().can_write)
+        if changing_email and not check_password_hash(current_user.password_hash, form.current_password.data or ""):
             form.current_password.errors.append("Enter your current password to change your email address.")
         else:
             try:

@@ -134,8 +134,11 @@ ACTIONS = {
     ),
     "role": Action({"admin"}, lambda s: (f"/users/{s.target.id}/role", {"role": "moderator"})),
     # -- one's own account -------------------------------------------------------------------
-    # Suspended members keep managing their own account (they read, and may need a new password).
-    "profile": Action(SIGNED_IN, lambda s: ("/account/profile", {"display_name": "A new name", "email": ""})),
+    # Suspended members keep managing their own account (they read, and may need a new password),
+    # but not their public name: that is writing in public.
+    "profile": Action(
+        SIGNED_IN - {"suspended"}, lambda s: ("/account/profile", {"display_name": "A new name", "email": ""})
+    ),
     "password": Action(
         SIGNED_IN,
         lambda s: ("/account/password", {"current_password": PASSWORD, "new_password": "another long password"}),
