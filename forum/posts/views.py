@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import limits
 from forum.extensions import db
@@ -314,10 +315,16 @@ def merge(post_id: int):
         return _merge_refused(duplicate, "Give the number of the original post (the one to keep).", 422)
     try:
         merges.merge_posts(current_user, duplicate, original)
+        db.session.commit()
     except Refused as refusal:
         db.session.rollback()
         return _merge_refused(duplicate, refusal.description, 409)
-    db.session.commit()
+    except (IntegrityError, OperationalError):
+        # A vote cast on one of the two posts at this very moment (a unique clash or a deadlock):
+        # nothing was merged, and doing it again a moment later works.
+        db.session.rollback()
+        return _merge_refused(duplicate, "Someone voted on one of these posts at that moment, so nothing was "
+                              "merged. Send the form again.", 409)  # fmt: skip
     if wants_json():
         return jsonify({"status": duplicate.status, "merged_into": original.id, "votes": original.vote_count})
     flash(f"Merged into “{original.title}”: its votes and followers moved there.", "success")

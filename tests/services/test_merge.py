@@ -117,3 +117,22 @@ def test_merge_form_with_a_bad_target_keeps_the_page(pair, make_user, login_as, 
         assert reply.status_code in (409, 422)
     html = client.get(f"/posts/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
     assert "Merge this duplicate into post number" in html
+
+
+def test_a_vote_racing_the_merge_gets_a_409_and_nothing_half_merged(pair, make_user, login_as, send, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    original, duplicate, _ = pair
+    real_merge = merges.merge_posts
+
+    def clashing(actor, dup, orig):
+        real_merge(actor, dup, orig)  # moves the votes, then a concurrent vote's row clashes
+        raise IntegrityError("UPDATE votes", {}, Exception("duplicate key value violates uq_votes_user_id_post_id"))
+
+    monkeypatch.setattr(merges, "merge_posts", clashing)
+    login_as(make_user(Role.MODERATOR))
+    reply = send(f"/posts/{duplicate.id}/merge", {"into": str(original.id)})
+    assert reply.status_code == 409
+    assert "Send the form again" in reply.get_data(as_text=True)
+    assert db.session.get(Post, duplicate.id).merged_into_id is None
+    assert db.session.get(Post, duplicate.id).status != Status.DUPLICATE
