@@ -168,11 +168,12 @@ def read_targets(url: str) -> dict:
 from sqlalchemy import select
 from forum.models import Post
 post = db.session.scalars(select(Post).order_by(Post.comment_count.desc()).limit(1)).one()
-open_ids = list(db.session.scalars(
-    select(Post.id).where(Post.status == 'open', Post.deleted_at.is_(None), Post.is_hidden.is_(False))
-    .order_by(Post.trending_score.desc()).limit(2000)))
+open_posts = db.session.execute(
+    select(Post.id, Post.slug).where(Post.status == 'open', Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+    .order_by(Post.trending_score.desc()).limit(2000)).all()
 print(json.dumps({"commented_post": f"/posts/{post.id}-{post.slug}", "comments": post.comment_count,
-                  "open_posts": open_ids}))
+                  "open_posts": [i for i, _ in open_posts],
+                  "open_pages": [f"/posts/{i}-{slug}" for i, slug in open_posts[:200]]}))
 """
     return json.loads(in_app(url, code))
 
@@ -182,10 +183,9 @@ def write_mixed_data(url: str, targets: dict) -> Path:
     code = f"""
 from sqlalchemy import select
 from forum.models import User
-client = app.test_client()
 sessions = []
 for user in db.session.scalars(select(User).where(User.role == 'member').order_by(User.id).limit({SESSIONS})):
-    client.delete_cookie('session')
+    client = app.test_client()  # a fresh cookie jar: one browser per member
     with client.session_transaction() as session:
         session['_user_id'] = user.get_id()
         session['_fresh'] = True
@@ -197,7 +197,7 @@ print(json.dumps(sessions))
 """
     sessions = json.loads(in_app(url, code))
     reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap"]
-    reads += [f"/posts/{pid}" for pid in targets["open_posts"][:200]]
+    reads += targets["open_pages"]  # the post pages themselves (not the redirect from /posts/<id>)
     sessions_lua = ", ".join(f"{{{json.dumps(c)}, {json.dumps(t)}}}" for c, t in sessions)
     reads_lua = ", ".join(json.dumps(r) for r in reads)
     posts_lua = ", ".join(str(p) for p in targets["open_posts"][:500])

@@ -157,7 +157,11 @@ class Vote(db.Model):
 
 class Comment(db.Model):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_post_id_created_at", "post_id", "created_at"),)
+    __table_args__ = (
+        # (post, time, id): a page of comments is read in order and stops at its end.
+        Index("ix_comments_post_id_created_at", "post_id", "created_at", "id"),
+        Index("ix_comments_parent_id", "parent_id"),  # a page of comments loads their replies
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
