@@ -183,16 +183,22 @@ def write_mixed_data(url: str, targets: dict) -> Path:
     code = f"""
 from sqlalchemy import select
 from forum.models import User
-sessions = []
-for user in db.session.scalars(select(User).where(User.role == 'member').order_by(User.id).limit({SESSIONS})):
-    client = app.test_client()  # a fresh cookie jar: one browser per member
+import contextvars
+
+def browser_of(user_id):
+    # One cookie jar per member, and requests outside this script's app context: inside it, every
+    # request would share one `g`, hence the first member's CSRF token (and writes would fail).
+    client = app.test_client()
     with client.session_transaction() as session:
-        session['_user_id'] = user.get_id()
+        session['_user_id'] = user_id
         session['_fresh'] = True
     page = client.get('/__bench__').get_data(as_text=True)
     marker = 'name="csrf-token" content="'
     start = page.index(marker) + len(marker)
-    sessions.append([client.get_cookie('session').value, page[start:page.index('"', start)]])
+    return [client.get_cookie('session').value, page[start:page.index('"', start)]]
+
+members = db.session.scalars(select(User).where(User.role == 'member').order_by(User.id).limit({SESSIONS})).all()
+sessions = [contextvars.Context().run(browser_of, user.get_id()) for user in members]
 print(json.dumps(sessions))
 """
     sessions = json.loads(in_app(url, code))
