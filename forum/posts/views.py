@@ -44,8 +44,8 @@ def index():
     if sort not in posts.SORTS:
         problems.append(f"“{sort[:40]}” is not a sort order; showing trending posts.")
         sort = posts.DEFAULT_SORT
-    kind = _enum_arg(Kind, "kind", "kind of post", problems)
-    status = _enum_arg(Status, "status", "status", problems)
+    kind = enum_arg(Kind, "kind", "kind of post", problems)
+    status = enum_arg(Status, "status", "status", problems)
     all_categories = posts.categories()
     category = None
     if args.get("category"):
@@ -71,14 +71,15 @@ def index():
     return html, 400 if problems else 200
 
 
-def _enum_arg(enum, name: str, label: str, problems: list[str]):
+def enum_arg(enum, name: str, label: str, problems: list[str], instead: str = "showing all"):
+    """A query-string choice (kind, status...), or None with a problem noted for the page."""
     value = request.args.get(name)
     if not value:
         return None
     try:
         return enum(value)
     except ValueError:
-        problems.append(f"“{value[:40]}” is not a {label}; showing all.")
+        problems.append(f"“{value[:40]}” is not a {label}; {instead}.")
         return None
 
 

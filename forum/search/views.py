@@ -6,6 +6,7 @@ from flask_login import current_user
 from forum import search
 from forum.models import Kind, Status
 from forum.permissions import guardian
+from forum.posts.views import enum_arg
 from forum.services import posts, similar, votes
 
 bp = Blueprint("search", __name__)
@@ -15,8 +16,8 @@ bp = Blueprint("search", __name__)
 def results():
     args = request.args
     problems: list[str] = []
-    kind = _choice(Kind, "kind", "kind of post", problems)
-    status = _choice(Status, "status", "status", problems)
+    kind = enum_arg(Kind, "kind", "kind of post", problems, instead="searching all")
+    status = enum_arg(Status, "status", "status", problems, instead="searching all")
     all_categories = posts.categories()
     category = None
     if args.get("category"):
@@ -46,17 +47,6 @@ def results():
         voted=voted,
     )
     return html, 400 if problems else 200
-
-
-def _choice(enum, name: str, label: str, problems: list[str]):
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return enum(value)
-    except ValueError:
-        problems.append(f"“{value[:40]}” is not a {label}; searching all.")
-        return None
 
 
 @bp.get("/posts/similar")
