@@ -125,7 +125,9 @@ def test_phone_viewport_has_no_axe_violations(new_page, site):
     page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     sign_in(page, site["author_email"])
     problems = []
-    for name, path in [("phone-home", "/"), ("phone-post", "/posts/{post}")]:
+    pages = [("phone-home", "/"), ("phone-post", "/posts/{post}"), ("phone-roadmap", "/roadmap"),
+             ("phone-notifications", "/notifications"), ("phone-search", "/search?q=export")]  # fmt: skip
+    for name, path in pages:
         page.goto(path.format(**site))
         # Nothing wider than the screen: no sideways scrolling to read a post.
         width = page.evaluate("document.documentElement.scrollWidth")
