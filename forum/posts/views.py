@@ -47,12 +47,8 @@ def index():
     kind = enum_arg(Kind, "kind", "kind of post", problems)
     status = enum_arg(Status, "status", "status", problems)
     all_categories = posts.categories()
-    category = None
-    if args.get("category"):
-        category = next((c for c in all_categories if c.slug == args["category"]), None)
-        if category is None:
-            problems.append(f"There is no category “{args['category'][:40]}”; showing every category.")
-    page = _page_arg(problems)
+    category = category_arg(all_categories, problems)
+    page = page_arg(problems)
     filters = posts.PostFilter(sort=sort, kind=kind, status=status, category=category)
     per_page = current_app.config["POSTS_PER_PAGE"]
     page_posts, has_next = posts.listing(guardian(), filters, page=page, per_page=per_page)
@@ -83,7 +79,18 @@ def enum_arg(enum, name: str, label: str, problems: list[str], instead: str = "s
         return None
 
 
-def _page_arg(problems: list[str]) -> int:
+def category_arg(all_categories, problems: list[str], instead: str = "showing every category"):
+    """The category named by ?category=, or None with a problem noted for the page."""
+    slug = request.args.get("category")
+    if not slug:
+        return None
+    category = next((c for c in all_categories if c.slug == slug), None)
+    if category is None:
+        problems.append(f"There is no category “{slug[:40]}”; {instead}.")
+    return category
+
+
+def page_arg(problems: list[str]) -> int:
     raw = request.args.get("page", "1")
     max_page = current_app.config["MAX_PAGE"]
     if raw.isdigit() and 1 <= int(raw) <= max_page:

@@ -1,12 +1,12 @@
 """GET /search (results page) and GET /posts/similar (suggestions while typing a title)."""
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
 from forum import search
 from forum.models import Kind, Status
 from forum.permissions import guardian
-from forum.posts.views import enum_arg
+from forum.posts.views import category_arg, enum_arg, page_arg
 from forum.services import posts, similar, votes
 
 bp = Blueprint("search", __name__)
@@ -19,20 +19,12 @@ def results():
     kind = enum_arg(Kind, "kind", "kind of post", problems, instead="searching all")
     status = enum_arg(Status, "status", "status", problems, instead="searching all")
     all_categories = posts.categories()
-    category = None
-    if args.get("category"):
-        category = next((c for c in all_categories if c.slug == args["category"]), None)
-        if category is None:
-            problems.append(f"There is no category “{args['category'][:40]}”; searching every category.")
-    page = args.get("page", "1")
-    max_page = current_app.config["MAX_PAGE"]
-    if not (page.isdigit() and 1 <= int(page) <= max_page):
-        problems.append(f"Pages are numbered 1 to {max_page}; showing the first page.")
-        page = "1"
+    category = category_arg(all_categories, problems, instead="searching every category")
+    page = page_arg(problems)
     text = args.get("q", "")
     found = search.search(
         guardian(),
-        search.SearchRequest(text=text, kind=kind, status=status, category=category, page=int(page)),
+        search.SearchRequest(text=text, kind=kind, status=status, category=category, page=page),
     )
     voted = votes.has_voted(current_user, [hit.post.id for hit in found.hits])
     html = render_template(
