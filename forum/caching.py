@@ -9,20 +9,34 @@ votes and their token: those are never stored (`no-store`), nor given an ETag.
 
 Static files are linked as `static_url('css/forum.css')` -> `/static/css/forum.css?v=<content hash>`;
 a request carrying `v=` may be cached for a year, since a changed file gets a new URL.
+
+Busy lists are also kept rendered, per process, for visitors (`for_visitors`): the view reads the
+rows the page shows (cheap, indexed, plain values), and the rendered page is stored under the address
+*and those rows*. A vote, an edit or a new post changes the rows, hence the key, so a stored page is
+never stale; it is only reused while what it shows is exactly what the database holds. "5 minutes
+ago" texts are kept fresh by the minute in the key. Members' pages (their votes, their bell) and pages
+carrying a flash message are always rendered.
 """
 
 import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable, Hashable
 from functools import cache
 from pathlib import Path
 
+from cachetools import LRUCache
 from flask import Flask, current_app, g, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 STATIC_MAX_AGE = 365 * 24 * 3600
 READS = frozenset({"GET", "HEAD"})
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_SIZE"])
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
     app.after_request(_cache_headers)
@@ -69,3 +83,49 @@ def _cache_headers(response):
     digest.update(str(session.get("csrf_token", "")).encode())
     response.set_etag(digest.hexdigest()[:32])
     return response.make_conditional(request)
+
+
+class VisitorPages:
+    """Rendered visitors' pages of one process, by address, shown data and minute (an LRU)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.pages: LRUCache = LRUCache(maxsize=max(size, 1))
+        self.lock = threading.Lock()
+        # Stands for the session's CSRF token in a stored page; random, so no text typed by a member
+        # can contain it.
+        self.token_slot = secrets.token_hex(16)
+        self.hits = 0
+
+    def get(self, key: Hashable) -> str | None:
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.hits += 1
+            return page
+
+    def put(self, key: Hashable, page: str) -> None:
+        with self.lock:
+            self.pages[key] = page
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+
+def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
+    """`render()`, or for a visitor the page already rendered for this address showing `shown`.
+
+    `shown` must hold every value from the database the page displays (plain, hashable values,
+    such as `posts.Card`): it is the guarantee that a stored page is still true."""
+    pages: VisitorPages = current_app.extensions["visitor_pages"]
+    if not pages.size or current_user.is_authenticated or "_flashes" in session:
+        return render()
+    key = (request.path, request.query_string, int(time.time() // 60), shown)
+    page = pages.get(key)
+    if page is not None:
+        return page.replace(pages.token_slot, generate_csrf()) if pages.token_slot in page else page
+    page = render()
+    token = g.get("csrf_token")
+    pages.put(key, page.replace(token, pages.token_slot) if token else page)
+    return page

@@ -87,6 +87,8 @@ class Config:
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
+        # Visitors' list pages kept rendered per process (forum/caching.py); 0 turns it off.
+        self.VISITOR_PAGE_CACHE_SIZE = int(os.environ.get("VISITOR_PAGE_CACHE_SIZE", "500"))
 
 
 def _flag(name: str, default: bool) -> bool:

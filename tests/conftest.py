@@ -148,6 +148,7 @@ def _clean_database(app):
             for table in TABLES:
                 db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
+    app.extensions["visitor_pages"].clear()
     # The limiter is one object for every app: a test that built its own app
     # (create_app turns limits on by default) must not leave them on for the next.
     limiter.enabled = app.config["RATELIMIT_ENABLED"]

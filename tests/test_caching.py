@@ -53,3 +53,78 @@ def test_static_files_are_linked_by_content_and_cached_for_a_year(client):
     plain = client.get("/static/css/forum.css")
     assert plain.cache_control.max_age is None
     plain.close()
+
+
+# -- visitors' pages kept rendered (forum/caching.py: for_visitors) ----------------------------
+def visitor_page_hits(app) -> int:
+    return app.extensions["visitor_pages"].hits
+
+
+def vote_count_of(page: str, post) -> str:
+    card = page[page.index(f'action="/posts/{post.id}/vote"') :]
+    return card[card.index('class="vote-count">') + len('class="vote-count">') :].split("<", 1)[0]
+
+
+def test_a_visitor_sees_a_new_vote_at_once_though_the_list_is_kept_rendered(app, client, make_post, make_user):
+    author = make_user()
+    post = make_post(author)
+    hits = visitor_page_hits(app)
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == "1"
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == "1"
+    assert visitor_page_hits(app) == hits + 1  # the second view reused the rendered page
+
+    votes.add(make_user(), post)
+    db.session.commit()
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == "2"
+    votes.remove(author, post)
+    db.session.commit()
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == "1"
+
+
+def test_a_visitor_sees_edits_renames_and_hidden_posts_at_once(app, client, make_post, make_user):
+    author = make_user()
+    post = make_post(author, title="Dark mode for the invoice editor")
+    other = make_post(title="Export to CSV")
+    assert "Dark mode for the invoice editor" in client.get("/").get_data(as_text=True)
+
+    post.title = "Dark mode everywhere"
+    author.display_name = "Renamed Author"
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Dark mode everywhere" in page and "Dark mode for the invoice editor" not in page
+    assert "Renamed Author" in page
+
+    other.is_hidden = True
+    db.session.commit()
+    assert "Export to CSV" not in client.get("/").get_data(as_text=True)
+
+
+def test_kept_pages_give_each_visitor_their_own_working_token(app, make_post, make_user):
+    """The page is stored without the token it was rendered with; each visitor's own goes back in."""
+    from tests.conftest import PASSWORD, csrf_token_from
+
+    make_post()
+    user = make_user()
+    first, second = app.test_client(), app.test_client()
+    first_page = first.get("/").get_data(as_text=True)
+    hits = visitor_page_hits(app)
+    second_page = second.get("/").get_data(as_text=True)
+    assert visitor_page_hits(app) == hits + 1
+    assert csrf_token_from(first_page) != csrf_token_from(second_page)
+    assert app.extensions["visitor_pages"].token_slot not in second_page
+    response = second.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token_from(second_page)}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+
+
+def test_members_and_flash_messages_are_never_served_a_kept_page(app, client, login_as, make_post, make_user):
+    make_post()
+    client.get("/")
+    hits = visitor_page_hits(app)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "You are signed out.")]
+    assert "You are signed out." in client.get("/").get_data(as_text=True)
+    login_as(make_user(name="Member Mona"))
+    assert "Member Mona" in client.get("/").get_data(as_text=True)
+    assert visitor_page_hits(app) == hits

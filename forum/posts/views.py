@@ -2,7 +2,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum import limits
+from forum import caching, limits
 from forum.extensions import db
 from forum.models import Comment, Kind, Post, Status
 from forum.moderation.forms import FlagForm, NoteForm
@@ -53,17 +53,21 @@ def index():
     per_page = current_app.config["POSTS_PER_PAGE"]
     page_posts, has_next = posts.listing(guardian(), filters, page=page, per_page=per_page)
     voted = votes.has_voted(current_user, [p.id for p in page_posts])
-    html = render_template(
-        "posts/index.html",
-        posts=page_posts,
-        voted=voted,
-        filters=filters,
-        categories=all_categories,
-        page=page,
-        has_next=has_next,
-        problems=problems,
-        sorts=list(posts.SORTS),
-    )
+
+    def render() -> str:
+        return render_template(
+            "posts/index.html",
+            posts=page_posts,
+            voted=voted,
+            filters=filters,
+            categories=all_categories,
+            page=page,
+            has_next=has_next,
+            problems=problems,
+            sorts=list(posts.SORTS),
+        )
+
+    html = caching.for_visitors(render, shown=(tuple(page_posts), has_next, all_categories))
     return html, 400 if problems else 200
 
 
