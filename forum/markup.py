@@ -7,6 +7,7 @@ attributes and URL schemes. Bodies are rendered once, on write.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import bleach
 from bleach.linkifier import DEFAULT_CALLBACKS
@@ -73,8 +74,12 @@ def render(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=1024)
 def first_line(text: str, limit: int = 160) -> str:
-    """A plain-text teaser of a Markdown body (its first paragraph) for cards, lists and feeds."""
+    """A plain-text teaser of a Markdown body (its first paragraph) for cards, lists and feeds.
+
+    Kept per text: the roadmap shows dozens on every view, and rendering Markdown was a quarter of
+    its time."""
     for block in _markdown.render(clean_text(text)).split("\n"):
         line = " ".join(Markup(block).striptags().split())
         if line:

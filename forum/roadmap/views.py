@@ -1,7 +1,7 @@
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from forum import markup
+from forum import caching, markup
 from forum.models import Kind, utcnow
 from forum.posts.forms import StatusForm
 from forum.posts.views import post_url
@@ -27,17 +27,21 @@ def index():
         except ValueError:
             problems.append(f"“{request.args['kind'][:40]}” is not a kind of post; showing all.")
     columns, response_lines = roadmap.board(category=category, kind=kind)
-    html = render_template(
-        "roadmap/index.html",
-        columns=columns,
-        response_lines=response_lines,
-        categories=categories,
-        category=category,
-        kind=kind,
-        problems=problems,
-        status_form=StatusForm(formdata=None),
-    )
-    return html, 400 if problems else 200
+
+    def render() -> str:
+        return render_template(
+            "roadmap/index.html",
+            columns=columns,
+            response_lines=response_lines,
+            categories=categories,
+            category=category,
+            kind=kind,
+            problems=problems,
+            status_form=StatusForm(formdata=None),
+        )
+
+    shown = (tuple(tuple(c.cards) for c in columns), tuple(sorted(response_lines.items())), categories)
+    return caching.for_visitors(render, shown), 400 if problems else 200
 
 
 @bp.get("/changelog")

@@ -210,9 +210,24 @@ _CARD_COLUMNS = (
 )
 
 
+def card_query() -> Select:
+    """The columns of `Card`, from posts joined to their author and category."""
+    return select(*_CARD_COLUMNS).join(User, User.id == Post.author_id).join(Category, Category.id == Post.category_id)
+
+
+def cards(query: Select) -> list[Card]:
+    """The cards a `card_query()`, filtered and ordered, finds."""
+    return [card(row) for row in db.session.execute(query)]
+
+
+def card(row) -> Card:
+    """A card from a row of `card_query()` (columns added after its own are ignored)."""
+    return Card(*row[:11], author=CardAuthor(row[11]), category=CardCategory(row[12], row[13]))
+
+
 def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) -> tuple[list[Card], bool]:
     """One page of the posts a viewer may see, as cards, and whether there is a next page."""
-    query = _visible(select(*_CARD_COLUMNS), viewer)
+    query = _visible(card_query(), viewer)
     if filters.kind:
         query = query.where(Post.kind == filters.kind)
     if filters.status:
@@ -220,17 +235,10 @@ def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) 
     if filters.category:
         query = query.where(Post.category_id == filters.category.id)
     query = (
-        query.join(User, User.id == Post.author_id)
-        .join(Category, Category.id == Post.category_id)
-        .order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
+        query.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT])).offset((page - 1) * per_page).limit(per_page + 1)
     )
-    cards = [
-        Card(*row[:11], author=CardAuthor(row[11]), category=CardCategory(row[12], row[13]))
-        for row in db.session.execute(query)
-    ]
-    return cards[:per_page], len(cards) > per_page
+    found = cards(query)
+    return found[:per_page], len(found) > per_page
 
 
 def _visible(query: Select, viewer: Guardian) -> Select:
