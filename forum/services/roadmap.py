@@ -1,8 +1,8 @@
 """The public roadmap: columns filled from statuses and votes, never by hand."""
 
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
