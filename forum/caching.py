@@ -23,6 +23,8 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import is_dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -119,7 +121,7 @@ def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
     `shown` must hold every value from the database the page displays (plain, hashable values,
     such as `posts.Card`): it is the guarantee that a stored page is still true."""
     pages: VisitorPages = current_app.extensions["visitor_pages"]
-    if not pages.size or current_user.is_authenticated or "_flashes" in session:
+    if not pages.size or request.method not in READS or current_user.is_authenticated or "_flashes" in session:
         return render()
     key = (request.path, request.query_string, int(time.time() // 60), shown)
     page = pages.get(key)
@@ -129,3 +131,46 @@ def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
     token = g.get("csrf_token")
     pages.put(key, page.replace(token, pages.token_slot) if token else page)
     return page
+
+
+def digest(*shown: object) -> bytes:
+    """A digest of what a page shows, for `for_visitors`, from the database objects it renders.
+
+    Each mapped object counts with every column of its row and the related objects already loaded
+    with it (a comment's author, a post's category), so any change to a shown row changes the
+    digest. A digest rather than the values: keys stay small, and hold no copy of a member's email
+    or password hash."""
+    parts: list = []
+    _collect(parts, shown)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).digest()
+
+
+def _collect(parts: list, value: object) -> None:
+    state = getattr(value, "_sa_instance_state", None)
+    if state is not None:
+        columns, relations = _shape(state.mapper)
+        loaded = state.dict
+        parts.append((state.class_.__name__, *[loaded.get(key) for key in columns]))
+        for key in relations:
+            related = loaded.get(key)
+            if related is None:
+                parts.append(None)
+            else:
+                _collect(parts, related)
+    elif is_dataclass(value):
+        parts.append(value)  # frozen plain values (posts.Card, comments.ThreadComment): their repr is complete
+    elif isinstance(value, list | tuple):
+        parts.append(len(value))
+        for item in value:
+            _collect(parts, item)
+    elif isinstance(value, str | int | float | date | bytes | None):
+        parts.append(value)
+    else:
+        raise TypeError(f"cannot digest {type(value).__name__} for a kept page")
+
+
+@cache
+def _shape(mapper) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A model's column names, and its many-to-one relationships."""
+    columns = tuple(column.key for column in mapper.column_attrs)
+    return columns, tuple(r.key for r in mapper.relationships if not r.uselist)

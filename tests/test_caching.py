@@ -128,3 +128,34 @@ def test_members_and_flash_messages_are_never_served_a_kept_page(app, client, lo
     login_as(make_user(name="Member Mona"))
     assert "Member Mona" in client.get("/").get_data(as_text=True)
     assert visitor_page_hits(app) == hits
+
+
+def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept(app, client, make_post, make_user):
+    from forum.models import Status
+    from forum.services import comments, moderation, responses
+
+    staff, member = make_user("staff"), make_user(name="Chatty Member")
+    post = make_post(title="Offline mode")
+    url = f"/posts/{post.id}-{post.slug}"
+    first = comments.add_comment(member, post, "I need this on the train.")
+    db.session.commit()
+    assert "I need this on the train." in client.get(url).get_data(as_text=True)
+    hits = visitor_page_hits(app)
+    assert "Chatty Member" in client.get(url).get_data(as_text=True)
+    assert visitor_page_hits(app) == hits + 1
+
+    comments.add_comment(member, post, "Me too, on planes.", parent=first)
+    db.session.commit()
+    assert "Me too, on planes." in client.get(url).get_data(as_text=True)
+
+    member.display_name = "Quiet Member"
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Quiet Member" in page and "Chatty Member" not in page
+
+    moderation.hide_comment(staff, first)
+    responses.respond(staff, post, "Planned for the spring release.", Status.PLANNED)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "I need this on the train." not in page
+    assert "Planned for the spring release." in page

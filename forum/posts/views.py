@@ -114,24 +114,32 @@ def show(post_id: int, slug: str | None = None):
 
 
 def _render_post(post: Post, comment_form=None, response_form=None, status_form=None, status=200):
-    html = render_template(
-        "posts/show.html",
-        post=post,
-        response=responses.latest_response(post),
-        timeline=responses.timeline(post),
+    shown = {
+        "post": post,
+        "response": responses.latest_response(post),
+        "timeline": responses.timeline(post),
         **_comment_page(post),
-        voted=post.id in votes.has_voted(current_user, [post.id]),
-        following=notify.is_following(current_user, post),
-        comment_form=comment_form or CommentForm(formdata=None),
-        response_form=response_form or ResponseForm(formdata=None),
-        status_form=status_form or StatusForm(formdata=None, status=post.status),
-        notes=moderation.notes(post) if guardian().can_see_notes() else [],
-        note_form=NoteForm(formdata=None),
-        flag_form=FlagForm(formdata=None),
-        categories=posts.categories() if guardian().can_moderate() else [],
-        merged_here=[p for p in merges.merged_into(post) if guardian().can_see_post(p)],
-    )
-    return html, status
+        "merged_here": [p for p in merges.merged_into(post) if guardian().can_see_post(p)],
+    }
+
+    def render() -> str:
+        return render_template(
+            "posts/show.html",
+            **shown,
+            voted=post.id in votes.has_voted(current_user, [post.id]),
+            following=notify.is_following(current_user, post),
+            comment_form=comment_form or CommentForm(formdata=None),
+            response_form=response_form or ResponseForm(formdata=None),
+            status_form=status_form or StatusForm(formdata=None, status=post.status),
+            notes=moderation.notes(post) if guardian().can_see_notes() else [],
+            note_form=NoteForm(formdata=None),
+            flag_form=FlagForm(formdata=None),
+            categories=posts.categories() if guardian().can_moderate() else [],
+        )
+
+    if comment_form or response_form or status_form:
+        return render(), status
+    return caching.for_visitors(render, caching.digest(*shown.values())), status
 
 
 def _comment_page(post: Post) -> dict:

@@ -323,16 +323,16 @@ def test_bad_official_responses_are_explained(make_post, make_user, login_as, se
 def test_long_discussions_are_paged_with_replies_kept_under_their_comment(make_post, make_user, client, app_ctx):
     post = make_post(title="Busy thread")
     people = [make_user() for _ in range(3)]
-    firsts = [comments.add_comment(people[n % 3], post, f"Comment number {n}") for n in range(105)]
-    comments.add_comment(people[0], post, "A reply on the second page", parent=firsts[102])
+    firsts = [comments.add_comment(people[n % 3], post, f"Comment number {n}") for n in range(55)]
+    comments.add_comment(people[0], post, "A reply on the second page", parent=firsts[52])
     db.session.commit()
     first = client.get(f"/posts/{post.id}-{post.slug}").get_data(as_text=True)
-    assert "Comment number 99<" in first and "Comment number 100<" not in first
+    assert "Comment number 49<" in first and "Comment number 50<" not in first
     assert "Later comments" in first and "Earlier comments" not in first
     second = client.get(f"/posts/{post.id}-{post.slug}?comments=2").get_data(as_text=True)
-    assert "Comment number 100<" in second and "Comment number 104<" in second
+    assert "Comment number 50<" in second and "Comment number 54<" in second
     assert "A reply on the second page" in second
     assert "Earlier comments" in second and "Later comments" not in second
-    assert "106 comments" in second
+    assert "56 comments" in second
     # A nonsense page number shows the first page.
     assert "Comment number 0<" in client.get(f"/posts/{post.id}-{post.slug}?comments=abc").get_data(as_text=True)
