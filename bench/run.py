@@ -76,7 +76,7 @@ def main() -> None:
                 if server.status("/search?q=export") == 200:
                     scenarios.append(("search", "/search?q=export"))
                 for label, path in scenarios:
-                    if only and label.split(" ")[0] not in only:
+                    if only and label.split(" ")[0].rstrip(",") not in only:
                         continue
                     server.warm(path)
                     row = {"database": database, "posts": size, "scenario": label, **wrk(args, path)}
