@@ -38,7 +38,7 @@ READS = frozenset({"GET", "HEAD"})
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_SIZE"])
+    app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_MB"])
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
     app.after_request(_cache_headers)
@@ -88,11 +88,12 @@ def _cache_headers(response):
 
 
 class VisitorPages:
-    """Rendered visitors' pages of one process, by address, shown data and minute (an LRU)."""
+    """Rendered visitors' pages of one process, by address, shown data and minute: an LRU bounded
+    by the characters it holds."""
 
-    def __init__(self, size: int):
-        self.size = size
-        self.pages: LRUCache = LRUCache(maxsize=max(size, 1))
+    def __init__(self, megabytes: int):
+        self.size = megabytes * 1_000_000
+        self.pages: LRUCache = LRUCache(maxsize=max(self.size, 1), getsizeof=len)
         self.lock = threading.Lock()
         # Stands for the session's CSRF token in a stored page; random, so no text typed by a member
         # can contain it.
@@ -107,6 +108,8 @@ class VisitorPages:
             return page
 
     def put(self, key: Hashable, page: str) -> None:
+        if len(page) > self.size // 10:
+            return  # one page may not push out the rest
         with self.lock:
             self.pages[key] = page
 

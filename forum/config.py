@@ -87,8 +87,8 @@ class Config:
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
-        # Visitors' list pages kept rendered per process (forum/caching.py); 0 turns it off.
-        self.VISITOR_PAGE_CACHE_SIZE = int(os.environ.get("VISITOR_PAGE_CACHE_SIZE", "500"))
+        # Megabytes of visitors' pages kept rendered in each process (forum/caching.py); 0 turns it off.
+        self.VISITOR_PAGE_CACHE_MB = int(os.environ.get("VISITOR_PAGE_CACHE_MB", "32"))
 
 
 def _flag(name: str, default: bool) -> bool:
