@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import aliased
 
 from forum import markup
@@ -89,32 +90,41 @@ def thread(
     """One page of top-level comments in order, each with its replies, and whether more follow.
     Two queries whatever the size of the discussion: a post with thousands of comments renders
     a bounded page."""
-    visible = [] if viewer.is_moderator else [Comment.deleted_at.is_(None), Comment.is_hidden.is_(False)]
-    parent = aliased(Comment)
-    # A reply whose parent is out of sight still shows, on its own, as a top-level comment.
-    parent_gone = [] if viewer.is_moderator else [parent.deleted_at.is_not(None), parent.is_hidden.is_(True)]
-    top = _thread_comments(
-        select(*_THREAD_COLUMNS)
-        .join(User, User.id == Comment.author_id)
-        .outerjoin(parent, Comment.parent_id == parent.id)
-        .where(Comment.post_id == post.id, *visible, or_(Comment.parent_id.is_(None), *parent_gone))
-        .order_by(Comment.created_at, Comment.id)
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
-    )
+    top_query, replies_query = _thread_statements(viewer.is_moderator)
+    top = _thread_comments(top_query, {"post_id": post.id, "limit": per_page + 1, "offset": (page - 1) * per_page})
     has_more = len(top) > per_page
     top = top[:per_page]
     replies: dict[int, list[ThreadComment]] = {}
     if top:
-        for reply in _thread_comments(
-            select(*_THREAD_COLUMNS)
-            .join(User, User.id == Comment.author_id)
-            .where(Comment.parent_id.in_([c.id for c in top]), *visible)
-            .order_by(Comment.created_at, Comment.id)
-        ):
+        for reply in _thread_comments(replies_query, {"parent_ids": [c.id for c in top]}):
             replies.setdefault(reply.parent_id, []).append(reply)
     return [(c, replies.get(c.id, [])) for c in top], has_more
 
 
-def _thread_comments(query) -> list[ThreadComment]:
-    return [ThreadComment(*row[:9], author=CardAuthor(row[9])) for row in db.session.execute(query)]
+@cache
+def _thread_statements(for_moderator: bool) -> tuple[Select, Select]:
+    """The page's two queries, built once (building them took as long as running them)."""
+    visible = [] if for_moderator else [Comment.deleted_at.is_(None), Comment.is_hidden.is_(False)]
+    parent = aliased(Comment)
+    # A reply whose parent is out of sight still shows, on its own, as a top-level comment.
+    parent_gone = [] if for_moderator else [parent.deleted_at.is_not(None), parent.is_hidden.is_(True)]
+    top = (
+        select(*_THREAD_COLUMNS)
+        .join(User, User.id == Comment.author_id)
+        .outerjoin(parent, Comment.parent_id == parent.id)
+        .where(Comment.post_id == bindparam("post_id"), *visible, or_(Comment.parent_id.is_(None), *parent_gone))
+        .order_by(Comment.created_at, Comment.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    replies = (
+        select(*_THREAD_COLUMNS)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.parent_id.in_(bindparam("parent_ids", expanding=True)), *visible)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return top, replies
+
+
+def _thread_comments(query: Select, params: dict) -> list[ThreadComment]:
+    return [ThreadComment(*row[:9], author=CardAuthor(row[9])) for row in db.session.execute(query, params)]
