@@ -7,6 +7,7 @@ print whatever the post said.
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 from whoosh.lang.porter import stem
@@ -16,20 +17,27 @@ _TOKENS = re.compile(r"([^\W_]+)", re.UNICODE)
 _TAGS = re.compile(r"<[^>]*>")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Snippet:
     html: Markup
     matched: bool
 
 
+@lru_cache(maxsize=2048)
 def plain_text(body_html: str) -> str:
-    """The words of sanitized HTML (markup.render's output), tags dropped."""
+    """The words of sanitized HTML (markup.render's output), tags dropped. Kept per text: a busy
+    search shows the same posts again and again."""
     return " ".join(html.unescape(_TAGS.sub(" ", body_html)).split())
 
 
 def highlight(text: str, stems: set[str], *, whole: bool = False) -> Snippet:
     """A window of `text` around the first word whose stem is searched for, with the
     matching words in <mark>; the whole text when `whole`."""
+    return _highlight(text, frozenset(stems), whole)
+
+
+@lru_cache(maxsize=4096)
+def _highlight(text: str, stems: frozenset[str], whole: bool) -> Snippet:
     pieces = _TOKENS.split(text)  # even: between words, odd: words
     matches = [i for i in range(1, len(pieces), 2) if stem(pieces[i].lower()) in stems]
     if whole:
