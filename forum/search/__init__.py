@@ -3,13 +3,14 @@
     search(viewer, SearchRequest)      -> Results      the /search page
     backend().candidates(words, n)     -> [post id]    similar posts while typing
     backend().update(post_ids)                         after a commit (Whoosh only)
-    backend().rebuild() / .check()                     `flask search reindex | check`
+    backend().rebuild() / .check() / .repair(ids)      `flask search reindex | check [--fix]`
 
 What users type is parsed here, once, into words and quoted phrases
 (query.py); each backend turns that into its own query, so no user text ever
 reaches a query parser and both backends answer the same questions.
 
-Index consistency (the Whoosh backend; PostgreSQL reads the tables themselves):
+Index consistency (the Whoosh backend; PostgreSQL's documents are written by
+triggers in the transaction that changes the posts, see postgres.py):
 the index follows the database, never leads it. A SQLAlchemy session listener
 notes, at each flush, the posts whose text or visibility may have changed
 (a post, an official response or a comment added, edited, hidden or deleted),
@@ -78,11 +79,33 @@ class Hit:
     found_in: str  # "post", "response" or "comment": where the snippet comes from
 
 
+class Total(int):
+    """How many posts matched; `capped` when the backend stopped counting (PostgreSQL ranks and counts
+    only the best BEST_MATCHES of a broad word): then there are more than this, and it reads so on the
+    page ("more than 1,000 posts found"), which prints the total as it is."""
+
+    capped: bool
+
+    def __new__(cls, value: int = 0, *, capped: bool = False):
+        total = super().__new__(cls, value)
+        total.capped = capped
+        return total
+
+    def __str__(self) -> str:
+        return f"more than {int(self):,}" if self.capped else str(int(self))
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"Total({int(self)}, capped={self.capped})"
+
+
 @dataclass
 class Results:
     query: ParsedQuery
     hits: list[Hit] = field(default_factory=list)
-    total: int = 0
+    total: Total = field(default_factory=Total)
     page: int = 1
     has_next: bool = False
 
@@ -116,12 +139,16 @@ def search(viewer: Guardian, request: SearchRequest) -> Results:
     )
     offset = (request.page - 1) * request.per_page
     ids, total = backend().search(parsed, filters, offset=offset, limit=request.per_page)
-    results.total = total
+    results.total = total if isinstance(total, Total) else Total(total)
     results.has_next = offset + request.per_page < total
     posts = {
         p.id: p
-        for p in db.session.scalars(
-            select(Post).where(Post.id.in_(ids)).options(joinedload(Post.author), joinedload(Post.category))
+        for p in (
+            db.session.scalars(
+                select(Post).where(Post.id.in_(ids)).options(joinedload(Post.author), joinedload(Post.category))
+            )
+            if ids
+            else ()
         )
     }
     # The database decides what may be shown: an index a moment behind never leaks a post.

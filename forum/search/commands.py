@@ -15,13 +15,10 @@ def search_group():
 
 @search_group.command("reindex")
 def reindex():
-    """Rebuild the search index from the database (Whoosh; PostgreSQL needs none)."""
+    """Rebuild the search index from the database (Whoosh: the index folder; PostgreSQL: search_documents)."""
     started = time.perf_counter()
     backend = search.backend()
     count = backend.rebuild()
-    if backend.name == "postgres":
-        click.echo("The PostgreSQL backend searches the tables themselves: nothing to rebuild.")
-        return
     click.echo(f"Indexed {count} post{'s' if count != 1 else ''} in {time.perf_counter() - started:.1f} s.")
 
 
@@ -40,7 +37,7 @@ def check(fix: bool):
         click.echo("The search index matches the database.")
         return
     if fix:
-        backend.update(drift.post_ids)
+        backend.repair(drift.post_ids)
         click.echo(f"Re-indexed {len(drift.post_ids)} posts.")
         return
     click.echo("Run `flask search check --fix` or `flask search reindex` to repair it.")

@@ -1,25 +1,44 @@
 """The PostgreSQL backend: the database's own full-text search, for several app
 servers sharing one database (no index on any one machine's disk).
 
-It reads GIN expression indexes (models/search.py, migration 0006), so it is
-always exactly as current as the tables: update/rebuild have nothing to do
-and check() finds no drift. A post matches when all the words are in its title
-and body, or all in one official response, or all in one visible comment; the
-ranks add up, comments weighing least.
+It searches `search_documents` (models/search.py, migration 0009): one stored
+tsvector per post, title (weight A), body (B), official responses (C) and
+visible comments (D), under one GIN index. Triggers on posts, comments and
+official_responses write it in the same transaction as the rows it is made
+of, so it is always exactly as current as the tables: update() has nothing to
+do, and check()/rebuild() compare it with (and rebuild it from) the tables.
+
+A post matches when all the words are in its title and body, or all in its
+official responses, or all in its visible comments (the Whoosh backend's
+rule): one tsquery, every lexeme restricted to a weight, `a:AB & b:AB |
+a:C & b:C | a:D & b:D`, so a search is one GIN scan. Visibility and the
+kind/status/category filters are read from posts.
+
+Broad words (48,000 of 100,000 posts for "export") are not ranked in full:
+the matches are taken in order of votes (the posts' own index) and only the
+best BEST_MATCHES are ranked; the total then says "more than BEST_MATCHES"
+(search.Total, capped). Counting or ranking every match reads every matching
+document, ~40 ms for a bitmap heap scan of 48,000 rows before any ranking.
 """
 
-from sqlalchemy import Float, and_, cast, func, literal, select, union_all
+from sqlalchemy import Text, cast, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from forum.extensions import db
-from forum.models import Comment, OfficialResponse, Post, Status
-from forum.models.search import LANGUAGE, post_vector, text_vector
+from forum.models import Post, Status
+from forum.models.search import LANGUAGE, SearchDocument, post_vector
 from forum.search.query import ParsedQuery
 from forum.search.whoosh_backend import Drift
 
-RESPONSE_WEIGHT, COMMENT_WEIGHT = 0.8, 0.3
+BEST_MATCHES = 1000  # matches ranked, the most voted first; the total is capped here
+# ts_rank's weights for {D, C, B, A}: comments, official responses, body, title.
+RANK_WEIGHTS = literal_column("'{0.1, 0.5, 0.4, 1.0}'::float4[]")
+BATCH = 2000  # posts per statement in check() and rebuild()
+_LEXEME = r"('(?:[^']|'')*')"  # a quoted lexeme in tsquery's text form
 
 
 def _tsquery(parsed: ParsedQuery):
+    """All the words and phrases, in any weight (what ts_rank scores)."""
     parts = [func.plainto_tsquery(LANGUAGE, word) for word in parsed.words]
     parts += [func.phraseto_tsquery(LANGUAGE, " ".join(phrase)) for phrase in parsed.phrases]
     query = parts[0]
@@ -28,68 +47,112 @@ def _tsquery(parsed: ParsedQuery):
     return query
 
 
+def _in_weights(query, weights: str):
+    """The same query with every lexeme restricted to these weights ('dark' & 'mode' -> 'dark':AB & 'mode':AB).
+
+    Rewrites PostgreSQL's own text form of a query it parsed (plainto/phraseto_tsquery quote every
+    lexeme), never user text; constant-folded when the statement is planned."""
+    return cast(func.regexp_replace(cast(query, Text), _LEXEME, r"\1:" + weights, "g"), TSQUERY)
+
+
+def match_query(parsed: ParsedQuery):
+    query = _tsquery(parsed)
+    return _in_weights(query, "AB").op("||")(_in_weights(query, "C")).op("||")(_in_weights(query, "D"))
+
+
 class PostgresBackend:
     name = "postgres"
 
     def update(self, post_ids: list[int]) -> None:
-        pass
+        pass  # the triggers wrote the documents in the transaction that changed the posts
+
+    def repair(self, post_ids: list[int]) -> None:
+        """Rebuild these posts' documents from the tables (`flask search check --fix`)."""
+        for start in range(0, len(post_ids), BATCH):
+            _refresh(post_ids[start : start + BATCH])
+        db.session.commit()
 
     def rebuild(self) -> int:
-        return 0
+        all_ids = list(db.session.scalars(select(Post.id).order_by(Post.id)))
+        for start in range(0, len(all_ids), BATCH):
+            _refresh(all_ids[start : start + BATCH])
+            db.session.commit()
+        return len(all_ids)
 
     def clear(self) -> None:
         pass
 
     def check(self) -> Drift:
-        return Drift()
+        drift = Drift()
+        all_ids = list(db.session.scalars(select(Post.id).order_by(Post.id)))
+        for start in range(0, len(all_ids), BATCH):
+            rows = db.session.execute(
+                text(
+                    "SELECT f.post_id, d.post_id IS NULL AS missing "
+                    "FROM search_documents_for(CAST(:ids AS integer[])) f "
+                    "LEFT JOIN search_documents d ON d.post_id = f.post_id "
+                    "WHERE d.post_id IS NULL OR d.comment_chars <> f.comment_chars "
+                    "OR search_document_terms(d.document) <> search_document_terms(f.document)"
+                ),
+                {"ids": all_ids[start : start + BATCH]},
+            )
+            for post_id, missing in rows:
+                (drift.missing if missing else drift.stale).append(post_id)
+        drift.extra = list(
+            db.session.scalars(
+                select(SearchDocument.post_id)
+                .outerjoin(Post, Post.id == SearchDocument.post_id)
+                .where(Post.id.is_(None))
+                .order_by(SearchDocument.post_id)
+            )
+        )
+        drift.missing.sort()
+        drift.stale.sort()
+        return drift
 
     def search(self, parsed: ParsedQuery, filters, *, offset: int, limit: int) -> tuple[list[int], int]:
-        if parsed.is_empty:
-            return [], 0
-        query = _tsquery(parsed)
-        vector = post_vector()
-        in_posts = select(Post.id.label("post_id"), func.ts_rank(vector, query).label("score")).where(
-            vector.op("@@")(query)
-        )
-        response_vector = text_vector(OfficialResponse.body)
-        in_responses = select(
-            OfficialResponse.post_id, (func.ts_rank(response_vector, query) * RESPONSE_WEIGHT).label("score")
-        ).where(response_vector.op("@@")(query))
-        comment_vector = text_vector(Comment.body)
-        in_comments = select(
-            Comment.post_id, (func.ts_rank(comment_vector, query) * COMMENT_WEIGHT).label("score")
-        ).where(comment_vector.op("@@")(query), Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
-        matches = union_all(in_posts, in_responses, in_comments).subquery("matches")
-        scored = (
-            select(matches.c.post_id, func.sum(cast(matches.c.score, Float)).label("score"))
-            .group_by(matches.c.post_id)
-            .subquery("scored")
-        )
-        conditions = []
-        if filters.kind:
-            conditions.append(Post.kind == filters.kind)
-        if filters.status:
-            conditions.append(Post.status == filters.status)
-        if filters.category_id is not None:
-            conditions.append(Post.category_id == filters.category_id)
-        if filters.public_only:
-            conditions += [Post.deleted_at.is_(None), Post.is_hidden.is_(False)]
-        rows = db.session.execute(
-            select(Post.id, func.count().over().label("total"))
-            .join(scored, scored.c.post_id == Post.id)
-            .where(and_(literal(True), *conditions))
-            .order_by(scored.c.score.desc(), Post.id.desc())
-            .offset(offset)
-            .limit(limit)
-        ).all()
-        if not rows and offset:
-            return [], self._count(scored, conditions)
-        return [r.id for r in rows], (rows[0].total if rows else 0)
+        from forum.search import Total
 
-    def _count(self, scored, conditions) -> int:
-        return db.session.scalar(
-            select(func.count()).select_from(Post).join(scored, scored.c.post_id == Post.id).where(*conditions)
+        if parsed.is_empty:
+            return [], Total(0)
+        doc = SearchDocument
+        conditions = [doc.document.op("@@")(match_query(parsed))]
+        if filters.kind:
+            conditions.append(doc.kind == filters.kind)
+        if filters.status:
+            conditions.append(doc.status == filters.status)
+        if filters.category_id is not None:
+            conditions.append(doc.category_id == filters.category_id)
+        if filters.public_only:
+            conditions.append(doc.public.is_(True))
+        # The most voted matches: read in vote order along an index (a broad word stops after a few
+        # thousand documents) or from the GIN index and sorted (a rare word or a phrase); the planner
+        # picks by the words' frequencies, which ANALYZE keeps for the document column.
+        best = (
+            select(doc.post_id, doc.vote_level, doc.document)
+            .where(*conditions)
+            .order_by(doc.vote_level.desc(), doc.post_id.desc())
+            .limit(BEST_MATCHES + 1)
+            .subquery("best")
         )
+        rank = func.ts_rank(RANK_WEIGHTS, best.c.document, _tsquery(parsed))
+        shown = min(limit, BEST_MATCHES - offset)  # pages end with the BEST_MATCHES-th match
+        rows = []
+        if shown > 0:
+            rows = db.session.execute(
+                select(best.c.post_id, func.count().over().label("total"))
+                .order_by(rank.desc(), best.c.vote_level.desc(), best.c.post_id.desc())
+                .offset(offset)
+                .limit(shown)
+            ).all()
+        if rows:
+            found = rows[0].total
+        elif offset:
+            found = db.session.scalar(select(func.count()).select_from(best))
+        else:
+            found = 0
+        total = Total(min(found, BEST_MATCHES), capped=found > BEST_MATCHES)
+        return [r.post_id for r in rows], total
 
     def candidates(self, words: list[str], *, limit: int) -> list[int]:
         if not words:
@@ -109,3 +172,7 @@ class PostgresBackend:
                 .limit(limit)
             )
         )
+
+
+def _refresh(post_ids: list[int]) -> None:
+    db.session.execute(text("SELECT search_documents_refresh(CAST(:ids AS integer[]))"), {"ids": post_ids})

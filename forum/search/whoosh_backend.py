@@ -212,6 +212,10 @@ class WhooshBackend:
             self._note_pending(ids)
             raise
 
+    def repair(self, post_ids: list[int]) -> None:
+        """Re-index posts `check()` found out of date (`flask search check --fix`)."""
+        self.update(post_ids)
+
     def rebuild(self) -> int:
         """Index every post afresh; searches see the old index until the new one is committed."""
         writer = self._writer()

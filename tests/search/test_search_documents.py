@@ -1,0 +1,218 @@
+"""PostgreSQL's search documents (migration 0009) follow every write, whoever makes it, because
+the database writes them; a capped total reads as such; both backends match by the same rule."""
+
+import pytest
+from sqlalchemy import text
+
+from forum import search
+from forum.extensions import db
+from forum.models import AnonymousUser, Kind, Role
+from forum.permissions import Guardian
+from forum.search import postgres
+from forum.services import comments, moderation, responses
+from forum.services import posts as post_service
+from tests.conftest import TEST_DATABASE
+
+on_postgres = pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="triggers and tsvectors: PostgreSQL only")
+
+
+@pytest.fixture
+def pg(app):
+    with app.app_context():
+        previous = app.config["SEARCH_BACKEND"]
+        app.config["SEARCH_BACKEND"] = "postgres"
+        yield search.backend()
+        app.config["SEARCH_BACKEND"] = previous
+
+
+def weights(post) -> dict[str, str]:
+    """The post's document: each lexeme and the weights it has (A title, B body, C responses, D comments)."""
+    db.session.rollback()  # a fresh snapshot: what other transactions committed
+    rows = db.session.execute(
+        text(
+            "SELECT u.lexeme, array_to_string(u.weights, '') FROM search_documents d, unnest(d.document) u "
+            "WHERE d.post_id = :id"
+        ),
+        {"id": post.id},
+    )
+    return {lexeme: "".join(sorted(set(found))) for lexeme, found in rows}
+
+
+def titles(text_, viewer=None, **filters):
+    results = search.search(Guardian(viewer or AnonymousUser()), search.SearchRequest(text=text_, **filters))
+    return sorted(hit.post.title for hit in results.hits)
+
+
+@on_postgres
+def test_the_document_follows_posts_comments_and_responses(pg, make_post, make_user, category):
+    author, moderator, staff = make_user(), make_user(Role.MODERATOR), make_user(Role.STAFF)
+    post = make_post(author, title="Walrus board", body="Tusks everywhere.")
+    assert weights(post) == {"walrus": "A", "board": "A", "tusk": "B", "everywher": "B"}
+
+    post_service.edit_post(author, post, title="Walrus board", body="Whiskers now.", category=category,
+                           kind=Kind.IDEA)  # fmt: skip
+    db.session.commit()
+    assert "tusk" not in weights(post) and weights(post)["whisker"] == "B"
+
+    comment = comments.add_comment(make_user(), post, "The siphon leaks.")
+    db.session.commit()
+    assert weights(post)["siphon"] == "D"
+    moderation.hide_comment(moderator, comment)
+    db.session.commit()
+    assert "siphon" not in weights(post)
+    moderation.unhide_comment(moderator, comment)
+    db.session.commit()
+    assert weights(post)["siphon"] == "D"
+    moderation.delete_comment(moderator, comment)
+    db.session.commit()
+    assert "siphon" not in weights(post)
+
+    responses.respond(staff, post, "Planned: an Excel download.")
+    db.session.commit()
+    assert weights(post)["excel"] == "C"
+
+    moderation.toggle_post(moderator, post, "hide")  # visibility is read from posts, not the document
+    db.session.commit()
+    assert titles("walrus") == [] and titles("walrus", moderator) == ["Walrus board"]
+    assert not pg.check()
+
+
+@on_postgres
+def test_a_rolled_back_write_leaves_the_document_as_it_was(pg, make_post, make_user):
+    post = make_post(title="Heron pond")
+    comments.add_comment(make_user(), post, "Kingfisher sighting.")
+    db.session.flush()
+    inside = db.session.scalar(text("SELECT document FROM search_documents WHERE post_id = :id"), {"id": post.id})
+    assert "'kingfish':" in inside  # written in the same transaction as the comment
+    db.session.rollback()
+    assert "kingfish" not in weights(post)
+    assert not pg.check()
+
+
+@on_postgres
+def test_bulk_writes_outside_the_app_are_followed(pg, make_post, make_user):
+    """psql, `flask bench seed`'s COPY: the triggers see every statement, of one row or thousands."""
+    post = make_post(title="Otter dam")
+    other = make_post(title="Beaver lodge")
+    author = make_user()
+    rows = ", ".join(
+        f"({p.id}, {author.id}, 'Comment {n} about {word}', '<p>x</p>', now(), {hidden})"
+        for n, (p, word, hidden) in enumerate(
+            [(post, "salmon", "false"), (post, "trout", "true"), (other, "pike", "false"), (other, "carp", "false")]
+        )
+    )
+    db.session.execute(
+        text(f"INSERT INTO comments (post_id, author_id, body, body_html, created_at, is_hidden) VALUES {rows}")
+    )
+    db.session.commit()
+    assert "salmon" in weights(post) and "trout" not in weights(post)
+    assert {"pike", "carp"} <= set(weights(other))
+    db.session.execute(text("UPDATE comments SET is_hidden = NOT is_hidden WHERE post_id = :id"), {"id": post.id})
+    db.session.execute(text("DELETE FROM comments WHERE post_id = :id AND body LIKE '%pike%'"), {"id": other.id})
+    db.session.execute(text("UPDATE posts SET title = 'Otter weir' WHERE id = :id"), {"id": post.id})
+    db.session.commit()
+    assert "trout" in weights(post) and "salmon" not in weights(post) and weights(post)["weir"] == "A"
+    assert "pike" not in weights(other) and "carp" in weights(other)
+    assert not pg.check()
+
+
+@on_postgres
+def test_comments_past_the_limit_are_counted_not_indexed(pg, make_post, make_user):
+    """A tsvector holds at most 1 MB: a post's comments are indexed up to COMMENT_CHARS characters,
+    the same ones whether they came one at a time or were rebuilt from the table."""
+    from forum.models.search import COMMENT_CHARS
+
+    post = make_post(title="Busy thread")
+    author = make_user()
+    filler = "lorem " * 166  # 996 characters, one lexeme
+    insert = text(
+        "INSERT INTO comments (post_id, author_id, body, body_html, created_at, is_hidden) "
+        "VALUES (:post, :author, :body, '<p>x</p>', now(), false)"
+    )
+    many = COMMENT_CHARS // 1000
+    db.session.execute(insert, [{"post": post.id, "author": author.id, "body": filler}] * many)
+    db.session.commit()
+    db.session.execute(insert, {"post": post.id, "author": author.id, "body": "early albatross"})
+    db.session.commit()
+    for word in ("late", "cormorant"):  # one at a time, as the app adds them: past the limit
+        db.session.execute(insert, {"post": post.id, "author": author.id, "body": f"{word} " * 150})
+        db.session.commit()
+    found = weights(post)
+    assert found["albatross"] == "D" and "cormor" not in found and "late" not in found
+    chars = db.session.scalar(text("SELECT comment_chars FROM search_documents WHERE post_id = :id"), {"id": post.id})
+    assert chars > COMMENT_CHARS
+    assert not pg.check()  # a rebuild from the table indexes the same comments
+    pg.rebuild()
+    assert weights(post) == found
+
+
+@on_postgres
+def test_check_finds_drift_and_fix_and_reindex_repair_it(pg, app, make_post):
+    kept = make_post(title="Pelican export")
+    gone = make_post(title="Heron import")
+    db.session.execute(text("SET session_replication_role = replica"))  # triggers off: a drift to find
+    db.session.execute(text("DELETE FROM search_documents WHERE post_id = :id"), {"id": kept.id})
+    db.session.execute(text("UPDATE posts SET title = 'Heron bulk import' WHERE id = :id"), {"id": gone.id})
+    db.session.execute(text("SET session_replication_role = origin"))
+    db.session.commit()
+    drift = pg.check()
+    assert (drift.missing, drift.stale, drift.extra) == ([kept.id], [gone.id], [])
+    runner = app.test_cli_runner()
+    report = runner.invoke(args=["search", "check"])
+    assert report.exit_code == 1 and "1 post missing from the index" in report.output
+    assert runner.invoke(args=["search", "check", "--fix"]).exit_code == 0
+    assert not pg.check()
+    assert titles("pelican") == ["Pelican export"] and titles("bulk") == ["Heron bulk import"]
+    reindexed = runner.invoke(args=["search", "reindex"])
+    assert reindexed.exit_code == 0 and "Indexed 2 posts" in reindexed.output
+
+
+@on_postgres
+def test_bench_seed_leaves_every_document_in_place(pg):
+    from forum.bench import seed
+
+    summary = seed(posts=60, votes=150, comments=90, users=12)
+    assert summary.posts == 60
+    assert not pg.check()
+    assert titles("export") and len(titles("dark mode")) <= 20
+
+
+@on_postgres
+def test_a_capped_total_says_more_than(pg, client, make_post, make_user, monkeypatch):
+    monkeypatch.setattr(postgres, "BEST_MATCHES", 3)
+    author = make_user()
+    for n in range(5):
+        make_post(author, title=f"Puffin colony {n}")
+    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2))
+    assert (int(results.total), results.total.capped, len(results.hits), results.has_next) == (3, True, 2, True)
+    last = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2, page=2))
+    assert (len(last.hits), last.has_next) == (1, False)
+    beyond = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2, page=3))
+    assert (beyond.hits, int(beyond.total), beyond.total.capped) == ([], 3, True)
+    html = client.get("/search?q=puffin").get_data(as_text=True)
+    assert "more than 3 posts found" in html
+    monkeypatch.setattr(postgres, "BEST_MATCHES", 5)
+    assert "5 posts found" in client.get("/search?q=puffin").get_data(as_text=True)
+
+
+def test_an_exact_total_reads_as_a_number():
+    assert str(search.Total(1234)) == "1234" and str(search.Total(2000, capped=True)) == "more than 2,000"
+    assert search.Total(1) == 1 and not search.Total(5).capped
+
+
+def test_all_the_words_in_one_field_title_and_body_responses_or_comments(search_backend, make_post, make_user):
+    """Both backends: a post matches when all the words are in its title and body, or all in its
+    official responses, or all in its visible comments (taken together, not one by one)."""
+    staff = make_user(Role.STAFF)
+    split = make_post(title="Gannet feeding", body="At sea.")
+    comments.add_comment(make_user(), split, "Mostly mackerel.")
+    talked = make_post(title="Seabirds", body="Colonies.")
+    comments.add_comment(make_user(), talked, "A gannet dives.")
+    comments.add_comment(make_user(), talked, "It eats mackerel.")
+    answered = make_post(title="Cliffs", body="Nesting.")
+    responses.respond(staff, answered, "The razorbill nests here.")
+    responses.respond(staff, answered, "Guillemots too.")
+    db.session.commit()
+    assert titles("gannet mackerel") == ["Seabirds"]  # not split between the title and a comment
+    assert titles("razorbill guillemot") == ["Cliffs"]
+    assert titles("gannet sea") == ["Gannet feeding"]
