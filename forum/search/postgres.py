@@ -91,7 +91,9 @@ class PostgresBackend:
                     "SELECT f.post_id, d.post_id IS NULL AS missing "
                     "FROM search_documents_for(CAST(:ids AS integer[])) f "
                     "LEFT JOIN search_documents d ON d.post_id = f.post_id "
-                    "WHERE d.post_id IS NULL OR d.comment_chars <> f.comment_chars "
+                    "WHERE d.post_id IS NULL "
+                    "OR (d.comment_chars, d.public, d.kind, d.status, d.category_id, d.vote_level) "
+                    "IS DISTINCT FROM (f.comment_chars, f.public, f.kind, f.status, f.category_id, f.vote_level) "
                     "OR search_document_terms(d.document) <> search_document_terms(f.document)"
                 ),
                 {"ids": all_ids[start : start + BATCH]},

@@ -4,23 +4,29 @@ Why: search p95 under 50 ms at 100,000 posts (docs/SEARCH_PERFORMANCE.md). The P
 backend matched three expression indexes (posts, official responses, comments) and recomputed
 `to_tsvector` for every match to rank it: 2.8 s for a word in 48,000 posts. Now each post has one
 stored tsvector: title (weight A), body (B), official responses (C) and visible comments (D), in
-one GIN index, so a search is one index scan whatever the words.
+one GIN index, so a search is one index scan whatever the words. Beside it, the post's filters
+(public, kind, status, category) and its votes as a level (floor(2·log2(votes + 1))), so a search
+reads this table alone and takes a broad word's most voted matches along an index; the level
+changes ~20 times on a post's way to 1,000 votes, so votes seldom rewrite a document row.
 
 The document is written by the database itself, in the same transaction as the rows it is made
 of: statement-level triggers (with transition tables, so a bulk COPY of 20,000 comments costs one
 statement, not 20,000) on posts, comments and official responses, whatever writes them (the app,
 `flask bench seed`, the demo loader, psql). A new visible comment is appended to its post's
 document (no re-reading of a busy post's other comments); any other change (an edit, a hidden or
-deleted comment, a response) rebuilds the documents of the posts it touches from the tables,
-`search_documents_for()`, which `flask search check | reindex` use as well. Votes and counters
-(UPDATEs of other posts columns) cost one WHEN test, no function call.
+deleted comment, a response, a post's title or body) rebuilds the documents of the posts it
+touches from the tables, `search_documents_for()`, which `flask search check | reindex` use as
+well. A post hidden, deleted, moved or voted past a level has those columns copied (row trigger);
+other UPDATEs of posts (counters, trending, activity) cost one WHEN test, no function call.
 
 Comments are indexed up to COMMENT_CHARS characters per post (the earliest first; `comment_chars`
 counts them all), title/body/responses up to 50,000: a tsvector holds at most 1 MB of lexemes,
 and a document past that limit would make every new comment on the post fail.
 
 On SQLite the table is created (empty and unused: the Whoosh backend keeps its own index) so the
-models are the same on both databases; no index, function or trigger.
+models are the same on both databases; no index, function or trigger. The expression indexes of
+0006 on comments and official responses are no longer read by search (ix_posts_search still
+serves similar posts); they are left for now (forum/models/__init__.py imports their names).
 
 Revision ID: 0009
 Revises: 0008
@@ -133,23 +139,28 @@ END $$;
 CREATE FUNCTION search_documents_comments_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- Locked first (see search_documents_refresh), so comment_chars below is the latest one.
+    PERFORM 1 FROM search_documents d
+    WHERE d.post_id IN (SELECT n.post_id FROM new_rows n WHERE n.deleted_at IS NULL AND NOT n.is_hidden)
+    ORDER BY d.post_id FOR UPDATE;
     WITH added AS (
         SELECT n.post_id, n.id, n.body,
                sum(length(n.body) + 1) OVER (PARTITION BY n.post_id ORDER BY n.id) AS running
         FROM new_rows n
         WHERE n.deleted_at IS NULL AND NOT n.is_hidden
     ), per_post AS (
-        SELECT a.post_id, min(a.running) AS first, max(a.running) AS chars FROM added a GROUP BY a.post_id
+        -- One group per post (a COPY of 20,000 comments: 20,000 rows, not 20,000 x 20,000).
+        SELECT a.post_id, max(a.running) AS chars,
+               string_agg(a.body, E'\n' ORDER BY a.id)
+                   FILTER (WHERE d.comment_chars + a.running <= {COMMENT_CHARS}) AS text
+        FROM added a JOIN search_documents d ON d.post_id = a.post_id
+        GROUP BY a.post_id
     )
     UPDATE search_documents d
     SET comment_chars = d.comment_chars + p.chars,
-        -- Left alone (same value, so the GIN index is not written) once the post is past the limit.
-        document = CASE WHEN d.comment_chars + p.first <= {COMMENT_CHARS} THEN
-            d.document || setweight(to_tsvector('english'::regconfig, (
-                SELECT string_agg(a.body, E'\\n' ORDER BY a.id) FROM added a
-                WHERE a.post_id = d.post_id AND d.comment_chars + a.running <= {COMMENT_CHARS}
-            )), 'D')
-            ELSE d.document END
+        -- Left alone (the same value: the GIN index is not written) once the post is past the limit.
+        document = CASE WHEN p.text IS NULL THEN d.document
+                        ELSE d.document || setweight(to_tsvector('english'::regconfig, p.text), 'D') END
     FROM per_post p
     WHERE d.post_id = p.post_id;
     RETURN NULL;

@@ -78,6 +78,39 @@ def test_the_document_follows_posts_comments_and_responses(pg, make_post, make_u
 
 
 @on_postgres
+def test_filters_and_vote_level_follow_the_post(pg, make_post, make_user, category):
+    from forum.models import Category, Status
+    from forum.services import votes
+
+    staff, moderator = make_user(Role.STAFF), make_user(Role.MODERATOR)
+    post = make_post(title="Lemming migration")
+    other = Category(slug="arctic", name="Arctic")
+    db.session.add(other)
+    db.session.commit()
+
+    def row():
+        db.session.rollback()
+        return db.session.execute(
+            text("SELECT public, kind, status, category_id, vote_level FROM search_documents WHERE post_id = :id"),
+            {"id": post.id},
+        ).one()
+
+    assert row() == (True, "idea", "open", category.id, 2)  # the author's vote: floor(2 * log2(2))
+    responses.change_status(staff, post, Status.PLANNED)
+    moderation.move_post(moderator, post, other)
+    db.session.commit()
+    assert row()[2:4] == ("planned", other.id)
+    for _ in range(3):
+        votes.add(make_user(), post)
+        db.session.commit()
+    assert row()[4] == 4  # 4 votes: floor(2 * log2(5))
+    post_service.delete_post(moderator, post)
+    db.session.commit()
+    assert row()[0] is False and titles("lemming") == []
+    assert not pg.check()
+
+
+@on_postgres
 def test_a_rolled_back_write_leaves_the_document_as_it_was(pg, make_post, make_user):
     post = make_post(title="Heron pond")
     comments.add_comment(make_user(), post, "Kingfisher sighting.")
