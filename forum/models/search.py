@@ -24,8 +24,9 @@ from forum.models.post import Comment, OfficialResponse, Post
 LANGUAGE = literal_column("'english'::regconfig")
 
 # Comment text indexed per post, earliest comments first (migration 0009 holds the same figure):
-# a tsvector holds at most 1 MB of lexemes, and past that every new comment on the post would fail.
-COMMENT_CHARS = 200_000
+# a tsvector holds at most 1 MB of lexemes (past it every new comment on the post would fail) and
+# positions up to 16,383, and a new comment rewrites its post's whole document and GIN entries.
+COMMENT_CHARS = 100_000
 
 
 def post_vector(table=Post):
