@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from forum.auth.forms import strip
 from forum.models import FlagReason, Role
@@ -32,10 +32,17 @@ class NoteForm(FlaskForm):
     )
 
 
+def _days_in_range(field) -> None:
+    # Not WTForms' NumberRange: it calls math.isnan() on the number, and a 300-digit one raised
+    # OverflowError (a 500; found by the fuzz tests).
+    if field.data is not None and not 1 <= field.data <= 3650:
+        raise StopValidation("Suspend for 1 to 3,650 days, or leave empty.")
+
+
 class SuspendForm(FlaskForm):
     days = IntegerField(
         "Days",
-        validators=[Optional(), NumberRange(min=1, max=3650, message="Suspend for 1 to 3,650 days, or leave empty.")],
+        validators=[Optional(), lambda form, field: _days_in_range(field)],
         description="Leave empty to suspend for good.",
     )
     reason = TextAreaField(

@@ -206,3 +206,16 @@ def test_member_page_lists_posts_and_comments_and_suspension_is_shown(make_post,
     home = client.get("/").get_data(as_text=True)
     assert "Your account is suspended" in home and "Repeated spam" in home
     assert client.get("/users/99999999999").status_code == 404
+
+
+@pytest.mark.parametrize("days", ["0", "3651", "2" * 300, "-5", "1e309", "seven"])
+def test_a_suspension_length_out_of_range_is_refused_with_the_reason_kept(days, make_user, login_as, send):
+    member = make_user()
+    login_as(make_user("moderator"))
+    response = send(f"/users/{member.id}/suspend", {"reason": "Repeated spam", "days": days})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Repeated spam" in page
+    assert "3,650 days" in page or "Not a valid integer" in page
+    db.session.rollback()
+    assert db.session.get(User, member.id).suspended_until is None
