@@ -158,22 +158,26 @@ def search(viewer: Guardian, request: SearchRequest) -> Results:
 
 
 def _hits(viewer: Guardian, parsed: ParsedQuery, posts: list[Post]) -> list[Hit]:
-    ids = [p.id for p in posts]
+    stems = parsed.stems()
+    snippets = {post.id: highlight(plain_text(post.body_html), stems) for post in posts}
+    # Responses and comments are read only for the posts whose own text does not show the words,
+    # and as plain columns: a hit on a post with thousands of comments loaded them all as objects.
+    elsewhere = [post_id for post_id, snippet in snippets.items() if not snippet.matched]
     responses: dict[int, list[str]] = {}
     comments: dict[int, list[str]] = {}
-    if ids:
+    if elsewhere:
         for post_id, body in db.session.execute(
-            select(OfficialResponse.post_id, OfficialResponse.body_html).where(OfficialResponse.post_id.in_(ids))
+            select(OfficialResponse.post_id, OfficialResponse.body_html).where(OfficialResponse.post_id.in_(elsewhere))
         ):
             responses.setdefault(post_id, []).append(body)
-        query = select(Comment).where(Comment.post_id.in_(ids)).order_by(Comment.id)
-        for comment in db.session.scalars(query):
-            if viewer.can_see_comment(comment):
-                comments.setdefault(comment.post_id, []).append(comment.body_html)
-    stems = parsed.stems()
+        query = select(Comment.post_id, Comment.body_html).where(Comment.post_id.in_(elsewhere)).order_by(Comment.id)
+        if not viewer.is_moderator:
+            query = query.where(Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
+        for post_id, body in db.session.execute(query):
+            comments.setdefault(post_id, []).append(body)
     hits = []
     for post in posts:
-        snippet, found_in = highlight(plain_text(post.body_html), stems), "post"
+        snippet, found_in = snippets[post.id], "post"
         if not snippet.matched:
             for where, texts in (("response", responses.get(post.id, [])), ("comment", comments.get(post.id, []))):
                 found = next((s for s in (highlight(plain_text(t), stems) for t in texts) if s.matched), None)
