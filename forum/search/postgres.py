@@ -21,7 +21,9 @@ best BEST_MATCHES are ranked; the total then says "more than BEST_MATCHES"
 document, ~40 ms for a bitmap heap scan of 48,000 rows before any ranking.
 """
 
-from sqlalchemy import Text, cast, func, literal_column, select, text
+import time
+
+from sqlalchemy import Text, cast, func, literal_column, select, text, union_all
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from forum.extensions import db
@@ -33,6 +35,8 @@ from forum.search.whoosh_backend import Drift
 BEST_MATCHES = 1000  # matches ranked, the most voted first; the total is capped here
 # ts_rank's weights for {D, C, B, A}: comments, official responses, body, title.
 RANK_WEIGHTS = literal_column("'{0.1, 0.5, 0.4, 1.0}'::float4[]")
+TIER = 20_000  # the most voted posts, searched first (see search())
+TIER_KEPT = 600.0  # seconds the tier's vote level is kept
 BATCH = 2000  # posts per statement in check() and rebuild()
 _LEXEME = r"('(?:[^']|'')*')"  # a quoted lexeme in tsquery's text form
 
@@ -62,6 +66,9 @@ def match_query(parsed: ParsedQuery):
 
 class PostgresBackend:
     name = "postgres"
+
+    def __init__(self):
+        self._tier: tuple[float, int | None] | None = None  # (until, level): see _tier_level()
 
     def update(self, post_ids: list[int]) -> None:
         pass  # the triggers wrote the documents in the transaction that changed the posts
@@ -127,34 +134,28 @@ class PostgresBackend:
             conditions.append(doc.category_id == filters.category_id)
         if filters.public_only:
             conditions.append(doc.public.is_(True))
-        # The most voted matches: read in vote order along an index (a broad word stops after a few
-        # thousand documents) or from the GIN index and sorted (a rare word or a phrase); the planner
-        # picks by the words' frequencies, which ANALYZE keeps for the document column.
-        best = (
-            select(doc.post_id, doc.vote_level, doc.document)
-            .where(*conditions)
-            .order_by(doc.vote_level.desc(), doc.post_id.desc())
-            .limit(BEST_MATCHES + 1)
-            .subquery("best")
-        )
-        rank = func.ts_rank(RANK_WEIGHTS, best.c.document, _tsquery(parsed))
-        shown = min(limit, BEST_MATCHES - offset)  # pages end with the BEST_MATCHES-th match
-        rows = []
-        if shown > 0:
-            rows = db.session.execute(
-                select(best.c.post_id, func.count().over().label("total"))
-                .order_by(rank.desc(), best.c.vote_level.desc(), best.c.post_id.desc())
-                .offset(offset)
-                .limit(shown)
-            ).all()
-        if rows:
-            found = rows[0].total
-        elif offset:
-            found = db.session.scalar(select(func.count()).select_from(best))
-        else:
-            found = 0
-        total = Total(min(found, BEST_MATCHES), capped=found > BEST_MATCHES)
-        return [r.post_id for r in rows], total
+        rank_query = _tsquery(parsed)
+        # Look among the TIER most voted posts first: if a word has more than BEST_MATCHES matches
+        # there, those are its most voted matches (every other post has fewer votes), and a phrase in
+        # 6,666 posts reads ~1,400 rows instead of 6,666 (BitmapAnd of the GIN and the vote index).
+        level = self._tier_level()
+        tier = None if level is None else doc.vote_level >= level
+        ids, found = _page(conditions, tier, rank_query, offset, limit)
+        return ids, Total(min(found, BEST_MATCHES), capped=found > BEST_MATCHES)
+
+    def _tier_level(self) -> int | None:
+        """The vote level of the TIER-th most voted post (None on a smaller forum), kept a while:
+        a hint for speed only, any level gives the same results."""
+        now = time.monotonic()
+        if self._tier is None or self._tier[0] < now:
+            level = db.session.scalar(
+                select(SearchDocument.vote_level)
+                .order_by(SearchDocument.vote_level.desc(), SearchDocument.post_id.desc())
+                .offset(TIER)
+                .limit(1)
+            )
+            self._tier = (now + TIER_KEPT, level)
+        return self._tier[1]
 
     def candidates(self, words: list[str], *, limit: int) -> list[int]:
         if not words:
@@ -174,6 +175,53 @@ class PostgresBackend:
                 .limit(limit)
             )
         )
+
+
+def _page(conditions, tier, rank_query, offset: int, limit: int) -> tuple[list[int], int]:
+    """A page of the best matches by rank, and how many best matches there are (at most BEST_MATCHES + 1).
+
+    One statement: the best matches among the tier when it holds more than BEST_MATCHES, else (a
+    one-time filter: the second branch runs only then) among every post."""
+    doc = SearchDocument
+
+    def most_voted(where):
+        # Read in vote order along an index (a broad word stops after a few thousand documents) or
+        # from the GIN index and sorted (a rare word or a phrase); the planner picks by the words'
+        # frequencies, which ANALYZE keeps for the document column.
+        return (
+            select(doc.post_id, doc.vote_level, doc.document)
+            .where(*where)
+            .order_by(doc.vote_level.desc(), doc.post_id.desc())
+            .limit(BEST_MATCHES + 1)
+        )
+
+    if tier is None:
+        best = most_voted(conditions).subquery("best")
+    else:
+        in_tier = most_voted([*conditions, tier]).cte("in_tier")
+        everywhere = most_voted(conditions).subquery("everywhere")
+        tier_full = select(func.count()).select_from(in_tier).scalar_subquery() > BEST_MATCHES
+        best = union_all(
+            select(in_tier.c.post_id, in_tier.c.vote_level, in_tier.c.document).where(tier_full),
+            select(everywhere.c.post_id, everywhere.c.vote_level, everywhere.c.document).where(~tier_full),
+        ).subquery("best")
+    rank = func.ts_rank(RANK_WEIGHTS, best.c.document, rank_query)
+    shown = min(limit, BEST_MATCHES - offset)  # pages end with the BEST_MATCHES-th match
+    rows = []
+    if shown > 0:
+        rows = db.session.execute(
+            select(best.c.post_id, func.count().over().label("total"))
+            .order_by(rank.desc(), best.c.vote_level.desc(), best.c.post_id.desc())
+            .offset(offset)
+            .limit(shown)
+        ).all()
+    if rows:
+        found = rows[0].total
+    elif offset or shown <= 0:
+        found = db.session.scalar(select(func.count()).select_from(best))
+    else:
+        found = 0
+    return [r.post_id for r in rows], found
 
 
 def _refresh(post_ids: list[int]) -> None:

@@ -228,6 +228,42 @@ def test_a_capped_total_says_more_than(pg, client, make_post, make_user, monkeyp
     assert "5 posts found" in client.get("/search?q=puffin").get_data(as_text=True)
 
 
+@on_postgres
+def test_the_most_voted_tier_gives_the_same_results(pg, make_post, make_user, monkeypatch):
+    """Searching the TIER most voted posts first is only faster: the same pages, the same totals."""
+    from forum.services import votes
+
+    author = make_user()
+    voters = [make_user() for _ in range(7)]
+    for n in range(8):
+        post = make_post(author, title=f"Tern {'colony' if n % 2 else 'nest'} {n}")
+        for voter in voters[:n]:
+            votes.add(voter, post)
+        db.session.commit()
+
+    def pages(text_):
+        return [
+            (
+                [h.post.title for h in r.hits],
+                int(r.total),
+                r.total.capped,
+            )
+            for r in (
+                search.search(Guardian(AnonymousUser()), search.SearchRequest(text=text_, per_page=2, page=page))
+                for page in (1, 2, 3)
+            )
+        ]
+
+    monkeypatch.setattr(postgres, "BEST_MATCHES", 3)
+    plain = {text_: pages(text_) for text_ in ("tern", "colony", "nest 0")}
+    for tier in (1, 3, 5):
+        monkeypatch.setattr(postgres, "TIER", tier)
+        pg._tier = None
+        assert {text_: pages(text_) for text_ in plain} == plain
+    assert plain["tern"][0][1:] == (3, True) and plain["nest 0"][0] == (["Tern nest 0"], 1, False)
+    pg._tier = None
+
+
 def test_an_exact_total_reads_as_a_number():
     assert str(search.Total(1234)) == "1234" and str(search.Total(2000, capped=True)) == "more than 2,000"
     assert search.Total(1) == 1 and not search.Total(5).capped
