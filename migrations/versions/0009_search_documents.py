@@ -1,6 +1,6 @@
 """Search documents: one stored full-text document per post, kept current by triggers (PostgreSQL).
 
-Why: search p95 under 50 ms at 100,000 posts (docs/SEARCH_PERFORMANCE.md). The PostgreSQL
+Why: search p95 under 50 ms at 100,000 posts (docs/PERFORMANCE.md, "Search latency"). The PostgreSQL
 backend matched three expression indexes (posts, official responses, comments) and recomputed
 `to_tsvector` for every match to rank it: 2.8 s for a word in 48,000 posts. Now each post has one
 stored tsvector: title (weight A), body (B), official responses (C) and visible comments (D), in
