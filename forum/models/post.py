@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -138,6 +138,11 @@ class Post(db.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @classmethod
+    def public(cls) -> ColumnElement[bool]:
+        """SQL: the post is neither deleted nor hidden (what visitors and members may see)."""
+        return and_(cls.deleted_at.is_(None), cls.is_hidden.is_(False))
+
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.title!r}>"
 
@@ -175,6 +180,11 @@ class Comment(db.Model):
     is_hidden: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship(lazy="raise")
+
+    @classmethod
+    def public(cls) -> ColumnElement[bool]:
+        """SQL: the comment is neither deleted nor hidden."""
+        return and_(cls.deleted_at.is_(None), cls.is_hidden.is_(False))
 
 
 class OfficialResponse(db.Model):

@@ -212,11 +212,8 @@ def _render_member(user: User, suspend_form: SuspendForm | None = None, status: 
     post_query = select(Post).where(Post.author_id == user.id).options(db.joinedload(Post.category))
     comment_query = select(Comment, Post).join(Post, Post.id == Comment.post_id).where(Comment.author_id == user.id)
     if not viewer.is_moderator:
-        post_query = post_query.where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
-        comment_query = comment_query.where(
-            Comment.deleted_at.is_(None), Comment.is_hidden.is_(False), Post.deleted_at.is_(None),
-            Post.is_hidden.is_(False),
-        )  # fmt: skip
+        post_query = post_query.where(Post.public())
+        comment_query = comment_query.where(Comment.public(), Post.public())
     user_posts = list(db.session.scalars(post_query.order_by(Post.created_at.desc()).limit(50)))
     user_comments = list(db.session.execute(comment_query.order_by(Comment.created_at.desc()).limit(50)))
     return render_template(

@@ -172,7 +172,7 @@ def _hits(viewer: Guardian, parsed: ParsedQuery, posts: list[Post]) -> list[Hit]
             responses.setdefault(post_id, []).append(body)
         query = select(Comment.post_id, Comment.body_html).where(Comment.post_id.in_(elsewhere)).order_by(Comment.id)
         if not viewer.is_moderator:
-            query = query.where(Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
+            query = query.where(Comment.public())
         for post_id, body in db.session.execute(query):
             comments.setdefault(post_id, []).append(body)
     hits = []

@@ -167,8 +167,7 @@ class PostgresBackend:
                 select(Post.id)
                 .where(
                     vector.op("@@")(query),
-                    Post.deleted_at.is_(None),
-                    Post.is_hidden.is_(False),
+                    Post.public(),
                     Post.status != Status.DUPLICATE,
                 )
                 .order_by(func.ts_rank(vector, query).desc(), Post.id.desc())

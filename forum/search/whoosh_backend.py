@@ -106,7 +106,7 @@ def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
     comments: dict[int, list[str]] = {}
     for post_id, body in session.execute(
         select(Comment.post_id, Comment.body)
-        .where(Comment.post_id.in_(post_ids), Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
+        .where(Comment.post_id.in_(post_ids), Comment.public())
         .order_by(Comment.id)
     ):
         comments.setdefault(post_id, []).append(body)

@@ -104,7 +104,7 @@ def thread(
 @cache
 def _thread_statements(for_moderator: bool) -> tuple[Select, Select]:
     """The page's two queries, built once (building them took as long as running them)."""
-    visible = [] if for_moderator else [Comment.deleted_at.is_(None), Comment.is_hidden.is_(False)]
+    visible = [] if for_moderator else [Comment.public()]
     parent = aliased(Comment)
     # A reply whose parent is out of sight still shows, on its own, as a top-level comment.
     parent_gone = [] if for_moderator else [parent.deleted_at.is_not(None), parent.is_hidden.is_(True)]

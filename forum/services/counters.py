@@ -36,7 +36,7 @@ def recount(post_ids: list[int] | None = None) -> list[Drift]:
     All posts, or only `post_ids` (after a suspension, say)."""
     vote_times = counted_vote_times(post_ids)
     # Comment counts show what members can read: neither deleted nor hidden comments.
-    comments = select(Comment.post_id, func.count()).where(Comment.deleted_at.is_(None), Comment.is_hidden.is_(False))
+    comments = select(Comment.post_id, func.count()).where(Comment.public())
     posts = select(Post.id, Post.vote_count, Post.comment_count, Post.trending_score)
     if post_ids is not None:
         comments = comments.where(Comment.post_id.in_(post_ids))

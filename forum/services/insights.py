@@ -47,9 +47,7 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 def responsiveness(months: int = 12) -> tuple[Responsiveness, list[Responsiveness], list[Responsiveness]]:
     """Overall, per category, and per month of posting (newest month first)."""
     rows = db.session.execute(
-        select(Post.category_id, Post.created_at, Post.first_response_at).where(
-            Post.deleted_at.is_(None), Post.is_hidden.is_(False)
-        )
+        select(Post.category_id, Post.created_at, Post.first_response_at).where(Post.public())
     ).all()
     categories = db.session.execute(select(Category.id, Category.name).order_by(Category.position, Category.name))
     by_category = [_summarise(name, [r for r in rows if r[0] == cid]) for cid, name in categories]
@@ -79,7 +77,7 @@ class Request:
 
 
 def _public():
-    return select(Post).where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+    return select(Post).where(Post.public())
 
 
 def top_requests(since: datetime) -> tuple[list[Request], list[Request]]:
@@ -92,7 +90,7 @@ def top_requests(since: datetime) -> tuple[list[Request], list[Request]]:
     gained_rows = db.session.execute(
         select(Vote.post_id, func.count().label("gained"))
         .join(Post, Post.id == Vote.post_id)
-        .where(Vote.created_at >= since, Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+        .where(Vote.created_at >= since, Post.public())
         .group_by(Vote.post_id)
         .order_by(func.count().desc(), Vote.post_id)
         .limit(TOP_SIZE)
@@ -155,7 +153,7 @@ def volumes(months: int = 6) -> tuple[list[str], dict[str, Counter], dict[str, C
     rows = db.session.execute(
         select(Post.created_at, Category.name, Post.kind)
         .join(Category, Category.id == Post.category_id)
-        .where(Post.deleted_at.is_(None), Post.is_hidden.is_(False), Post.created_at >= start)
+        .where(Post.public(), Post.created_at >= start)
     ).all()
     by_category: dict[str, Counter] = {}
     by_kind: dict[str, Counter] = {kind.label: Counter() for kind in Kind}

@@ -85,7 +85,7 @@ def followed_posts(user: User) -> list[Post]:
         db.session.scalars(
             select(Post)
             .join(Follow, and_(Follow.post_id == Post.id, Follow.user_id == user.id, Follow.active.is_(True)))
-            .where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+            .where(Post.public())
             .options(db.joinedload(Post.category))
             .order_by(Post.last_activity_at.desc(), Post.id.desc())
             .limit(200)

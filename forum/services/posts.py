@@ -77,9 +77,7 @@ def _must_hold(actor: User, post: Post) -> bool:
     if wanted <= 0 or actor.role != Role.MEMBER:
         return False
     published = db.session.scalar(
-        select(func.count())
-        .select_from(Post)
-        .where(Post.author_id == actor.id, Post.id != post.id, Post.is_hidden.is_(False), Post.deleted_at.is_(None))
+        select(func.count()).select_from(Post).where(Post.author_id == actor.id, Post.id != post.id, Post.public())
     )
     return published < wanted
 
@@ -247,7 +245,7 @@ def _listing_statement(sort: str, for_moderator: bool, given: frozenset[str]) ->
     longer than running it."""
     query = card_query()
     if not for_moderator:
-        query = query.where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+        query = query.where(Post.public())
     if "kind" in given:
         query = query.where(Post.kind == bindparam("kind"))
     if "status" in given:
@@ -281,7 +279,7 @@ def newest_in(category: Category, limit: int) -> list[Post]:
     return list(
         db.session.scalars(
             select(Post)
-            .where(Post.category_id == category.id, Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+            .where(Post.category_id == category.id, Post.public())
             .options(joinedload(Post.author))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(limit)

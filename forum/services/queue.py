@@ -52,15 +52,14 @@ def _recent_counts(model, post_ids: list[int], since: datetime) -> dict[int, int
 
 
 def _public_posts():
-    return select(Post).where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+    return select(Post).where(Post.public())
 
 
 def unanswered(now: datetime | None = None, limit: int = QUEUE_SIZE) -> list[QueueItem]:
     now = now or utcnow()
     candidates = db.session.execute(
         select(Post.id, Post.kind, Post.vote_count, Post.created_at).where(
-            Post.deleted_at.is_(None),
-            Post.is_hidden.is_(False),
+            Post.public(),
             Post.first_response_at.is_(None),
             Post.status.in_(UNANSWERED_STATUSES),
         )

@@ -91,7 +91,7 @@ def _board_statement(statuses: tuple[Status, ...], by_category: bool, by_kind: b
 
 
 def _public(query: Select) -> Select:
-    return query.where(Post.deleted_at.is_(None), Post.is_hidden.is_(False))
+    return query.where(Post.public())
 
 
 def latest_response_lines(post_ids: list[int]) -> dict[int, str]:

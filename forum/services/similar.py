@@ -141,8 +141,7 @@ def similar_posts(title: str, *, limit: int = LIMIT) -> list[Post]:
         for p in db.session.scalars(
             select(Post).where(
                 Post.id.in_(ids),
-                Post.deleted_at.is_(None),
-                Post.is_hidden.is_(False),
+                Post.public(),
                 Post.status != Status.DUPLICATE,
             )
         )

@@ -154,8 +154,7 @@ def complaint_themes(min_size: int = 2) -> list[Theme]:
             select(Post)
             .where(
                 Post.kind == Kind.COMPLAINT,
-                Post.deleted_at.is_(None),
-                Post.is_hidden.is_(False),
+                Post.public(),
                 Post.status.not_in(CLOSED_STATUSES),
             )
             .options(joinedload(Post.category))
