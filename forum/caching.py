@@ -16,9 +16,21 @@ rows the page shows (cheap, indexed, plain values), and the rendered page is sto
 never stale; it is only reused while what it shows is exactly what the database holds. "5 minutes
 ago" texts are kept fresh by the minute in the key. Members' pages (their votes, their bell) and pages
 carrying a flash message are always rendered.
+
+A page kept that way still costs the queries that read its rows. On top of it, `kept_for_visitors`
+serves a page *without touching the database* while nothing at all has been written since it was
+rendered: every commit of a database session, in any worker (and in `flask` commands), replaces a
+random stamp in a file of the instance folder (`WriteStamp`), and a page is served straight from memory
+only while the stamp it was rendered under is still the file's. The stamp is read before the page's
+rows, and replaced after the commit, so a page can be older than the stamp, never newer. When the
+stamp has moved, the view reads its rows and the kept page is used only if they are the same, as
+above. The file is shared by the workers of one host: several hosts writing to one database need
+`VISITOR_PAGE_CACHE_MB=0`.
 """
 
+import functools
 import hashlib
+import os
 import secrets
 import threading
 import time
@@ -29,16 +41,21 @@ from functools import cache
 from pathlib import Path
 
 from cachetools import LRUCache
-from flask import Flask, current_app, g, request, session, url_for
+from flask import Flask, current_app, g, has_app_context, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 STATIC_MAX_AGE = 365 * 24 * 3600
 READS = frozenset({"GET", "HEAD"})
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_MB"])
+    stamp = WriteStamp(os.path.join(app.instance_path, "visitor-pages.stamp"))
+    app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_MB"], stamp)
+    if not event.contains(Session, "after_commit", _stamp_commit):
+        event.listen(Session, "after_commit", _stamp_commit)
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
     app.after_request(_cache_headers)
@@ -87,13 +104,43 @@ def _cache_headers(response):
     return response.make_conditional(request)
 
 
+def _stamp_commit(session: Session) -> None:
+    if has_app_context() and "visitor_pages" in current_app.extensions:
+        current_app.extensions["visitor_pages"].stamp.bump()
+
+
+class WriteStamp:
+    """A random value in a file, replaced after every commit: while it is unchanged, nothing has been
+    written to the database by this host's workers."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.bump()
+
+    def read(self) -> bytes:
+        try:
+            with open(self.path, "rb") as file:
+                return file.read()
+        except OSError:
+            return secrets.token_bytes(16)  # no file: never the same twice, so nothing is served on it
+
+    def bump(self) -> None:
+        temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}"
+        with open(temporary, "wb") as file:
+            file.write(secrets.token_bytes(16))
+        os.replace(temporary, self.path)  # readers see the old value or the new one, never a mix
+
+
 class VisitorPages:
     """Rendered visitors' pages of one process, by address, shown data and minute: an LRU bounded
-    by the characters it holds."""
+    by the characters it holds. `latest` remembers, per address and minute, the page last served and
+    the write stamp read before its rows were."""
 
-    def __init__(self, megabytes: int):
+    def __init__(self, megabytes: int, stamp: WriteStamp):
         self.size = megabytes * 1_000_000
+        self.stamp = stamp
         self.pages: LRUCache = LRUCache(maxsize=max(self.size, 1), getsizeof=len)
+        self.latest: LRUCache = LRUCache(maxsize=4096)
         self.lock = threading.Lock()
         # Stands for the session's CSRF token in a stored page; random, so no text typed by a member
         # can contain it.
@@ -113,9 +160,66 @@ class VisitorPages:
         with self.lock:
             self.pages[key] = page
 
+    def unchanged(self, place: Hashable, stamp: bytes) -> tuple[str, int] | None:
+        """The page served last at this place and its status, if nothing was written since."""
+        with self.lock:
+            latest = self.latest.get(place)
+            if latest is None or latest[0] != stamp:
+                return None
+            page = self.pages.get(latest[1])
+            if page is None:
+                return None
+            self.hits += 1
+            return page, latest[2]
+
+    def remember(self, place: Hashable, stamp: bytes, key: Hashable, status: int) -> None:
+        with self.lock:
+            if key in self.pages:
+                self.latest[place] = (stamp, key, status)
+
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
+            self.latest.clear()
+
+
+def _serves_visitor(pages: VisitorPages) -> bool:
+    if not pages.size or request.method not in READS or "_flashes" in session:
+        return False
+    return not current_user.is_authenticated
+
+
+def _place() -> tuple:
+    return (request.path, request.query_string, int(time.time() // 60))
+
+
+def kept_for_visitors(view):
+    """Serves a visitor the page this view gave last at this address, without running the view, if
+    nothing was written to the database since (see the module's docstring). The view itself must
+    produce its page with `for_visitors`."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        pages: VisitorPages = current_app.extensions["visitor_pages"]
+        if not _serves_visitor(pages):
+            return view(*args, **kwargs)
+        place, stamp = _place(), pages.stamp.read()  # the stamp first, then the rows
+        kept = pages.unchanged(place, stamp)
+        if kept is not None:
+            return _with_token(pages, kept[0]), kept[1]
+        g.visitor_page_place = place
+        result = view(*args, **kwargs)
+        key = g.pop("visitor_page_key", None)
+        if key is not None:
+            status = result[1] if isinstance(result, tuple) else 200
+            pages.remember(place, stamp, key, status)
+        return result
+
+    return wrapper
+
+
+def _with_token(pages: VisitorPages, page: str) -> str:
+    return page.replace(pages.token_slot, generate_csrf()) if pages.token_slot in page else page
 
 
 def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
@@ -124,12 +228,13 @@ def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
     `shown` must hold every value from the database the page displays (plain, hashable values,
     such as `posts.Card`): it is the guarantee that a stored page is still true."""
     pages: VisitorPages = current_app.extensions["visitor_pages"]
-    if not pages.size or request.method not in READS or current_user.is_authenticated or "_flashes" in session:
+    if not _serves_visitor(pages):
         return render()
-    key = (request.path, request.query_string, int(time.time() // 60), shown)
+    key = (*g.get("visitor_page_place", _place()), shown)
+    g.visitor_page_key = key
     page = pages.get(key)
     if page is not None:
-        return page.replace(pages.token_slot, generate_csrf()) if pages.token_slot in page else page
+        return _with_token(pages, page)
     page = render()
     token = g.get("csrf_token")
     pages.put(key, page.replace(token, pages.token_slot) if token else page)

@@ -1,6 +1,7 @@
 """HTTP caching: visitors revalidate with ETags, members' pages are never stored, static URLs are fingerprinted."""
 
 import re
+from pathlib import Path
 
 from forum.extensions import db
 from forum.services import votes
@@ -159,3 +160,107 @@ def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept
     page = client.get(url).get_data(as_text=True)
     assert "I need this on the train." not in page
     assert "Planned for the spring release." in page
+
+
+def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, make_post, count_queries):
+    post = make_post(title="Offline mode")
+    addresses = ["/", "/?sort=new", f"/posts/{post.id}-{post.slug}", "/roadmap"]
+    first = {address: client.get(address).get_data(as_text=True) for address in addresses}
+    for address in addresses:
+        with count_queries() as queries:
+            response = client.get(address)
+        assert response.status_code == 200
+        assert queries == [], address
+        assert "Offline mode" in response.get_data(as_text=True)
+        assert response.get_data(as_text=True).count("csrf") == first[address].count("csrf")
+
+
+def test_a_page_with_a_problem_is_kept_with_its_status(app, client, make_post, count_queries):
+    make_post()
+    assert client.get("/?sort=loudest").status_code == 400
+    with count_queries() as queries:
+        response = client.get("/?sort=loudest")
+    assert queries == []
+    assert response.status_code == 400
+    assert "is not a sort order" in response.get_data(as_text=True)
+
+
+def test_any_commit_makes_the_next_visitor_read_the_rows_again(app, client, make_post, make_user, count_queries):
+    """Written by a `flask` command, a job or another worker: every session commit replaces the stamp."""
+    post = make_post(title="Dark mode")
+    client.get("/")
+    post.title = "Dark mode everywhere"
+    db.session.commit()  # not through a request of this client
+    with count_queries() as queries:
+        page = client.get("/").get_data(as_text=True)
+    assert queries != []
+    assert "Dark mode everywhere" in page
+
+
+def test_the_stamp_is_shared_through_its_file(app, client, make_post, count_queries):
+    """Another worker's commit replaces the file; this worker then reads the rows again."""
+    from forum.caching import WriteStamp
+
+    make_post()
+    client.get("/")
+    pages = app.extensions["visitor_pages"]
+    WriteStamp(pages.stamp.path).bump()  # as another process would
+    with count_queries() as queries:
+        client.get("/")
+    assert queries != []
+    Path(pages.stamp.path).unlink()
+    for _ in range(2):
+        with count_queries() as queries:
+            client.get("/")
+        assert queries != []  # no file, no page served unread
+    pages.stamp.bump()
+
+
+def test_a_vote_committed_while_a_page_renders_shows_on_the_next_view(app, client, make_post, make_user, monkeypatch):
+    """The stamp is read before the rows: a page rendered from rows older than a commit is never
+    served as current after it."""
+    from forum.services import posts
+
+    post = make_post()
+    voter = make_user()
+    real_listing = posts.listing
+
+    def vote_after_the_rows_are_read(*args, **kwargs):
+        rows = real_listing(*args, **kwargs)
+        monkeypatch.setattr(posts, "listing", real_listing)
+        with app.app_context():
+            votes.add(db.session.merge(voter), db.session.merge(post))
+            db.session.commit()
+        return rows
+
+    monkeypatch.setattr(posts, "listing", vote_after_the_rows_are_read)
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == "1"  # rows read before the vote
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == "2"
+
+
+def test_pages_that_only_read_run_their_queries_without_a_transaction(app, client, login_as, make_user, make_post):
+    """`reads_only`: no BEGIN and ROLLBACK around a visitor's queries; a member's request, which
+    began its transaction by loading the member, keeps it."""
+    from sqlalchemy import event
+
+    post = make_post()
+    seen: list[str | None] = []
+
+    def record(conn, cursor, statement, *args):
+        if "FROM posts" in statement:
+            seen.append(conn.get_execution_options().get("isolation_level"))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for address in ("/", f"/posts/{post.id}-{post.slug}", "/roadmap", "/search?q=details"):
+            seen.clear()
+            assert client.get(address).status_code == 200
+            assert seen and set(seen) == {"AUTOCOMMIT"}, address
+        login_as(make_user())
+        seen.clear()
+        client.get("/")
+        assert seen and "AUTOCOMMIT" not in seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

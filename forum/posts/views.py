@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits
-from forum.extensions import db
+from forum.extensions import db, reads_only
 from forum.models import Comment, Kind, Post, Status
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
@@ -37,6 +37,8 @@ bp.app_template_global("post_url")(post_url)
 
 # -- the list ------------------------------------------------------------------
 @bp.get("/")
+@caching.kept_for_visitors
+@reads_only
 def index():
     problems: list[str] = []
     args = request.args
@@ -106,6 +108,8 @@ def page_arg(problems: list[str]) -> int:
 # -- one post ------------------------------------------------------------------
 @bp.get("/posts/<int:post_id>")
 @bp.get("/posts/<int:post_id>-<slug>")
+@caching.kept_for_visitors
+@reads_only
 def show(post_id: int, slug: str | None = None):
     post = load_post(post_id)
     if slug != post.slug:

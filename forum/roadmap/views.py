@@ -2,6 +2,7 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from forum import caching, markup
+from forum.extensions import reads_only
 from forum.models import Kind, utcnow
 from forum.posts.forms import StatusForm
 from forum.posts.views import post_url
@@ -12,6 +13,8 @@ FEED_SIZE = 50
 
 
 @bp.get("/roadmap")
+@caching.kept_for_visitors
+@reads_only
 def index():
     problems: list[str] = []
     categories = posts.categories()

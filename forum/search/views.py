@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
 from forum import search
+from forum.extensions import reads_only
 from forum.models import Kind, Status
 from forum.permissions import guardian
 from forum.posts.views import category_arg, enum_arg, page_arg
@@ -13,6 +14,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
+@reads_only
 def results():
     args = request.args
     problems: list[str] = []
