@@ -96,6 +96,14 @@ def _security_headers(response):
     return response
 
 
+def whole_number(text: str | None) -> int | None:
+    """The number written in `text` with the digits 0-9 only, else None. str.isdigit() also accepts
+    "²" or "①", on which int() raises: a 500 for `?page=²`."""
+    if not text or len(text) > 18 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

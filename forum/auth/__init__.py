@@ -7,6 +7,7 @@ from flask_login import LoginManager
 
 from forum.extensions import db
 from forum.models import AnonymousUser, User
+from forum.web import whole_number
 
 
 def init_login(login_manager: LoginManager, app: Flask) -> None:
@@ -21,10 +22,11 @@ def init_login(login_manager: LoginManager, app: Flask) -> None:
     def load_user(session_id: str) -> User | None:
         # The id carries the session version: bumping it ends every session.
         user_id, _, version = session_id.partition(":")
-        if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
+        number, session_version = whole_number(user_id), whole_number(version)
+        if number is None or session_version is None:
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or user.session_version != int(version):
+        user = db.session.get(User, number)
+        if user is None or user.session_version != session_version:
             return None
         return user
 

@@ -9,7 +9,7 @@ from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseForm, StatusForm
 from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
-from forum.web import wants_json
+from forum.web import wants_json, whole_number
 
 bp = Blueprint("posts", __name__)
 
@@ -99,8 +99,9 @@ def category_arg(all_categories, problems: list[str], instead: str = "showing ev
 def page_arg(problems: list[str]) -> int:
     raw = request.args.get("page", "1")
     max_page = current_app.config["MAX_PAGE"]
-    if raw.isdigit() and 1 <= int(raw) <= max_page:
-        return int(raw)
+    number = whole_number(raw)
+    if number is not None and 1 <= number <= max_page:
+        return number
     problems.append(f"Pages are numbered 1 to {max_page}; showing the first page.")
     return 1
 
@@ -148,7 +149,9 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
 
 def _comment_page(post: Post) -> dict:
     raw = request.args.get("comments", "1")
-    page = int(raw) if raw.isdigit() and 1 <= int(raw) <= current_app.config["MAX_PAGE"] else 1
+    page = whole_number(raw) or 1
+    if page > current_app.config["MAX_PAGE"]:
+        page = 1
     thread, has_more = comments.thread(guardian(), post, page=page)
     return {"thread": thread, "comment_page": page, "more_comments": has_more}
 
@@ -269,7 +272,8 @@ def comment(post_id: int):
     parent = None
     if form.parent_id.data:
         raw = form.parent_id.data
-        parent = db.session.get(Comment, int(raw)) if raw.isdigit() and int(raw) <= MAX_ID else None
+        parent_id = whole_number(raw)
+        parent = db.session.get(Comment, parent_id) if parent_id is not None and parent_id <= MAX_ID else None
         if parent is None or parent.post_id != post.id:
             form.body.errors = ["The comment you replied to no longer exists; your text is below."]
             return _render_post(post, comment_form=form, status=422)
@@ -334,7 +338,8 @@ def merge(post_id: int):
     duplicate = load_post(post_id)
     guardian().ensure(guardian().can_merge(duplicate))
     raw = (request.form.get("into") or "").strip().lstrip("#")
-    original = db.session.get(Post, int(raw)) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+    original_id = whole_number(raw)
+    original = db.session.get(Post, original_id) if original_id and original_id <= MAX_ID else None
     if original is None or not guardian().can_see_post(original):
         return _merge_refused(duplicate, "Give the number of the original post (the one to keep).", 422)
     try:

@@ -7,6 +7,7 @@ from forum.models import Kind, utcnow
 from forum.posts.forms import StatusForm
 from forum.posts.views import post_url
 from forum.services import insights, posts, roadmap
+from forum.web import whole_number
 
 bp = Blueprint("roadmap", __name__)
 FEED_SIZE = 50
@@ -50,7 +51,9 @@ def index():
 @bp.get("/changelog")
 def changelog():
     raw = request.args.get("page", "1")
-    page = int(raw) if raw.isdigit() and 1 <= int(raw) <= current_app.config["MAX_PAGE"] else None
+    page = whole_number(raw)
+    if page is not None and not 1 <= page <= current_app.config["MAX_PAGE"]:
+        page = None
     if page is None:
         abort(400, "Pages are numbered from 1.")
     released, has_next = roadmap.shipped(page=page, per_page=current_app.config["POSTS_PER_PAGE"])

@@ -183,7 +183,7 @@ class WhooshBackend:
             os.replace(journal, taking)
         except FileNotFoundError:
             return set()
-        ids = {int(line) for line in taking.read_text().split() if line.isdigit()}
+        ids = {int(line) for line in taking.read_text().split() if line.isascii() and line.isdigit()}
         taking.unlink()
         return ids
 

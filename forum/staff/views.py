@@ -14,6 +14,7 @@ from forum.models import AuditEntry, Post, User, Vote, utcnow
 from forum.permissions import guardian
 from forum.posts.views import load_post, post_url
 from forum.services import insights, queue, themes
+from forum.web import whole_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 QUEUE_VIEWS = {"unanswered": "Unanswered", "answered": "Answered", "mine": "Answered by me"}
@@ -112,9 +113,9 @@ PERIODS = {7: "7 days", 30: "30 days", 90: "90 days", 365: "12 months"}
 @bp.get("/insights")
 def insights_page():
     raw = request.args.get("days", "30")
-    if not raw.isdigit() or int(raw) not in PERIODS:
+    days = whole_number(raw)
+    if days not in PERIODS:
         abort(400, f"Choose a period of {', '.join(str(d) for d in PERIODS)} days.")
-    days = int(raw)
     top, rising = insights.top_requests(utcnow() - timedelta(days=days))
     months, by_category, by_kind = insights.volumes()
     return render_template(
@@ -165,13 +166,14 @@ def audit_page():
             abort(400, "Choose a target from the list.")
         query = query.where(AuditEntry.target_type == target_type)
     if actor_raw:
-        if not actor_raw.isdigit() or int(actor_raw) > 2**31 - 1:
+        actor_id = whole_number(actor_raw)
+        if actor_id is None or actor_id > 2**31 - 1:
             abort(400, "The actor filter takes a member number.")
-        query = query.where(AuditEntry.actor_id == int(actor_raw))
+        query = query.where(AuditEntry.actor_id == actor_id)
     raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 10000:
+    page = whole_number(raw_page)
+    if page is None or not 1 <= page <= 10000:
         abort(400, "Pages are numbered from 1.")
-    page = int(raw_page)
     entries = list(
         db.session.scalars(
             query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
