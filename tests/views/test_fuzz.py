@@ -339,7 +339,7 @@ def test_any_query_string_on_any_listing(path, client, world):
 
 @pytest.mark.parametrize("path", list(LISTINGS))
 def test_digits_other_than_0_to_9_in_any_listing_argument(path, client, world):
-    """"²" and "①" pass str.isdigit() but int() refuses them: once a 500 on /staff/insights?days=²."""
+    """ "²" and "①" pass str.isdigit() but int() refuses them: once a 500 on /staff/insights?days=²."""
     role, names = LISTINGS[path]
     browser = Browser(client, world, role)
     url = path.format(post_path=world.post_path, post=world.post_id, target=world.target_id)
