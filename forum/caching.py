@@ -52,7 +52,7 @@ READS = frozenset({"GET", "HEAD"})
 
 
 def init_app(app: Flask) -> None:
-    stamp = WriteStamp(os.path.join(app.instance_path, "visitor-pages.stamp"))
+    stamp = WriteStamp(app.config["VISITOR_PAGE_STAMP"])
     app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_MB"], stamp)
     if not event.contains(Session, "after_commit", _stamp_commit):
         event.listen(Session, "after_commit", _stamp_commit)
@@ -105,6 +105,12 @@ def _cache_headers(response):
 
 
 def _stamp_commit(session: Session) -> None:
+    written()
+
+
+def written() -> None:
+    """Something a visitor's page may show has changed: every commit calls this, and so does whatever
+    writes elsewhere than the database (the Whoosh search index, after the commit that changed it)."""
     if has_app_context() and "visitor_pages" in current_app.extensions:
         current_app.extensions["visitor_pages"].stamp.bump()
 

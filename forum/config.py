@@ -89,6 +89,10 @@ class Config:
         self.MAX_PAGE = 500
         # Megabytes of visitors' pages kept rendered in each process (forum/caching.py); 0 turns it off.
         self.VISITOR_PAGE_CACHE_MB = int(os.environ.get("VISITOR_PAGE_CACHE_MB", "32"))
+        # Replaced after every commit by every process of this host that writes to the database.
+        self.VISITOR_PAGE_STAMP = os.environ.get("VISITOR_PAGE_STAMP") or str(
+            Path(instance_path) / "visitor-pages.stamp"
+        )
 
 
 def _flag(name: str, default: bool) -> bool:

@@ -164,7 +164,7 @@ def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept
 
 def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, make_post, count_queries):
     post = make_post(title="Offline mode")
-    addresses = ["/", "/?sort=new", f"/posts/{post.id}-{post.slug}", "/roadmap"]
+    addresses = ["/", "/?sort=new", f"/posts/{post.id}-{post.slug}", "/roadmap", "/search?q=offline"]
     first = {address: client.get(address).get_data(as_text=True) for address in addresses}
     for address in addresses:
         with count_queries() as queries:
@@ -264,3 +264,15 @@ def test_pages_that_only_read_run_their_queries_without_a_transaction(app, clien
         assert seen and "AUTOCOMMIT" not in seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_visitor_finds_a_new_post_at_once_though_the_search_page_is_kept(app, client, make_post, count_queries):
+    """The search index changes after the commit (Whoosh): it replaces the stamp again once written."""
+    make_post(title="Offline mode for the app")
+    assert "Offline mode for the app" in client.get("/search?q=offline").get_data(as_text=True)
+    with count_queries() as queries:
+        client.get("/search?q=offline")
+    assert queries == []
+    make_post(title="Offline maps")
+    page = client.get("/search?q=offline").get_data(as_text=True)
+    assert "Offline maps" in page and "2 posts found" in page

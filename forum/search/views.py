@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
-from forum import search
+from forum import caching, search
 from forum.extensions import reads_only
 from forum.models import Kind, Status
 from forum.permissions import guardian
@@ -14,6 +14,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
+@caching.kept_for_visitors
 @reads_only
 def results():
     args = request.args
@@ -29,18 +30,28 @@ def results():
         search.SearchRequest(text=text, kind=kind, status=status, category=category, page=page),
     )
     voted = votes.has_voted(current_user, [hit.post.id for hit in found.hits])
-    html = render_template(
-        "search/results.html",
-        results=found,
-        q=found.query.text,
-        kind=kind,
-        status=status,
-        category=category,
-        categories=all_categories,
-        problems=problems,
-        voted=voted,
+
+    def render() -> str:
+        return render_template(
+            "search/results.html",
+            results=found,
+            q=found.query.text,
+            kind=kind,
+            status=status,
+            category=category,
+            categories=all_categories,
+            problems=problems,
+            voted=voted,
+        )
+
+    shown = caching.digest(
+        [hit.post for hit in found.hits],
+        [(hit.title, hit.snippet, hit.found_in) for hit in found.hits],
+        [int(found.total), found.total.capped, found.page, found.has_next],
+        list(found.query.notes),
+        all_categories,
     )
-    return html, 400 if problems else 200
+    return caching.for_visitors(render, shown), 400 if problems else 200
 
 
 @bp.get("/posts/similar")

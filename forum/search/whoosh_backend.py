@@ -47,6 +47,7 @@ from whoosh.index import LockError
 from whoosh.query import And, AndNot, Or, Phrase, Term
 from whoosh.writing import CLEAR
 
+from forum import caching
 from forum.extensions import db
 from forum.models import Comment, OfficialResponse, Post, Status
 from forum.search.query import ParsedQuery, analyze
@@ -206,6 +207,7 @@ class WhooshBackend:
                 else:
                     writer.delete_by_term("id", str(post_id))
             writer.commit()
+            caching.written()
         except BaseException:
             # Whatever failed (a commit too), the lock is let go and the posts wait for the next write.
             _abandon(writer)
@@ -233,11 +235,13 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit(mergetype=CLEAR)
+        caching.written()
         return count
 
     def clear(self) -> None:
         writer = self._writer()
         writer.commit(mergetype=CLEAR)
+        caching.written()
         self._take_pending()
 
     def check(self) -> Drift:
