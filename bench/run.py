@@ -68,6 +68,7 @@ def main() -> None:
             with Gunicorn("wsgi:app", app_env, args) as server:
                 scenarios = [(f"home ?sort={sort}", f"/?sort={sort}") for sort in ("trending", "top", "new", "active")]
                 scenarios.append(("post, 500 comments", targets["commented_post"]))
+                scenarios.append((f"post, most comments ({targets['busiest_comments']:,})", targets["busiest_post"]))
                 scenarios.append(("roadmap", "/roadmap"))
                 if server.status("/search?q=export") == 200:
                     scenarios.append(("search", "/search?q=export"))
@@ -80,6 +81,16 @@ def main() -> None:
                         "posts": size,
                         "scenario": label,
                         **wrk(args, path),
+                        **ratios(ceilings),
+                    }
+                    rows.append(row)
+                    print_row(row)
+                if server.status("/search?q=export") == 200 and (not only or "search" in only):
+                    row = {
+                        "database": database,
+                        "posts": size,
+                        "scenario": "search, varied words",
+                        **wrk(args, "/search", script="search.lua", extra_env={"BENCH_WORDS": str(write_words(url))}),
                         **ratios(ceilings),
                     }
                     rows.append(row)
@@ -184,19 +195,35 @@ def post_count(url: str) -> int:
 
 
 def read_targets(url: str) -> dict:
-    """The post with the most comments, and open posts to vote on and comment."""
+    """The post with 500 comments, the one with the most, and open posts to vote on and comment."""
     code = """
-from sqlalchemy import select
+from sqlalchemy import func, select
+from forum.bench import COMMENTED_POST_COMMENTS
 from forum.models import Post
-post = db.session.scalars(select(Post).order_by(Post.comment_count.desc()).limit(1)).one()
+busiest = db.session.scalars(select(Post).order_by(Post.comment_count.desc()).limit(1)).one()
+# the seeded post with 500 comments (the mixed runs may have added a few): the same page at every size
+post = db.session.scalars(
+    select(Post).order_by(func.abs(Post.comment_count - COMMENTED_POST_COMMENTS), Post.id).limit(1)).one()
 open_posts = db.session.execute(
     select(Post.id, Post.slug).where(Post.status == 'open', Post.deleted_at.is_(None), Post.is_hidden.is_(False))
     .order_by(Post.trending_score.desc()).limit(2000)).all()
 print(json.dumps({"commented_post": f"/posts/{post.id}-{post.slug}", "comments": post.comment_count,
+                  "busiest_post": f"/posts/{busiest.id}-{busiest.slug}", "busiest_comments": busiest.comment_count,
                   "open_posts": [i for i, _ in open_posts],
                   "open_pages": [f"/posts/{i}-{slug}" for i, slug in open_posts[:200]]}))
 """
     return json.loads(in_app(url, code))
+
+
+def write_words(url: str) -> Path:
+    """The words of the seeded titles, for search.lua: two drawn at random give 1,764 searches."""
+    code = """
+from forum.bench import THINGS, VERBS, WHERE
+print("\\n".join(sorted({w.lower() for phrase in VERBS + THINGS + WHERE for w in phrase.split() if len(w) > 3})))
+"""
+    path = DATA / "search-words.txt"
+    path.write_text(in_app(url, code))
+    return path
 
 
 def write_mixed_data(url: str, targets: dict) -> Path:

@@ -1,0 +1,23 @@
+-- Search with varied words: each request asks for two words drawn from the seeded titles, so most
+-- requests miss the pages kept for visitors and measure the search engine itself.
+-- BENCH_WORDS names a file with one word per line.
+dofile(os.getenv("BENCH_DIR") .. "/report.lua")
+local words = {}
+for line in io.lines(os.getenv("BENCH_WORDS")) do
+  words[#words + 1] = line
+end
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + seed)
+end
+
+function request()
+  local first, second = words[math.random(#words)], words[math.random(#words)]
+  return wrk.format("GET", "/search?q=" .. first .. "+" .. second)
+end
