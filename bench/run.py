@@ -63,7 +63,7 @@ def main() -> None:
             # numbers taken minutes apart on the same machine, not at both ends of a long run (a
             # shared machine's speed drifts: hello gave 2,200 to 5,700 req/s on different runs).
             ceilings = measure_ceilings(args, database, size, rows)
-            app_env = {"DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+            app_env = {**app_settings(url), "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
             targets = read_targets(url)
             with Gunicorn("wsgi:app", app_env, args) as server:
                 scenarios = [(f"home ?sort={sort}", f"/?sort={sort}") for sort in ("trending", "top", "new", "active")]
@@ -151,13 +151,30 @@ def prepare(database: str, size: int, reseed: bool) -> str:
     else:
         sys.exit(f"unknown database {database!r}: sqlite or postgresql")
     flask(url, "db", "upgrade")
+    if reseed:
+        shutil.rmtree(search_index(url), ignore_errors=True)
     if post_count(url) != size:
         if post_count(url):
             sys.exit(f"{url} holds posts but not {size}: run with --reseed")
         numbers = sizes_for(size)
         print(f"seeding {database} with {numbers} ...", flush=True)
         flask(url, "bench", "seed", *(f"--{k}={v}" for k, v in numbers.items()), quiet=False)
+    built = search_index(url) / "built-by-bench"
+    if not built.exists():
+        # The seed writes in bulk, around the search index: build it, or search would find nothing.
+        print(f"indexing {database} {size} for search ...", flush=True)
+        print(flask(url, "search", "reindex").strip(), flush=True)
+        built.touch()
     return url
+
+
+def search_index(url: str) -> Path:
+    """Each benchmark database has its own Whoosh index (the default search backend)."""
+    return DATA / ("search-" + Path(url.rsplit("/", 1)[-1]).stem)
+
+
+def app_settings(url: str) -> dict[str, str]:
+    return {"DATABASE_URL": url, "SECRET_KEY": SECRET, "SEARCH_INDEX_DIR": str(search_index(url))}
 
 
 def psql(sql: str) -> str:
@@ -168,7 +185,7 @@ def psql(sql: str) -> str:
 
 
 def flask(url: str, *command: str, quiet: bool = True) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi", "SECRET_KEY": SECRET}
+    env = {**os.environ, **app_settings(url), "FLASK_APP": "wsgi"}
     result = subprocess.run(
         [str(VENV_BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=quiet, text=True, check=False
     )
@@ -183,7 +200,7 @@ def in_app(url: str, code: str) -> str:
         "import json\nfrom forum import create_app\nfrom forum.extensions import db\n"
         "app = create_app()\nwith app.app_context():\n" + "\n".join("    " + line for line in code.splitlines())
     )
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0"}
+    env = {**os.environ, **app_settings(url), "RATELIMIT_ENABLED": "0"}
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode:
         sys.exit(f"in-app script failed:\n{result.stderr}")
