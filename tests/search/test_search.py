@@ -140,3 +140,18 @@ def test_helpful_notes_for_broken_syntax(forum, client):
 def test_invalid_utf8_in_the_query_string(forum, client):
     page = client.get(b"/search?q=%C3%28dark".decode("latin-1"))
     assert page.status_code == 200
+
+
+def test_whoosh_counts_broad_matches_only_up_to_its_limit(whoosh_index, make_post, monkeypatch):
+    """Like PostgreSQL's: past COUNTED matches the page says "more than", and walking every match
+    is saved (it was half of a two-common-word search at 100,000 posts)."""
+    from forum.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "COUNTED", 3)
+    for n in range(5):
+        make_post(title=f"Puffin colony {n}")
+    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2))
+    assert (int(results.total), results.total.capped, len(results.hits), results.has_next) == (3, True, 2, True)
+    assert str(results.total) == "more than 3"  # as the results page prints it
+    whole = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=20))
+    assert (int(whole.total), whole.total.capped) == (5, False)  # all on one page: counted exactly
