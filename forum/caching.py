@@ -30,6 +30,7 @@ above. The file is shared by the workers of one host: several hosts writing to o
 
 import functools
 import hashlib
+import logging
 import os
 import secrets
 import threading
@@ -46,6 +47,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 STATIC_MAX_AGE = 365 * 24 * 3600
 READS = frozenset({"GET", "HEAD"})
@@ -132,9 +135,20 @@ class WriteStamp:
 
     def bump(self) -> None:
         temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}"
-        with open(temporary, "wb") as file:
-            file.write(secrets.token_bytes(16))
-        os.replace(temporary, self.path)  # readers see the old value or the new one, never a mix
+        try:
+            with open(temporary, "wb") as file:
+                file.write(secrets.token_bytes(16))
+            os.replace(temporary, self.path)  # readers see the old value or the new one, never a mix
+        except OSError:
+            # Never fail a commit that has happened. Without a file no page is served unread; if even
+            # removing it fails, kept pages may lag until their minute ends.
+            log.exception("cannot replace the visitor pages' write stamp %s", self.path)
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                log.exception("cannot remove the visitor pages' write stamp %s", self.path)
 
 
 class VisitorPages:

@@ -276,3 +276,22 @@ def test_a_visitor_finds_a_new_post_at_once_though_the_search_page_is_kept(app, 
     make_post(title="Offline maps")
     page = client.get("/search?q=offline").get_data(as_text=True)
     assert "Offline maps" in page and "2 posts found" in page
+
+
+def test_a_stamp_that_cannot_be_written_never_fails_a_commit(app, client, make_post, tmp_path, caplog):
+    """A read-only or full disk: the commit stands, and no page is served unread."""
+    from forum.caching import WriteStamp
+
+    pages = app.extensions["visitor_pages"]
+    kept = pages.stamp
+    pages.stamp = WriteStamp(str(tmp_path / "stamp"))
+    try:
+        make_post(title="Offline mode")
+        client.get("/")
+        pages.stamp.path = str(tmp_path / "no-such-folder" / "stamp")  # cannot be written
+        post = make_post(title="Dark mode")  # commits, and its stamp fails
+        assert "cannot replace the visitor pages' write stamp" in caplog.text
+        assert "Dark mode" in client.get("/").get_data(as_text=True)
+        assert post.id is not None
+    finally:
+        pages.stamp = kept
