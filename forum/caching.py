@@ -24,8 +24,8 @@ random stamp in a file of the instance folder (`WriteStamp`), and a page is serv
 only while the stamp it was rendered under is still the file's. The stamp is read before the page's
 rows, and replaced after the commit, so a page can be older than the stamp, never newer. When the
 stamp has moved, the view reads its rows and the kept page is used only if they are the same, as
-above. The file is shared by the workers of one host: several hosts writing to one database need
-`VISITOR_PAGE_CACHE_MB=0`.
+above. The file is shared by the workers of one host; with REDIS_URL set the stamp lives in Redis instead
+(`RedisStamp`), shared by every host.
 """
 
 import functools
@@ -55,7 +55,11 @@ READS = frozenset({"GET", "HEAD"})
 
 
 def init_app(app: Flask) -> None:
-    stamp = WriteStamp(app.config["VISITOR_PAGE_STAMP"])
+    if app.config.get("REDIS_URL"):
+        database = hashlib.sha256(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest()[:16]
+        stamp = RedisStamp(app.config["REDIS_URL"], f"forum:visitor-pages-stamp:{database}")
+    else:
+        stamp = WriteStamp(app.config["VISITOR_PAGE_STAMP"])
     app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_MB"], stamp)
     if not event.contains(Session, "after_commit", _stamp_commit):
         event.listen(Session, "after_commit", _stamp_commit)
@@ -151,12 +155,42 @@ class WriteStamp:
                 log.exception("cannot remove the visitor pages' write stamp %s", self.path)
 
 
+class RedisStamp:
+    """The write stamp in Redis (with REDIS_URL): shared by every host, not only one host's workers."""
+
+    def __init__(self, url: str, key: str):
+        from redis import Redis
+
+        self.client = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.key = key
+        self.bump()
+
+    def read(self) -> bytes:
+        from redis import RedisError
+
+        try:
+            value = self.client.get(self.key)
+        except RedisError:
+            log.warning("Redis does not answer: visitors' pages are read from the database", exc_info=True)
+            value = None
+        return value if value is not None else secrets.token_bytes(16)  # unknown: nothing served unread
+
+    def bump(self) -> None:
+        from redis import RedisError
+
+        try:
+            self.client.set(self.key, secrets.token_bytes(16))
+        except RedisError:
+            # Never fail a commit that has happened. While Redis is down, reads get no stamp either.
+            log.exception("cannot replace the visitor pages' write stamp in Redis")
+
+
 class VisitorPages:
     """Rendered visitors' pages of one process, by address, shown data and minute: an LRU bounded
     by the characters it holds. `latest` remembers, per address and minute, the page last served and
     the write stamp read before its rows were."""
 
-    def __init__(self, megabytes: int, stamp: WriteStamp):
+    def __init__(self, megabytes: int, stamp: WriteStamp | RedisStamp):
         self.size = megabytes * 1_000_000
         self.stamp = stamp
         self.pages: LRUCache = LRUCache(maxsize=max(self.size, 1), getsizeof=len)

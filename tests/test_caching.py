@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from forum.extensions import db
 from forum.services import votes
 
@@ -295,3 +297,61 @@ def test_a_stamp_that_cannot_be_written_never_fails_a_commit(app, client, make_p
         assert post.id is not None
     finally:
         pages.stamp = kept
+
+
+def test_with_redis_a_commit_on_another_host_shows_at_once(app, make_post, tmp_path):
+    """REDIS_URL: the stamp lives in Redis, so two hosts (two apps with their own instance folders)
+    share it; one host's commit makes the other read its rows again."""
+    import redis
+    from sqlalchemy import event
+
+    from forum import create_app
+    from forum.caching import RedisStamp
+    from tests.conftest import IsolatedClient
+
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis at {url} does not answer ({error}); start redis-server to run this test.")
+    hosts = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        host = create_app({**app.config, "REDIS_URL": url, "VISITOR_PAGE_STAMP": str(tmp_path / name / "stamp")})
+        host.test_client_class = IsolatedClient
+        hosts.append(host)
+    first, second = hosts
+    assert isinstance(first.extensions["visitor_pages"].stamp, RedisStamp)
+    post = make_post(title="Offline mode")
+    client = first.test_client()
+    assert "Offline mode" in client.get("/").get_data(as_text=True)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with first.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get("/")
+        assert statements == []  # kept, unread, on host a
+        with second.app_context():  # host b renames the post: its commit replaces the stamp in Redis
+            db.session.get(type(post), post.id).title = "Offline mode everywhere"
+            db.session.commit()
+        assert "Offline mode everywhere" in client.get("/").get_data(as_text=True)
+        assert statements != []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        for host in hosts:
+            with host.app_context():
+                db.engine.dispose()
+
+
+def test_without_redis_answering_pages_are_read_and_commits_stand(app, tmp_path, caplog):
+    from forum.caching import RedisStamp
+
+    stamp = RedisStamp("redis://127.0.0.1:1/0", "forum:test-stamp")  # nothing listens there
+    assert stamp.read() != stamp.read()  # no stamp, so no page is ever served unread
+    stamp.bump()  # logged, not raised
+    assert "cannot replace the visitor pages' write stamp in Redis" in caplog.text
