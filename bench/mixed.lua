@@ -1,17 +1,8 @@
 -- Mixed traffic: 90% anonymous reads, 10% signed-in writes (votes, unvotes, comments).
 -- BENCH_MIXED names a Lua file returning {reads = {paths}, sessions = {{cookie, token}}, posts = {ids}}.
 dofile(os.getenv("BENCH_DIR") .. "/report.lua")
+dofile(os.getenv("BENCH_DIR") .. "/random.lua")
 local data = dofile(os.getenv("BENCH_MIXED"))
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("seed", counter)
-end
-
-function init(args)
-  math.randomseed(os.time() * 1000 + seed)
-end
 
 local function pick(list)
   return list[math.random(#list)]

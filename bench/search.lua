@@ -2,19 +2,10 @@
 -- requests miss the pages kept for visitors and measure the search engine itself.
 -- BENCH_WORDS names a file with one word per line.
 dofile(os.getenv("BENCH_DIR") .. "/report.lua")
+dofile(os.getenv("BENCH_DIR") .. "/random.lua")
 local words = {}
 for line in io.lines(os.getenv("BENCH_WORDS")) do
   words[#words + 1] = line
-end
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("seed", counter)
-end
-
-function init(args)
-  math.randomseed(os.time() * 1000 + seed)
 end
 
 function request()

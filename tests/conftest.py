@@ -282,3 +282,15 @@ def send(client):
         return client.post(url, data={**(data or {}), "csrf_token": token}, headers=headers, **kwargs)
 
     return post
+
+
+def live_redis(url: str):
+    """A client of the machine's Redis at `url`; the test fails, saying so, when Redis does not answer."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis at {url} does not answer ({error}); start redis-server to run this test.")
+    return client

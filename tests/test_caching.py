@@ -3,8 +3,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
 from forum.extensions import db
 from forum.services import votes
 
@@ -302,18 +300,14 @@ def test_a_stamp_that_cannot_be_written_never_fails_a_commit(app, client, make_p
 def test_with_redis_a_commit_on_another_host_shows_at_once(app, make_post, tmp_path):
     """REDIS_URL: the stamp lives in Redis, so two hosts (two apps with their own instance folders)
     share it; one host's commit makes the other read its rows again."""
-    import redis
     from sqlalchemy import event
 
     from forum import create_app
     from forum.caching import RedisStamp
-    from tests.conftest import IsolatedClient
+    from tests.conftest import IsolatedClient, live_redis
 
     url = "redis://127.0.0.1:6379/13"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.fail(f"Redis at {url} does not answer ({error}); start redis-server to run this test.")
+    live_redis(url)
     hosts = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()

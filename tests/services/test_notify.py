@@ -217,15 +217,11 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(scene, app, o
 
 
 def test_rq_delivers_through_the_real_redis(scene, app, outbox):
-    import redis
     from rq import Queue, SimpleWorker
 
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        connection = redis.Redis.from_url(url, socket_connect_timeout=2)
-        connection.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.fail(f"Redis at {url} does not answer ({error}); start redis-server to run this test.")
+    from tests.conftest import live_redis
+
+    connection = live_redis("redis://127.0.0.1:6379/14")
     queue = Queue(f"notifications-test-{os.getpid()}", connection=connection)
     queue.empty()
     responses.change_status(scene["staff"], scene["post"], Status.UNDER_REVIEW)

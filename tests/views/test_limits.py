@@ -4,7 +4,7 @@ import pytest
 
 from forum import create_app
 from forum.extensions import db, limiter
-from tests.conftest import IsolatedClient, csrf_token_from
+from tests.conftest import IsolatedClient, csrf_token_from, live_redis
 
 
 @pytest.fixture
@@ -110,13 +110,8 @@ def test_sign_in_attempts_on_one_account_are_limited_from_any_address(limited_cl
 
 def test_limits_are_shared_through_redis_when_configured(app):
     """With REDIS_URL, every worker counts against the same limits (the machine's Redis)."""
-    import redis
-
     url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.fail(f"Redis at {url} does not answer ({error}); start redis-server to run this test.")
+    live_redis(url)
     workers = []
     for _ in range(2):
         worker = create_app({**app.config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": url})
