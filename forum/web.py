@@ -96,12 +96,14 @@ def _security_headers(response):
     return response
 
 
-def whole_number(text: str | None) -> int | None:
-    """The number written in `text` with the digits 0-9 only, else None. str.isdigit() also accepts
-    "²" or "①", on which int() raises: a 500 for `?page=²`."""
+def whole_number(text: str | None, low: int = 0, high: int = 2**31 - 1) -> int | None:
+    """The number written in `text` with the digits 0-9 only, if it lies in [low, high], else None.
+    str.isdigit() also accepts "²" or "①", on which int() raises: a 500 for `?page=²`. The default
+    high is the largest id PostgreSQL stores."""
     if not text or len(text) > 18 or not text.isascii() or not text.isdigit():
         return None
-    return int(text)
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 def wants_json() -> bool:

@@ -99,8 +99,8 @@ def category_arg(all_categories, problems: list[str], instead: str = "showing ev
 def page_arg(problems: list[str]) -> int:
     raw = request.args.get("page", "1")
     max_page = current_app.config["MAX_PAGE"]
-    number = whole_number(raw)
-    if number is not None and 1 <= number <= max_page:
+    number = whole_number(raw, 1, max_page)
+    if number is not None:
         return number
     problems.append(f"Pages are numbered 1 to {max_page}; showing the first page.")
     return 1
@@ -149,9 +149,7 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
 
 def _comment_page(post: Post) -> dict:
     raw = request.args.get("comments", "1")
-    page = whole_number(raw) or 1
-    if page > current_app.config["MAX_PAGE"]:
-        page = 1
+    page = whole_number(raw, 1, current_app.config["MAX_PAGE"]) or 1
     thread, has_more = comments.thread(guardian(), post, page=page)
     return {"thread": thread, "comment_page": page, "more_comments": has_more}
 
@@ -272,8 +270,8 @@ def comment(post_id: int):
     parent = None
     if form.parent_id.data:
         raw = form.parent_id.data
-        parent_id = whole_number(raw)
-        parent = db.session.get(Comment, parent_id) if parent_id is not None and parent_id <= MAX_ID else None
+        parent_id = whole_number(raw, 1, MAX_ID)
+        parent = db.session.get(Comment, parent_id) if parent_id is not None else None
         if parent is None or parent.post_id != post.id:
             form.body.errors = ["The comment you replied to no longer exists; your text is below."]
             return _render_post(post, comment_form=form, status=422)
@@ -338,8 +336,8 @@ def merge(post_id: int):
     duplicate = load_post(post_id)
     guardian().ensure(guardian().can_merge(duplicate))
     raw = (request.form.get("into") or "").strip().lstrip("#")
-    original_id = whole_number(raw)
-    original = db.session.get(Post, original_id) if original_id and original_id <= MAX_ID else None
+    original_id = whole_number(raw, 1, MAX_ID)
+    original = db.session.get(Post, original_id) if original_id is not None else None
     if original is None or not guardian().can_see_post(original):
         return _merge_refused(duplicate, "Give the number of the original post (the one to keep).", 422)
     try:

@@ -51,9 +51,7 @@ def index():
 @bp.get("/changelog")
 def changelog():
     raw = request.args.get("page", "1")
-    page = whole_number(raw)
-    if page is not None and not 1 <= page <= current_app.config["MAX_PAGE"]:
-        page = None
+    page = whole_number(raw, 1, current_app.config["MAX_PAGE"])
     if page is None:
         abort(400, "Pages are numbered from 1.")
     released, has_next = roadmap.shipped(page=page, per_page=current_app.config["POSTS_PER_PAGE"])
