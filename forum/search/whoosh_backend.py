@@ -18,8 +18,11 @@ AndNot, so it returns exactly the documents it should not); never a set of
 every allowed document built per search (~40 ms at 100,000 posts), and never
 a `mask`/`filter` Query either: Whoosh turns those into a BitSet whose truth
 test counts every byte, once per matching document (13.8 s for "export").
-The top N is found with Whoosh's block-quality skipping; the exact number
-of matches is then counted without scoring (only when the page is full).
+The top N is found by scoring every match: Whoosh 2.7.4's block-quality
+skipping and matcher "replacement" (on in its default collector) drop some of
+the best matches when a filter term is in the query, and skipping divides by a
+filter term's boost of 0 (ZeroDivisionError: a 500); see _top(). The exact
+number of matches is then counted without scoring (only when the page is full).
 Scoring and counting every match of a common word still takes a few hundred
 ms in pure Python at 100,000 posts, so results are kept per index generation:
 any write makes a new generation and forgets them, so a kept result is never
@@ -42,6 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from whoosh import index
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.collectors import TopCollector
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -328,7 +332,7 @@ class WhooshBackend:
             key = (repr(query), offset, limit)
             if kept is not None and key in kept:
                 return kept[key]
-            top = searcher.search(query, limit=offset + limit)
+            top = _top(searcher, query, offset + limit)
             ids = [int(hit["id"]) for hit in top[offset : offset + limit]]
             if len(top.top_n) < offset + limit:
                 total = Total(len(top.top_n))  # the collector saw every match: it prunes only once it holds a full page
@@ -373,7 +377,15 @@ class WhooshBackend:
         query = Or([Term(f, w, boost=b) for w in words for f, b in (("title", 2.0), ("body", 1.0))])
         query = And([query, Term("similar", "yes", boost=0.0)])
         with self._searcher() as (searcher, _):
-            return [int(hit["id"]) for hit in searcher.search(query, limit=limit)]
+            return [int(hit["id"]) for hit in _top(searcher, query, limit)]
+
+
+def _top(searcher, query, limit: int):
+    """The `limit` best matches, every match scored: no block-quality skipping (usequality) and no
+    matcher replacement (replace=0), which in Whoosh 2.7.4 lose matches that belong in the top N."""
+    collector = TopCollector(limit=limit, usequality=False, replace=0)
+    searcher.search_with_collector(query, collector)
+    return collector.results()
 
 
 def _abandon(writer) -> None:

@@ -155,3 +155,18 @@ def test_whoosh_counts_broad_matches_only_up_to_its_limit(whoosh_index, make_pos
     assert str(results.total) == "more than 3"  # as the results page prints it
     whole = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=20))
     assert (int(whole.total), whole.total.capped) == (5, False)  # all on one page: counted exactly
+
+
+def test_a_filter_on_a_page_of_equally_good_matches(search_backend, make_user, category):
+    """Whoosh skips blocks that cannot beat the page's worst score; a filter term of boost 0 made that
+    divide by zero (a 500 at 100,000 posts for "allow mode" in a category) once the page held only the
+    best score: a page of weaker matches first, then more than a page of equally good ones."""
+    author = make_user()
+    titles = ["Dark mode for the whole app"] * search.PER_PAGE + ["Dark mode"] * (search.PER_PAGE + 1)
+    for number, title in enumerate(titles):
+        posts.create_post(author, kind=Kind.IDEA, title=title, body=f"Copy {number}.", category=category)
+    db.session.commit()
+    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="dark mode", category=category))
+    assert results.total == len(titles)
+    assert [hit.post.title for hit in results.hits] == ["Dark mode"] * search.PER_PAGE
+    assert found("dark mode", kind=Kind.IDEA, status=Status.OPEN) == ["Dark mode"] * search.PER_PAGE
