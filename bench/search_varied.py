@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_varied.py sqlite              # bench/data/sqlite-100000.db, Whoosh
     .venv/bin/python bench/search_varied.py postgresql --backend postgres
+    .venv/bin/python bench/search_varied.py sqlite --backend sqlite        # SQLite's FTS5
 
 Uses the databases and Whoosh indexes `bench/run.py` builds (run it once first). Each pair goes through
 forum.search.search() as a visitor (backend, loading the posts, snippets; no page), once: the results
@@ -24,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("database", choices=["sqlite", "postgresql"])
     parser.add_argument("--posts", type=int, default=100000)
-    parser.add_argument("--backend", choices=["whoosh", "postgres"], default="whoosh")
+    parser.add_argument("--backend", choices=["whoosh", "postgres", "sqlite"], default="whoosh")
     parser.add_argument("--searches", type=int, default=100)
     args = parser.parse_args()
     if args.database == "sqlite":

@@ -1,8 +1,9 @@
-"""Search: one small interface, two backends (Whoosh on disk, PostgreSQL full text).
+"""Search: one small interface, three backends (Whoosh on disk, PostgreSQL full text, SQLite FTS5).
 
     search(viewer, SearchRequest)      -> Results      the /search page
     backend().candidates(words, n)     -> [post id]    similar posts while typing
-    backend().update(post_ids)                         after a commit (Whoosh only)
+    backend().update(post_ids)                         after a commit (Whoosh only: the others are
+                                                       written by triggers, migrations 0009 and 0010)
     backend().rebuild() / .check() / .repair(ids)      `flask search reindex | check [--fix]`
 
 What users type is parsed here, once, into words and quoted phrases
@@ -119,6 +120,10 @@ def backend():
             from forum.search.postgres import PostgresBackend
 
             backends[name] = PostgresBackend()
+        elif name == "sqlite":
+            from forum.search.sqlite import SqliteBackend
+
+            backends[name] = SqliteBackend()  # on SQLite only: create_app refuses it elsewhere
         else:
             from forum.search.whoosh_backend import WhooshBackend
 

@@ -3,9 +3,9 @@ import pytest
 from forum import search
 from tests.conftest import TEST_DATABASE
 
-# The PostgreSQL backend searches the database itself, so it runs in the PostgreSQL half of
+# The PostgreSQL and SQLite backends search the database itself, so each runs in its own half of
 # `make test`; Whoosh runs in both halves.
-BACKENDS = ["whoosh", "postgres"] if TEST_DATABASE == "postgresql" else ["whoosh"]
+BACKENDS = ["whoosh", "postgres"] if TEST_DATABASE == "postgresql" else ["whoosh", "sqlite"]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,0 +1,147 @@
+"""SQLite's search pieces (migration 0010) follow every write, whoever makes it, because the database
+writes them; `flask search check` finds drift and `reindex` repairs it; FTS5's query syntax is never
+reachable from the search box."""
+
+import pytest
+from sqlalchemy import text
+
+from forum import create_app, search
+from forum.extensions import db
+from forum.models import AnonymousUser, Kind, Role
+from forum.permissions import Guardian
+from forum.services import comments, moderation, responses
+from forum.services import posts as post_service
+from tests.conftest import TEST_DATABASE
+
+pytestmark = pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="FTS5 tables and triggers: SQLite only")
+
+
+@pytest.fixture
+def fts(app):
+    with app.app_context():
+        previous = app.config["SEARCH_BACKEND"]
+        app.config["SEARCH_BACKEND"] = "sqlite"
+        yield search.backend()
+        app.config["SEARCH_BACKEND"] = previous
+
+
+def titles(text_, viewer=None, **filters):
+    results = search.search(Guardian(viewer or AnonymousUser()), search.SearchRequest(text=text_, **filters))
+    return sorted(hit.post.title for hit in results.hits)
+
+
+def pieces(post) -> int:
+    return db.session.scalar(text("SELECT count(*) FROM search_pieces WHERE rowid >> 32 = :id"), {"id": post.id})
+
+
+def test_the_pieces_follow_posts_comments_and_responses(fts, make_post, make_user, category):
+    author, moderator, staff = make_user(), make_user(Role.MODERATOR), make_user(Role.STAFF)
+    post = make_post(author, title="Walrus board", body="Tusks everywhere.")
+    assert titles("tusk") == ["Walrus board"] and pieces(post) == 1
+
+    post_service.edit_post(author, post, title="Walrus board", body="Whiskers now.", category=category,
+                           kind=Kind.IDEA)  # fmt: skip
+    db.session.commit()
+    assert titles("tusks") == [] and titles("whisker") == ["Walrus board"]
+
+    comment = comments.add_comment(make_user(), post, "The siphon leaks.")
+    db.session.commit()
+    assert titles("siphon") == ["Walrus board"] and pieces(post) == 2
+    moderation.hide_comment(moderator, comment)
+    db.session.commit()
+    assert titles("siphon") == [] and pieces(post) == 1
+    moderation.unhide_comment(moderator, comment)
+    db.session.commit()
+    assert titles("siphon") == ["Walrus board"]
+    moderation.delete_comment(moderator, comment)
+    db.session.commit()
+    assert titles("siphon") == [] and pieces(post) == 1
+
+    responses.respond(staff, post, "Planned: an Excel download.")
+    db.session.commit()
+    assert titles("excel") == ["Walrus board"] and pieces(post) == 2
+
+    moderation.toggle_post(moderator, post, "hide")  # visibility is read from posts, not the pieces
+    db.session.commit()
+    assert titles("walrus") == [] and titles("walrus", moderator) == ["Walrus board"]
+    assert not fts.check()
+
+
+def test_a_rolled_back_write_leaves_the_pieces_as_they_were(fts, make_post, make_user):
+    post = make_post(title="Heron pond")
+    comments.add_comment(make_user(), post, "Kingfisher sighting.")
+    db.session.flush()
+    assert titles("kingfisher") == ["Heron pond"]  # written in the same transaction as the comment
+    db.session.rollback()
+    assert titles("kingfisher") == [] and pieces(post) == 1
+    assert not fts.check()
+
+
+def test_writes_outside_the_app_are_followed(fts, make_post, make_user):
+    """The sqlite3 shell, `flask bench seed`'s bulk inserts: the triggers see every row."""
+    post = make_post(title="Otter dam")
+    author = make_user()
+    db.session.execute(
+        text(
+            "INSERT INTO comments (post_id, author_id, body, body_html, created_at, is_hidden) "
+            "VALUES (:post, :author, 'Beavers build faster.', '<p>Beavers build faster.</p>', "
+            "'2026-11-26 08:00:00', 0)"
+        ),
+        {"post": post.id, "author": author.id},
+    )
+    db.session.execute(text("UPDATE posts SET title = 'Otter lodge' WHERE id = :id"), {"id": post.id})
+    db.session.commit()
+    assert titles("beaver") == ["Otter lodge"] and titles("dam") == [] and titles("lodge") == ["Otter lodge"]
+    assert not fts.check()
+
+
+def test_check_reports_drift_and_reindex_repairs_it(fts, make_post, make_user):
+    kept = make_post(title="Pelican export", body="Nets.")
+    talked = make_post(title="Cormorant", body="Dives.")
+    comments.add_comment(make_user(), talked, "Grebe nearby.")
+    db.session.commit()
+    # The pieces lose a post and a comment (taken out as FTS5 requires, with their indexed words),
+    # and keep a piece of a post that is gone.
+    db.session.execute(text(
+        "INSERT INTO search_pieces(search_pieces, rowid, title, body) "
+        "VALUES ('delete', :rowid, 'Pelican export', 'Nets.')"
+    ), {"rowid": kept.id << 32})  # fmt: skip
+    db.session.execute(text(
+        "INSERT INTO search_pieces(search_pieces, rowid, comment) "
+        "SELECT 'delete', post_id * 4294967296 + id, body FROM comments WHERE post_id = :id"
+    ), {"id": talked.id})  # fmt: skip
+    db.session.execute(text("INSERT INTO search_pieces(rowid, title) VALUES (:rowid, 'Ghost')"), {"rowid": 999 << 32})
+    db.session.commit()
+    drift = fts.check()
+    assert (drift.missing, drift.stale, drift.extra) == ([kept.id], [talked.id], [999])
+    assert titles("pelican") == [] and titles("grebe") == []
+    assert fts.rebuild() == 2
+    assert not fts.check()
+    assert titles("pelican") == ["Pelican export"] and titles("grebe") == ["Cormorant"] and titles("ghost") == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['NEAR(dark mode)', "title:dark", "{title body}: dark", "dark*", "^dark", 'dark" OR "mode', "dark AND OR NOT",
+     "dark + mode", "'dark'", "-dark", "dark.mode"],
+)  # fmt: skip
+def test_fts5_syntax_in_the_box_is_only_words(fts, make_post, client, typed):
+    make_post(title="Dark mode please", body="Near the title and body, at night.")  # every word typed below
+    make_post(title="Light theme", body="Day.")
+    page = client.get("/search", query_string={"q": typed})
+    assert page.status_code == 200
+    assert "Dark mode please" in page.get_data(as_text=True) and "Light theme" not in page.get_data(as_text=True)
+
+
+def test_phrases_stop_words_and_stems(fts, make_post):
+    make_post(title="Dark mode for the web app", body="Please.")
+    make_post(title="Mode of payment in the dark", body="Hm.")
+    assert titles('"dark mode"') == ["Dark mode for the web app"]
+    assert titles('"web app"') == ["Dark mode for the web app"]
+    assert titles("the darkest modes") == []  # "darkest" is not a form of "dark" to Porter
+    assert titles("payments modes") == ["Mode of payment in the dark"]
+
+
+def test_the_sqlite_backend_needs_a_sqlite_database():
+    with pytest.raises(ValueError, match="DATABASE_URL must be SQLite"):
+        create_app({"SEARCH_BACKEND": "sqlite", "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/none"})
