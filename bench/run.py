@@ -105,7 +105,8 @@ def main() -> None:
             alternative = OTHER_SEARCH_BACKEND[database]
             if not only or "search" in only:
                 # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
-                with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args):
+                with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args) as server:
+                    server.warm("/search?q=export")  # a new server: its workers' first requests are cold
                     label = f"search, varied words ({SEARCH_LABELS[alternative]})"
                     rows.append(varied_search(args, database, size, url, ceilings, label))
     write_results(rows, args)

@@ -179,8 +179,8 @@ class PostgresBackend:
 def _page(conditions, tier, rank_query, offset: int, limit: int) -> tuple[list[int], int]:
     """A page of the best matches by rank, and how many best matches there are (at most BEST_MATCHES + 1).
 
-    One statement: the best matches among the tier when it holds more than BEST_MATCHES, else (a
-    one-time filter: the second branch runs only then) among every post."""
+    One statement: the best matches among the tier, and when it holds no more than BEST_MATCHES,
+    the most voted of the posts below it after them."""
     doc = SearchDocument
 
     def most_voted(where):
@@ -197,12 +197,15 @@ def _page(conditions, tier, rank_query, offset: int, limit: int) -> tuple[list[i
     if tier is None:
         best = most_voted(conditions).subquery("best")
     else:
+        # The tier's matches, then as many of the most voted below the tier as it lacks (none when it
+        # is full: LIMIT 0). Taking them from every post instead read the tier's rows twice when it
+        # was not full (67 ms for "accountants everywhere", 730 matches in the tier).
         in_tier = most_voted([*conditions, tier]).cte("in_tier")
-        everywhere = most_voted(conditions).subquery("everywhere")
-        tier_full = select(func.count()).select_from(in_tier).scalar_subquery() > BEST_MATCHES
+        lacking = BEST_MATCHES + 1 - select(func.count()).select_from(in_tier).scalar_subquery()
+        below = most_voted([*conditions, ~tier]).limit(lacking).subquery("below")
         best = union_all(
-            select(in_tier.c.post_id, in_tier.c.vote_level, in_tier.c.document).where(tier_full),
-            select(everywhere.c.post_id, everywhere.c.vote_level, everywhere.c.document).where(~tier_full),
+            select(in_tier.c.post_id, in_tier.c.vote_level, in_tier.c.document),
+            select(below.c.post_id, below.c.vote_level, below.c.document),
         ).subquery("best")
     rank = func.ts_rank(RANK_WEIGHTS, best.c.document, rank_query)
     shown = min(limit, BEST_MATCHES - offset)  # pages end with the BEST_MATCHES-th match
