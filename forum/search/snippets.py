@@ -37,6 +37,12 @@ def highlight(text: str, stems: set[str], *, whole: bool = False) -> Snippet:
 
 
 @lru_cache(maxsize=4096)
+def stems_in(text: str) -> frozenset[str]:
+    """The stems of every word of `text`, as `highlight` compares them."""
+    return frozenset(stem(word.lower()) for word in _TOKENS.findall(text))
+
+
+@lru_cache(maxsize=4096)
 def _highlight(text: str, stems: frozenset[str], whole: bool) -> Snippet:
     pieces = _TOKENS.split(text)  # even: between words, odd: words
     matches = [i for i in range(1, len(pieces), 2) if stem(pieces[i].lower()) in stems]

@@ -171,3 +171,14 @@ def test_a_filter_on_a_page_of_equally_good_matches(search_backend, make_user, c
     assert results.total == len(titles)
     assert [hit.post.title for hit in results.hits] == ["Dark mode"] * search.PER_PAGE
     assert found("dark mode", kind=Kind.IDEA, status=Status.OPEN) == ["Dark mode"] * search.PER_PAGE
+
+
+def test_a_post_found_by_its_title_shows_its_own_text(search_backend, make_post, make_user):
+    """The title shows the words, so the snippet is the post's own text, not one of its comments
+    (finding that comment highlighted every comment of a busy post: half of a search at 100,000 posts)."""
+    post = make_post(title="Swimlanes on boards", body="Group cards in rows.")
+    comments.add_comment(make_user(), post, "Swimlanes would help our team.")
+    db.session.commit()
+    hit = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="swimlanes")).hits[0]
+    assert hit.found_in == "post" and str(hit.snippet) == "Group cards in rows."
+    assert str(hit.title) == "<mark>Swimlanes</mark> on boards"
