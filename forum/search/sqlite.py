@@ -4,11 +4,13 @@ outgrow Whoosh's speed (SEARCH_BACKEND=sqlite; the database must be SQLite).
 It searches `search_pieces` (migration 0010): one row per piece of text, a post's title and body,
 each official response, each visible comment, written by triggers in the same transaction as the
 rows, whoever writes them; so update() has nothing to do, and there is no index folder, lock or
-journal. The rowid says whose piece it is (post id * 2^32 + the piece), so a search groups the
-matching pieces by post, `rowid >> 32`, keeps each post's best piece (BM25, in C, with the Whoosh
-backend's weights: title 3, body 1, response 1.5, comment 0.3) and reads visibility and filters
-from posts. A post matches when its title and body hold all the words, or one of its responses,
-or one of its comments (Whoosh: or all its comments together).
+journal. The rowid says whose piece it is (post id * 2^32 + the piece: `rowid >> 32` is the post).
+A search asks FTS5 for its best pieces (BM25 in C, with the Whoosh backend's weights: title 3,
+body 1, response 1.5, comment 0.3), a few more than the page needs, takes each post at its best
+piece and checks visibility and filters on posts; more pieces only when too few posts passed. The
+total is counted up to COUNTED, as on PostgreSQL. A post matches when its title and body hold all
+the words, or one of its responses, or one of its comments (Whoosh and PostgreSQL: or all its
+responses, or all its comments, together).
 
 User text never reaches FTS5's query syntax: the parsed words are split into tokens by Whoosh's
 analyzer (no stemming: the table's Porter tokenizer stems them as it stemmed the text), and each
@@ -16,7 +18,7 @@ token goes in as a quoted string.
 
 The table is contentless (the index without a second copy of the text), so `check()` can compare
 which pieces exist (and FTS5's own integrity check) but not their words; the triggers are what
-keep the words right, and `repair()`/`rebuild()` rebuild every piece (~3 s at 100,000 posts).
+keep the words right, and `repair()`/`rebuild()` rebuild every piece (~6 s at 100,000 posts).
 """
 
 from sqlalchemy import bindparam, text

@@ -145,3 +145,20 @@ def test_phrases_stop_words_and_stems(fts, make_post):
 def test_the_sqlite_backend_needs_a_sqlite_database():
     with pytest.raises(ValueError, match="DATABASE_URL must be SQLite"):
         create_app({"SEARCH_BACKEND": "sqlite", "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/none"})
+
+
+def test_a_filter_that_leaves_out_the_best_pieces_reads_further(fts, make_user, category):
+    """The page is made from FTS5's best pieces; when none of their posts pass the filter, more are read."""
+    author = make_user()
+    for n in range(26):
+        post_service.create_post(author, kind=Kind.COMPLAINT, title="Puffin", body=f"Complaint {n}.", category=category)
+    for n in range(4):
+        post_service.create_post(author, kind=Kind.IDEA, title="Puffin colony near the old harbour wall",
+                                 body=f"Idea {n}.", category=category)  # fmt: skip
+    db.session.commit()
+    request = search.SearchRequest(text="puffin", kind=Kind.IDEA, per_page=2)
+    results = search.search(Guardian(AnonymousUser()), request)
+    assert [hit.post.kind for hit in results.hits] == [Kind.IDEA, Kind.IDEA]
+    assert (int(results.total), results.has_next) == (4, True)
+    unfiltered = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2))
+    assert [hit.post.title for hit in unfiltered.hits] == ["Puffin", "Puffin"] and int(unfiltered.total) == 30
