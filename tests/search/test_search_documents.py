@@ -223,7 +223,7 @@ def test_a_capped_total_says_more_than(pg, client, make_post, make_user, monkeyp
     beyond = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2, page=3))
     assert (beyond.hits, int(beyond.total), beyond.total.capped) == ([], 3, True)
     html = client.get("/search?q=puffin").get_data(as_text=True)
-    assert "more than 3 posts found" in html
+    assert "More than 3 posts found" in html
     monkeypatch.setattr(postgres, "BEST_MATCHES", 5)
     client.application.extensions["visitor_pages"].clear()  # a setting changed, not the data
     assert "5 posts found" in client.get("/search?q=puffin").get_data(as_text=True)
