@@ -46,7 +46,7 @@ def main() -> None:
     timings = []
     with app.app_context():
         viewer = Guardian(AnonymousUser())
-        search.search(viewer, search.SearchRequest(text="warm up"))
+        search.search(viewer, search.SearchRequest(text="dashboard"))  # one word: never one of the pairs below
         for text in pairs:
             started = time.perf_counter()
             search.search(viewer, search.SearchRequest(text=text))

@@ -2,21 +2,29 @@
 
 Why: search p95 under 50 ms at 100,000 posts (docs/PERFORMANCE.md, "Search latency"). Whoosh walks
 posting lists in pure Python: two title words of a 100,000-post forum took 39 ms at the median and
-100 ms at p90 on one core. FTS5 does the same walk and BM25 in C (5 ms and 18 ms on the same
-searches), inside the database file: no index folder, no lock, no drift.
+100 ms at p90 on one core. FTS5 does the same walk and BM25 in C, inside the database file: no
+index folder, no lock, no drift.
 
 `search_pieces` holds one row per piece of text: a post's title and body, each official response,
 each visible comment. A piece matches when it holds all the words, so a post matches when its
-title and body hold them, or one of its responses, or one of its comments. The rowid says whose
-piece it is: post id * 2^32, plus nothing for the post's own text, the comment id for a comment,
-2^31 + the response id for a response (ids stay below 2^31, as PostgreSQL's integers do); the
-post is `rowid >> 32`. The table is contentless (content=''): it keeps the index, not a second
-copy of the text, so a piece is removed with FTS5's 'delete' command and the old values, which
-the triggers have (OLD). Tokenizer: Porter stems of unicode61 words, accents folded, the stems
-the Whoosh index holds. Row triggers on posts (title, body), comments (body, post, deleted,
-hidden) and official_responses keep it in the same transaction as the rows, whoever writes them;
-visibility and filters are read from posts at search time. PostgreSQL has its own documents
-(0009): nothing happens there.
+title and body hold them, or one of its responses, or one of its comments. The rowid orders the
+pieces by their post's votes and says whose piece it is:
+
+    level << 56 | kind << 54 | id        level: bit length of the post's vote count (0 to 31)
+                                         kind: 2 the post's title and body, 1 a response, 0 a comment
+                                         id: of the post, the response or the comment
+
+so FTS5, which reads matches in rowid order, can read a word's matches most voted first and stop:
+a search ranks the best-voted few thousand matching pieces, not every match (forum/search/sqlite.py).
+A post's pieces move when its vote count crosses a power of two (about ten times on its way to
+1,000 votes). The table is contentless (content=''): it keeps the index, not a second copy of the
+text, so a piece is removed with FTS5's 'delete' command and the exact values it was indexed with,
+which the triggers have (OLD, and the rows of the post's responses and comments, unchanged by a
+vote). Tokenizer: Porter stems of unicode61 words, accents folded, as the Whoosh index stems them.
+Row triggers on posts (title, body, vote count), comments (body, post, deleted, hidden) and
+official_responses keep it in the same transaction as the rows, whoever writes them; visibility
+and filters are read from posts at search time. PostgreSQL has its own documents (0009): nothing
+happens there.
 
 Revision ID: 0010
 Revises: 0009
@@ -31,39 +39,71 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
-POST_ID = "({row}.id * 4294967296)"
-COMMENT_ID = "({row}.post_id * 4294967296 + {row}.id)"
-RESPONSE_ID = "({row}.post_id * 4294967296 + 2147483648 + {row}.id)"
+
+def level(votes: str) -> str:
+    """SQL: the bit length of a vote count (0 for none, 1 for one, 2 for two or three ... 31)."""
+    ladder = " ".join(f"WHEN {votes} >= {1 << (n - 1)} THEN {n}" for n in range(31, 0, -1))
+    return f"(CASE {ladder} ELSE 0 END)"
+
+
+def post_level(post_id: str) -> str:
+    return f"(SELECT {level('vote_count')} FROM posts WHERE id = {post_id})"
+
+
+POST, RESPONSE, COMMENT = 2, 1, 0
 VISIBLE = "{row}.deleted_at IS NULL AND NOT {row}.is_hidden"  # a comment shown to visitors
 
 
-def _write(row: str, rowid: str, columns: str, values: str, *, delete: bool = False, when: str = "") -> str:
-    """One piece in (or out, with FTS5's 'delete' and the values it was indexed with), for NEW or OLD."""
-    names, given = f"rowid, {columns}", f"{rowid}, {values}".format(row=row)
+def rowid(level_sql: str, kind: int, id_sql: str) -> str:
+    return f"(({level_sql} << 56) | ({kind} << 54) | {id_sql})"
+
+
+def _write(rowid_sql: str, columns: str, values: str, *, delete: bool = False, source: str = "",
+           when: str = "") -> str:
+    """One piece in (or out, with FTS5's 'delete' and the values it was indexed with)."""
+    names, given = f"rowid, {columns}", f"{rowid_sql}, {values}"
     if delete:
         names, given = f"search_pieces, {names}", f"'delete', {given}"
-    if when:
-        return f"INSERT INTO search_pieces({names}) SELECT {given} WHERE {when.format(row=row)};"
+    if source or when:
+        return f"INSERT INTO search_pieces({names}) SELECT {given} {source} {'WHERE ' + when if when else ''};"
     return f"INSERT INTO search_pieces({names}) VALUES ({given});"
 
 
-def _post(row, **kw):
-    return _write(row, POST_ID, "title, body", "{row}.title, {row}.body", **kw)
+def _post(row: str, **kw) -> str:
+    return _write(rowid(level(f"{row}.vote_count"), POST, f"{row}.id"), "title, body", f"{row}.title, {row}.body", **kw)
 
 
-def _comment(row, **kw):
-    return _write(row, COMMENT_ID, "comment", "{row}.body", when=VISIBLE, **kw)
+def _comment(row: str, **kw) -> str:
+    return _write(rowid(post_level(f"{row}.post_id"), COMMENT, f"{row}.id"), "comment", f"{row}.body",
+                  when=VISIBLE.format(row=row), **kw)
 
 
-def _response(row, **kw):
-    return _write(row, RESPONSE_ID, "response", "{row}.body", **kw)
+def _response(row: str, **kw) -> str:
+    return _write(rowid(post_level(f"{row}.post_id"), RESPONSE, f"{row}.id"), "response", f"{row}.body", **kw)
+
+
+def _moved(which: str) -> list[str]:
+    """A post's responses and visible comments, out at the OLD vote level and in at the NEW one."""
+    moved = f"{level('OLD.vote_count')} != {level('NEW.vote_count')}"
+    out = []
+    for delete, row in ((True, "OLD"), (False, "NEW")):
+        lvl = level(f"{row}.vote_count")
+        if which == "response":
+            out.append(_write(rowid(lvl, RESPONSE, "r.id"), "response", "r.body", delete=delete,
+                              source="FROM official_responses r", when=f"r.post_id = NEW.id AND {moved}"))
+        else:
+            out.append(_write(rowid(lvl, COMMENT, "c.id"), "comment", "c.body", delete=delete,
+                              source="FROM comments c",
+                              when=f"c.post_id = NEW.id AND {VISIBLE.format(row='c')} AND {moved}"))
+    return out
 
 
 TRIGGERS = {
     "search_pieces_post_insert": ("AFTER INSERT ON posts", [_post("NEW")]),
     "search_pieces_post_update": (
-        "AFTER UPDATE OF title, body ON posts WHEN OLD.title IS NOT NEW.title OR OLD.body IS NOT NEW.body",
-        [_post("OLD", delete=True), _post("NEW")],
+        "AFTER UPDATE OF title, body, vote_count ON posts WHEN OLD.title IS NOT NEW.title "
+        f"OR OLD.body IS NOT NEW.body OR {level('OLD.vote_count')} != {level('NEW.vote_count')}",
+        [_post("OLD", delete=True), _post("NEW"), *_moved("response"), *_moved("comment")],
     ),
     "search_pieces_post_delete": ("AFTER DELETE ON posts", [_post("OLD", delete=True)]),
     "search_pieces_comment_insert": ("AFTER INSERT ON comments", [_comment("NEW")]),
@@ -80,13 +120,15 @@ TRIGGERS = {
     "search_pieces_response_delete": ("AFTER DELETE ON official_responses", [_response("OLD", delete=True)]),
 }
 
-# Every piece, from the tables (the backfill here; `flask search reindex` runs the same).
+# Every piece, from the tables (the backfill here; `flask search reindex` runs the same statements,
+# forum/search/sqlite.py).
 FILL = [
-    "INSERT INTO search_pieces(rowid, title, body) SELECT id * 4294967296, title, body FROM posts",
-    "INSERT INTO search_pieces(rowid, response) "
-    "SELECT post_id * 4294967296 + 2147483648 + id, body FROM official_responses",
-    "INSERT INTO search_pieces(rowid, comment) SELECT post_id * 4294967296 + id, body FROM comments "
-    "WHERE deleted_at IS NULL AND NOT is_hidden",
+    f"INSERT INTO search_pieces(rowid, title, body) SELECT {rowid(level('vote_count'), POST, 'id')}, title, body "
+    "FROM posts",
+    f"INSERT INTO search_pieces(rowid, response) SELECT {rowid(level('p.vote_count'), RESPONSE, 'r.id')}, r.body "
+    "FROM official_responses r JOIN posts p ON p.id = r.post_id",
+    f"INSERT INTO search_pieces(rowid, comment) SELECT {rowid(level('p.vote_count'), COMMENT, 'c.id')}, c.body "
+    f"FROM comments c JOIN posts p ON p.id = c.post_id WHERE {VISIBLE.format(row='c')}",
 ]
 
 

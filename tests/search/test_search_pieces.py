@@ -9,6 +9,7 @@ from forum import create_app, search
 from forum.extensions import db
 from forum.models import AnonymousUser, Kind, Role
 from forum.permissions import Guardian
+from forum.search import sqlite
 from forum.services import comments, moderation, responses
 from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
@@ -31,7 +32,13 @@ def titles(text_, viewer=None, **filters):
 
 
 def pieces(post) -> int:
-    return db.session.scalar(text("SELECT count(*) FROM search_pieces WHERE rowid >> 32 = :id"), {"id": post.id})
+    return db.session.scalar(text(f"SELECT count(*) FROM search_pieces WHERE {sqlite.POST_OF} = :id"), {"id": post.id})
+
+
+def levels(post) -> set[int]:
+    """The vote levels the post's pieces are filed under (the bit length of its vote count)."""
+    return set(db.session.scalars(text(f"SELECT rowid >> 56 FROM search_pieces WHERE {sqlite.POST_OF} = :id"),
+                                  {"id": post.id}))  # fmt: skip
 
 
 def test_the_pieces_follow_posts_comments_and_responses(fts, make_post, make_user, category):
@@ -102,15 +109,18 @@ def test_check_reports_drift_and_reindex_repairs_it(fts, make_post, make_user):
     db.session.commit()
     # The pieces lose a post and a comment (taken out as FTS5 requires, with their indexed words),
     # and keep a piece of a post that is gone.
+    post_piece = (1 << 56) | (sqlite.POST << 54)  # one vote: the author's
     db.session.execute(text(
         "INSERT INTO search_pieces(search_pieces, rowid, title, body) "
         "VALUES ('delete', :rowid, 'Pelican export', 'Nets.')"
-    ), {"rowid": kept.id << 32})  # fmt: skip
+    ), {"rowid": post_piece | kept.id})  # fmt: skip
     db.session.execute(text(
         "INSERT INTO search_pieces(search_pieces, rowid, comment) "
-        "SELECT 'delete', post_id * 4294967296 + id, body FROM comments WHERE post_id = :id"
+        "SELECT 'delete', (1 << 56) | id, body FROM comments WHERE post_id = :id"
     ), {"id": talked.id})  # fmt: skip
-    db.session.execute(text("INSERT INTO search_pieces(rowid, title) VALUES (:rowid, 'Ghost')"), {"rowid": 999 << 32})
+    db.session.execute(
+        text("INSERT INTO search_pieces(rowid, title) VALUES (:rowid, 'Ghost')"), {"rowid": post_piece | 999}
+    )
     db.session.commit()
     drift = fts.check()
     assert (drift.missing, drift.stale, drift.extra) == ([kept.id], [talked.id], [999])
@@ -162,3 +172,36 @@ def test_a_filter_that_leaves_out_the_best_pieces_reads_further(fts, make_user, 
     assert (int(results.total), results.has_next) == (4, True)
     unfiltered = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2))
     assert [hit.post.title for hit in unfiltered.hits] == ["Puffin", "Puffin"] and int(unfiltered.total) == 30
+
+
+def test_pieces_move_with_the_votes_and_a_broad_word_ranks_the_best_voted(fts, make_post, make_user, monkeypatch):
+    """A post's pieces are filed under its vote level, and move when its votes cross a power of two; a
+    word with more than BEST_PIECES matches is ranked among its best-voted matches only."""
+    from forum.services import votes
+
+    exact = make_post(title="Gannet", body="Gannet.")  # the best match by the words, one vote
+    liked = make_post(title="Gannet colony on the northern cliffs", body="Seen from the boat.")
+    comments.add_comment(make_user(), liked, "Gannets everywhere.")
+    responses.respond(make_user(Role.STAFF), liked, "A gannet webcam is planned.")
+    db.session.commit()
+    assert levels(exact) == levels(liked) == {1}
+    voters = [make_user() for _ in range(3)]
+    for voter in voters:
+        votes.add(voter, liked)
+        db.session.commit()
+    assert levels(liked) == {3} and pieces(liked) == 3  # 4 votes: every piece moved, none lost
+    assert not fts.check()
+    votes.remove(voters[0], liked)
+    db.session.commit()
+    assert levels(liked) == {2} and pieces(liked) == 3 and not fts.check()  # and back
+    assert titles("gannet") == ["Gannet", "Gannet colony on the northern cliffs"]
+    ranked = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="gannet")).hits
+    assert [hit.post.id for hit in ranked] == [exact.id, liked.id]  # every match ranked: the words decide
+
+    monkeypatch.setattr(sqlite, "BEST_PIECES", 2)  # the liked post's pieces outrank the exact one by votes
+    narrowed = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="gannet", per_page=1))
+    assert [hit.post.id for hit in narrowed.hits] == [liked.id] and int(narrowed.total) == 2
+    # A page the best-voted matches cannot fill is filled from further down.
+    assert [
+        hit.post.id for hit in search.search(Guardian(AnonymousUser()), search.SearchRequest(text="gannet")).hits
+    ] == [exact.id, liked.id]
