@@ -27,7 +27,7 @@ token goes in as a quoted string.
 
 The table is contentless (the index without a second copy of the text), so `check()` can compare
 which pieces exist (and FTS5's own integrity check) but not their words; the triggers are what
-keep the words right, and `repair()`/`rebuild()` rebuild every piece (~6 s at 100,000 posts).
+keep the words right, and `repair()`/`rebuild()` rebuild every piece (~9 s at 100,000 posts).
 """
 
 from sqlalchemy import bindparam, text
