@@ -12,17 +12,15 @@ from forum.search import postgres
 from forum.services import comments, moderation, responses
 from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
+from tests.search.conftest import searching_with, titles
 
 on_postgres = pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="triggers and tsvectors: PostgreSQL only")
 
 
 @pytest.fixture
 def pg(app):
-    with app.app_context():
-        previous = app.config["SEARCH_BACKEND"]
-        app.config["SEARCH_BACKEND"] = "postgres"
-        yield search.backend()
-        app.config["SEARCH_BACKEND"] = previous
+    with searching_with(app, "postgres") as backend:
+        yield backend
 
 
 def weights(post) -> dict[str, str]:
@@ -36,11 +34,6 @@ def weights(post) -> dict[str, str]:
         {"id": post.id},
     )
     return {lexeme: "".join(sorted(set(found))) for lexeme, found in rows}
-
-
-def titles(text_, viewer=None, **filters):
-    results = search.search(Guardian(viewer or AnonymousUser()), search.SearchRequest(text=text_, **filters))
-    return sorted(hit.post.title for hit in results.hits)
 
 
 @on_postgres

@@ -13,22 +13,15 @@ from forum.search import sqlite
 from forum.services import comments, moderation, responses
 from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
+from tests.search.conftest import searching_with, titles
 
 pytestmark = pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="FTS5 tables and triggers: SQLite only")
 
 
 @pytest.fixture
 def fts(app):
-    with app.app_context():
-        previous = app.config["SEARCH_BACKEND"]
-        app.config["SEARCH_BACKEND"] = "sqlite"
-        yield search.backend()
-        app.config["SEARCH_BACKEND"] = previous
-
-
-def titles(text_, viewer=None, **filters):
-    results = search.search(Guardian(viewer or AnonymousUser()), search.SearchRequest(text=text_, **filters))
-    return sorted(hit.post.title for hit in results.hits)
+    with searching_with(app, "sqlite") as backend:
+        yield backend
 
 
 def pieces(post) -> int:
