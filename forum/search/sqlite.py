@@ -7,14 +7,16 @@ rows, whoever writes them; so update() has nothing to do, and there is no index 
 journal. A post matches when its title and body hold all the words, or one of its responses, or
 one of its comments (Whoosh and PostgreSQL: or all its responses, or all its comments, together).
 
-The rowid is `level << 56 | kind << 54 | id`: the bit length of the post's vote count, what the
-piece is (2 the post's own text, 1 a response, 0 a comment) and its id. FTS5 reads a query's
-matches in rowid order, so the most voted come first when it reads backwards, and it stops when
-asked to. A search:
+The rowid is `level << 56 | kind << 54 | id`: the bit length of the post's vote count (0 for every
+comment: moving a busy post's thousands of comments at each power of two took 423 ms inside one
+vote), what the piece is (2 the post's own text, 1 a response, 0 a comment) and its id. FTS5 reads
+a query's matches in rowid order, so the most voted come first when it reads backwards, and it
+stops when asked to. A search:
 
 1. finds the BEST_PIECES-th most voted matching piece (reading that many, no ranking): pieces from
    it up are the ones ranked. A broad word (10,000 matches at 100,000 posts) is ranked among its
-   best-voted matches, as on PostgreSQL, and costs the same at any size; a rarer one, entirely;
+   best-voted matches (posts' own texts and responses before any comment), as on PostgreSQL, and
+   costs the same at any size; a rarer one, entirely;
 2. asks FTS5 for the best of those pieces (BM25 in C, with the Whoosh backend's weights: title 3,
    body 1, response 1.5, comment 0.3), a few more than the page needs, takes each post at its best
    piece and checks visibility and filters on posts; more pieces (and then more of the matches)
@@ -27,7 +29,7 @@ token goes in as a quoted string.
 
 The table is contentless (the index without a second copy of the text), so `check()` can compare
 which pieces exist (and FTS5's own integrity check) but not their words; the triggers are what
-keep the words right, and `repair()`/`rebuild()` rebuild every piece (~9 s at 100,000 posts).
+keep the words right, and `repair()`/`rebuild()` rebuild every piece (~8 s at 100,000 posts).
 """
 
 from sqlalchemy import bindparam, text
@@ -62,8 +64,8 @@ EVERY_PIECE = [
     (_rowid(level("vote_count"), POST, "id"), "id", "title, body", "FROM posts", "title, body"),
     (_rowid(level("p.vote_count"), RESPONSE, "r.id"), "p.id", "r.body",
      "FROM official_responses r JOIN posts p ON p.id = r.post_id", "response"),
-    (_rowid(level("p.vote_count"), COMMENT, "c.id"), "p.id", "c.body",
-     "FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.deleted_at IS NULL AND NOT c.is_hidden", "comment"),
+    (_rowid("0", COMMENT, "c.id"), "c.post_id", "c.body",
+     "FROM comments c WHERE c.deleted_at IS NULL AND NOT c.is_hidden", "comment"),
 ]  # fmt: skip
 # SQL: the post a piece (its rowid) belongs to.
 POST_OF = (  # search_pieces.rowid, named in full: in the subqueries "rowid" would be their own table's

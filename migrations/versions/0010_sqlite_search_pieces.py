@@ -10,17 +10,21 @@ each visible comment. A piece matches when it holds all the words, so a post mat
 title and body hold them, or one of its responses, or one of its comments. The rowid orders the
 pieces by their post's votes and says whose piece it is:
 
-    level << 56 | kind << 54 | id        level: bit length of the post's vote count (0 to 31)
+    level << 56 | kind << 54 | id        level: bit length of the post's vote count (0 to 31);
+                                                0 for every comment
                                          kind: 2 the post's title and body, 1 a response, 0 a comment
                                          id: of the post, the response or the comment
 
 so FTS5, which reads matches in rowid order, can read a word's matches most voted first and stop:
-a search ranks the best-voted few thousand matching pieces, not every match (forum/search/sqlite.py).
-A post's pieces move when its vote count crosses a power of two (about ten times on its way to
-1,000 votes). The table is contentless (content=''): it keeps the index, not a second copy of the
-text, so a piece is removed with FTS5's 'delete' command and the exact values it was indexed with,
-which the triggers have (OLD, and the rows of the post's responses and comments, unchanged by a
-vote). Tokenizer: Porter stems of unicode61 words, accents folded, as the Whoosh index stems them.
+a search ranks the best-voted thousand matching pieces, not every match (forum/search/sqlite.py).
+A post's own piece and its responses move when its vote count crosses a power of two (about ten
+times on its way to 1,000 votes). Comments stay at level 0, after every post's own text: moving
+the 7,521 comments of the busiest seeded post took 423 ms inside one vote, holding SQLite's write
+lock; comments rank lowest anyway (weight 0.3), so a broad word is ranked among posts' own texts
+and responses, and a rarer one (under a thousand pieces) among everything. The table is
+contentless (content=''): it keeps the index, not a second copy of the text, so a piece is
+removed with FTS5's 'delete' command and the exact values it was indexed with, which the triggers
+have (OLD, and the rows of the post's responses, unchanged by a vote). Tokenizer: Porter stems of unicode61 words, accents folded, as the Whoosh index stems them.
 Row triggers on posts (title, body, vote count), comments (body, post, deleted, hidden) and
 official_responses keep it in the same transaction as the rows, whoever writes them; visibility
 and filters are read from posts at search time. PostgreSQL has its own documents (0009): nothing
@@ -74,28 +78,21 @@ def _post(row: str, **kw) -> str:
 
 
 def _comment(row: str, **kw) -> str:
-    return _write(rowid(post_level(f"{row}.post_id"), COMMENT, f"{row}.id"), "comment", f"{row}.body",
-                  when=VISIBLE.format(row=row), **kw)
+    return _write(rowid("0", COMMENT, f"{row}.id"), "comment", f"{row}.body", when=VISIBLE.format(row=row), **kw)
 
 
 def _response(row: str, **kw) -> str:
     return _write(rowid(post_level(f"{row}.post_id"), RESPONSE, f"{row}.id"), "response", f"{row}.body", **kw)
 
 
-def _moved(which: str) -> list[str]:
-    """A post's responses and visible comments, out at the OLD vote level and in at the NEW one."""
+def _responses_moved() -> list[str]:
+    """A post's responses, out at the OLD vote level and in at the NEW one."""
     moved = f"{level('OLD.vote_count')} != {level('NEW.vote_count')}"
-    out = []
-    for delete, row in ((True, "OLD"), (False, "NEW")):
-        lvl = level(f"{row}.vote_count")
-        if which == "response":
-            out.append(_write(rowid(lvl, RESPONSE, "r.id"), "response", "r.body", delete=delete,
-                              source="FROM official_responses r", when=f"r.post_id = NEW.id AND {moved}"))
-        else:
-            out.append(_write(rowid(lvl, COMMENT, "c.id"), "comment", "c.body", delete=delete,
-                              source="FROM comments c",
-                              when=f"c.post_id = NEW.id AND {VISIBLE.format(row='c')} AND {moved}"))
-    return out
+    return [
+        _write(rowid(level(f"{row}.vote_count"), RESPONSE, "r.id"), "response", "r.body", delete=delete,
+               source="FROM official_responses r", when=f"r.post_id = NEW.id AND {moved}")
+        for delete, row in ((True, "OLD"), (False, "NEW"))
+    ]
 
 
 TRIGGERS = {
@@ -103,7 +100,7 @@ TRIGGERS = {
     "search_pieces_post_update": (
         "AFTER UPDATE OF title, body, vote_count ON posts WHEN OLD.title IS NOT NEW.title "
         f"OR OLD.body IS NOT NEW.body OR {level('OLD.vote_count')} != {level('NEW.vote_count')}",
-        [_post("OLD", delete=True), _post("NEW"), *_moved("response"), *_moved("comment")],
+        [_post("OLD", delete=True), _post("NEW"), *_responses_moved()],
     ),
     "search_pieces_post_delete": ("AFTER DELETE ON posts", [_post("OLD", delete=True)]),
     "search_pieces_comment_insert": ("AFTER INSERT ON comments", [_comment("NEW")]),
@@ -127,8 +124,8 @@ FILL = [
     "FROM posts",
     f"INSERT INTO search_pieces(rowid, response) SELECT {rowid(level('p.vote_count'), RESPONSE, 'r.id')}, r.body "
     "FROM official_responses r JOIN posts p ON p.id = r.post_id",
-    f"INSERT INTO search_pieces(rowid, comment) SELECT {rowid(level('p.vote_count'), COMMENT, 'c.id')}, c.body "
-    f"FROM comments c JOIN posts p ON p.id = c.post_id WHERE {VISIBLE.format(row='c')}",
+    f"INSERT INTO search_pieces(rowid, comment) SELECT {rowid('0', COMMENT, 'c.id')}, c.body "
+    f"FROM comments c WHERE {VISIBLE.format(row='c')}",
 ]
 
 

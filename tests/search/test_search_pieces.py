@@ -100,7 +100,8 @@ def test_check_reports_drift_and_reindex_repairs_it(fts, make_post, make_user):
     talked = make_post(title="Cormorant", body="Dives.")
     comments.add_comment(make_user(), talked, "Grebe nearby.")
     db.session.commit()
-    # The pieces lose a post and a comment (taken out as FTS5 requires, with their indexed words),
+    # The pieces lose a post and a comment (taken out as FTS5 requires, with their indexed words: a
+    # comment piece's rowid is its id, level 0 and kind 0),
     # and keep a piece of a post that is gone.
     post_piece = (1 << 56) | (sqlite.POST << 54)  # one vote: the author's
     db.session.execute(text(
@@ -109,7 +110,7 @@ def test_check_reports_drift_and_reindex_repairs_it(fts, make_post, make_user):
     ), {"rowid": post_piece | kept.id})  # fmt: skip
     db.session.execute(text(
         "INSERT INTO search_pieces(search_pieces, rowid, comment) "
-        "SELECT 'delete', (1 << 56) | id, body FROM comments WHERE post_id = :id"
+        "SELECT 'delete', id, body FROM comments WHERE post_id = :id"
     ), {"id": talked.id})  # fmt: skip
     db.session.execute(
         text("INSERT INTO search_pieces(rowid, title) VALUES (:rowid, 'Ghost')"), {"rowid": post_piece | 999}
@@ -168,8 +169,9 @@ def test_a_filter_that_leaves_out_the_best_pieces_reads_further(fts, make_user, 
 
 
 def test_pieces_move_with_the_votes_and_a_broad_word_ranks_the_best_voted(fts, make_post, make_user, monkeypatch):
-    """A post's pieces are filed under its vote level, and move when its votes cross a power of two; a
-    word with more than BEST_PIECES matches is ranked among its best-voted matches only."""
+    """A post's own piece and its responses are filed under its vote level and move when its votes cross
+    a power of two (its comments stay at level 0); a word with more than BEST_PIECES matching pieces is
+    ranked among its best-voted pieces only."""
     from forum.services import votes
 
     exact = make_post(title="Gannet", body="Gannet.")  # the best match by the words, one vote
@@ -177,16 +179,16 @@ def test_pieces_move_with_the_votes_and_a_broad_word_ranks_the_best_voted(fts, m
     comments.add_comment(make_user(), liked, "Gannets everywhere.")
     responses.respond(make_user(Role.STAFF), liked, "A gannet webcam is planned.")
     db.session.commit()
-    assert levels(exact) == levels(liked) == {1}
+    assert levels(exact) == {1} and levels(liked) == {1, 0}
     voters = [make_user() for _ in range(3)]
     for voter in voters:
         votes.add(voter, liked)
         db.session.commit()
-    assert levels(liked) == {3} and pieces(liked) == 3  # 4 votes: every piece moved, none lost
+    assert levels(liked) == {3, 0} and pieces(liked) == 3  # 4 votes: the post and its response moved
     assert not fts.check()
     votes.remove(voters[0], liked)
     db.session.commit()
-    assert levels(liked) == {2} and pieces(liked) == 3 and not fts.check()  # and back
+    assert levels(liked) == {2, 0} and pieces(liked) == 3 and not fts.check()  # and back
     assert titles("gannet") == ["Gannet", "Gannet colony on the northern cliffs"]
     ranked = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="gannet")).hits
     assert [hit.post.id for hit in ranked] == [exact.id, liked.id]  # every match ranked: the words decide
