@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
         # so the client's address (rate limits) and HTTPS (secure cookies) are seen.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.wsgi_app = _AsciiQueryString(app.wsgi_app)
+    app.before_request(_json_body_is_an_object)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -82,6 +83,17 @@ class _AsciiQueryString:
             raw = query.encode("latin-1") if max(map(ord, query)) < 256 else query.encode("utf-8", "surrogatepass")
             environ["QUERY_STRING"] = "".join(chr(b) if b < 128 else f"%{b:02X}" for b in raw)
         return self.wsgi_app(environ, start_response)
+
+
+def _json_body_is_an_object():
+    """Forms take a JSON body as their fields (Flask-WTF builds a MultiDict of it); a body that is JSON
+    but no object (`0`, `[]`, `"x"`) made that raise TypeError, a 500 (found by tests/views/test_fuzz.py).
+    Malformed JSON already gets Werkzeug's 400."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if body is not None and not isinstance(body, dict):
+            return error_response(400, 'A JSON body here must be an object of the form\'s fields, like {"body": "…"}.')
+    return None
 
 
 def _security_headers(response):

@@ -54,3 +54,20 @@ def test_cookies_are_httponly_samesite_and_secure_over_https(make_user, client, 
     assert "Secure" in next(c for c in secure.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert secure.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_json_body_that_is_no_object_gets_a_400(client, make_post, make_user, login_as):
+    """Forms take a JSON body as their fields; `0` or `[]` made Flask-WTF raise TypeError (a 500)."""
+    from forum.extensions import db
+    from forum.models import Comment
+    from tests.conftest import csrf_token_from
+
+    post = make_post(title="Walrus board")
+    login_as(make_user())
+    token = csrf_token_from(client.get("/__csrf__").get_data(as_text=True))
+    for body in (b"0", b"[]", b'"hello"', b"true"):  # null is an empty form: 422, the form and its errors
+        response = client.post(f"/posts/{post.id}/comments", data=body,
+                               headers={"Content-Type": "application/json", "X-CSRFToken": token})  # fmt: skip
+        assert response.status_code == 400, body
+        assert "must be an object" in response.get_data(as_text=True)
+    assert db.session.query(Comment).count() == 0
