@@ -9,25 +9,26 @@ post ids in a journal file; the next write takes them along. Each document
 keeps a stamp of what it was built from, so `check()` can tell exactly which
 posts differ from the database.
 
-Reading (issue 5: search p95 under 50 ms at 100,000 posts). One searcher stays
-open between searches and is refreshed when the index has a new generation
-(a write by this or another process). Filters are terms inside the query: the
-few non-public posts are taken out with an AndNot, kind/status/category are
+Reading (issue 5, then issue 7: search p95 under 50 ms at 100,000 posts). One
+searcher stays open between searches and is refreshed when the index has a new
+generation (a write by this or another process). A search of plain words is
+matched with sets over posting lists kept decoded per segment
+(`whoosh_sets`): Whoosh's own matchers walk every posting in Python (p50 36,
+p95 124-142 ms for two title words nobody searched before; with the sets 9 and
+31-41 ms). A search with a phrase goes through Whoosh's matchers: filters are
 terms of boost 0 in an And (not Whoosh's `Require`: in 2.7.4 its matcher is an
-AndNot, so it returns exactly the documents it should not); never a set of
-every allowed document built per search (~40 ms at 100,000 posts), and never
-a `mask`/`filter` Query either: Whoosh turns those into a BitSet whose truth
-test counts every byte, once per matching document (13.8 s for "export").
-The top N is found by scoring every match: Whoosh 2.7.4's block-quality
-skipping and matcher "replacement" (on in its default collector) drop some of
-the best matches when a filter term is in the query, and skipping divides by a
-filter term's boost of 0 (ZeroDivisionError: a 500); see _top(). Scoring
-every match counts them too, so the total is exact and needs no second walk
-(counting with docs_for_query was 40% of a search of two common words).
-Scoring and counting every match of a common word still takes a few hundred
-ms in pure Python at 100,000 posts, so results are kept per index generation:
-any write makes a new generation and forgets them, so a kept result is never
-staler than the index (and every hit is re-checked against the database).
+AndNot, so it returns exactly the documents it should not), the few non-public
+posts are skipped by the collector (Whoosh's AndNot lets some through, see
+_ScoringEveryMatch); never a `mask`/`filter` Query: Whoosh turns those into a
+BitSet whose truth test counts every byte, once per matching document (13.8 s
+for "export"). Every match is scored: Whoosh 2.7.4's block-quality skipping
+and matcher "replacement" (on in its default collector) drop some of the best
+matches when a filter term is in the query, and skipping divides by a filter
+term's boost of 0 (ZeroDivisionError: a 500); see _top(). So both ways count
+every match, and the total is exact. Results are also kept per index
+generation: any write makes a new generation and forgets them, so a kept
+result is never staler than the index (and every hit is re-checked against
+the database).
 """
 
 import contextlib
@@ -49,12 +50,13 @@ from whoosh.collectors import TopCollector
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.query import And, AndNot, Or, Phrase, Term
+from whoosh.query import And, Or, Phrase, Term
 from whoosh.writing import CLEAR
 
 from forum import caching
 from forum.extensions import db
 from forum.models import Comment, OfficialResponse, Post, Status
+from forum.search import whoosh_sets
 from forum.search.query import ParsedQuery, analyze
 
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for another process's writer
@@ -65,6 +67,9 @@ RESULTS_KEPT = 256  # (query, filters, page) results kept for the current index 
 # Boosts: a word in the title counts most, in an official response more than in
 # the body's small print, and in a comment least.
 TITLE_BOOST, BODY_BOOST, RESPONSE_BOOST, COMMENT_BOOST = 3.0, 1.0, 1.5, 0.3
+# A post matches when all the words are in its title and body, or all in its official responses,
+# or all in its comments.
+GROUPS = ({"title": TITLE_BOOST, "body": BODY_BOOST}, {"responses": RESPONSE_BOOST}, {"comments": COMMENT_BOOST})
 
 
 def schema() -> Schema:
@@ -145,6 +150,7 @@ class WhooshBackend:
         self._searcher_kept = None
         self._stamp = None  # which index the kept searcher reads: (generation, TOC file identity)
         self._results: LRUCache = LRUCache(maxsize=RESULTS_KEPT)
+        self._sets = whoosh_sets.Kept()  # decoded posting lists of the kept searcher's segments
 
     # -- the index itself ------------------------------------------------------------
     def _index(self):
@@ -316,50 +322,34 @@ class WhooshBackend:
     def search(self, parsed: ParsedQuery, filters, *, offset: int, limit: int) -> tuple[list[int], int]:
         from forum.search import Total
 
-        query = self._query(parsed)
-        if query is None:
-            return [], 0
-        for name, value in (
+        words, phrases = _stems(parsed)
+        required = [(name, value) for name, value in (
             ("kind", filters.kind), ("status", filters.status),
             ("category", None if filters.category_id is None else str(filters.category_id)),
-        ):  # fmt: skip
-            if value is not None:
-                query = And([query, Term(name, value, boost=0.0)])  # must match, adds nothing to the score
-        if filters.public_only:
-            query = AndNot(query, Term("public", "no"))
+        ) if value is not None]  # fmt: skip
+        excluded = [("public", "no")] if filters.public_only else []
+        query = whoosh_query(words, phrases, required)
+        if query is None:
+            return [], Total(0)
         with self._searcher() as (searcher, kept):
-            key = (repr(query), offset, limit)
+            key = (repr(query), tuple(excluded), offset, limit)
             if kept is not None and key in kept:
                 return kept[key]
-            top = _top(searcher, query, offset + limit)
-            ids = [int(hit["id"]) for hit in top[offset : offset + limit]]
-            found = (ids, Total(len(top)))  # exact: the collector scored (and counted) every match
+            try:
+                if phrases:
+                    raise whoosh_sets.Unsupported("a phrase")
+                sets = self._sets if kept is not None else whoosh_sets.Kept(keep=False)
+                docnums, total = whoosh_sets.top(
+                    searcher, sets, GROUPS, words, required=required, excluded=excluded, limit=offset + limit
+                )
+                ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums[offset:]]
+            except whoosh_sets.Unsupported:
+                top = _top(searcher, query, offset + limit, excluded=excluded)
+                ids, total = [int(hit["id"]) for hit in top[offset : offset + limit]], len(top)
+            found = (ids, Total(total))  # exact: every match was counted
             if kept is not None:
                 kept[key] = found
             return found
-
-    def _query(self, parsed: ParsedQuery):
-        words = [stems for stems in (analyze(w) for w in parsed.words) if stems]
-        phrases = [stems for stems in (analyze(" ".join(p)) for p in parsed.phrases) if stems]
-        if not words and not phrases:
-            return None
-
-        def all_in(fields: dict[str, float]):
-            parts = []
-            for stems in words:
-                parts.append(Or([Term(f, s, boost=b) for f, b in fields.items() for s in stems]))
-            for stems in phrases:
-                parts.append(Or([Phrase(f, stems, boost=b) if len(stems) > 1 else Term(f, stems[0], boost=b)
-                                 for f, b in fields.items()]))  # fmt: skip
-            return And(parts)
-
-        # A post matches when all the words are in it, or all in its official responses,
-        # or all in its comments.
-        return Or([
-            all_in({"title": TITLE_BOOST, "body": BODY_BOOST}),
-            all_in({"responses": RESPONSE_BOOST}),
-            all_in({"comments": COMMENT_BOOST}),
-        ])  # fmt: skip
 
     def candidates(self, words: list[str], *, limit: int) -> list[int]:
         """Posts offered as "vote for this instead" sharing any of these stems, best first."""
@@ -371,20 +361,70 @@ class WhooshBackend:
             return [int(hit["id"]) for hit in _top(searcher, query, limit)]
 
 
-def _top(searcher, query, limit: int):
-    """The `limit` best matches, every match scored: no block-quality skipping (usequality) and no
-    matcher replacement (replace=0), which in Whoosh 2.7.4 lose matches that belong in the top N."""
-    collector = _ScoringEveryMatch(limit=limit, usequality=False, replace=0)
+def whoosh_query(words: list[list[str]], phrases: list[list[str]], required: list[tuple[str, str]]):
+    """The Whoosh query of a search: every word (any of its stems) and phrase in one group of fields,
+    and every `required` (field, value) term; None when there is nothing to find."""
+    if not words and not phrases:
+        return None
+
+    def all_in(fields: dict[str, float]):
+        parts = []
+        for stems in words:
+            parts.append(Or([Term(f, s, boost=b) for f, b in fields.items() for s in stems]))
+        for stems in phrases:
+            parts.append(Or([Phrase(f, stems, boost=b) if len(stems) > 1 else Term(f, stems[0], boost=b)
+                             for f, b in fields.items()]))  # fmt: skip
+        return And(parts)
+
+    query = Or([all_in(fields) for fields in GROUPS])
+    for name, value in required:
+        query = And([query, Term(name, value, boost=0.0)])  # must match, adds nothing to the score
+    return query
+
+
+def _stems(parsed: ParsedQuery) -> tuple[list[list[str]], list[list[str]]]:
+    """Each word's stems (a word may analyze to several) and each phrase's, leaving out those with none."""
+    words = [stems for stems in (analyze(w) for w in parsed.words) if stems]
+    phrases = [stems for stems in (analyze(" ".join(p)) for p in parsed.phrases) if stems]
+    return words, phrases
+
+
+def _top(searcher, query, limit: int, *, excluded: Iterable[tuple[str, str]] = ()):
+    """The `limit` best matches holding none of the `excluded` (field, value) terms, every match scored:
+    no block-quality skipping (usequality) and no matcher replacement (replace=0), which in Whoosh 2.7.4
+    lose matches that belong in the top N."""
+    collector = _ScoringEveryMatch(limit=limit, usequality=False, replace=0, excluded=excluded)
     searcher.search_with_collector(query, collector)
     return collector.results()
 
 
 class _ScoringEveryMatch(TopCollector):
+    """Excluded documents (the few hidden or deleted posts) are skipped as they come, not with Whoosh's
+    AndNot: in 2.7.4 AndNotMatcher._find_first only checks whether both sides start on the same document,
+    so a segment's first match got through when it was excluded and an excluded document came before it
+    (a hidden post counted in "2 posts found")."""
+
+    def __init__(self, *, excluded: Iterable[tuple[str, str]] = (), **kwargs):
+        super().__init__(**kwargs)
+        self._excluded_terms = list(excluded)
+        self._out: set[int] = set()
+
     def set_subsearcher(self, subsearcher, offset):
         super().set_subsearcher(subsearcher, offset)
         # Replacement at quality 0 only takes out the parts that cannot match (a word absent from a
         # field): that one is safe, and it saves walking, say, "export" in comments for nothing.
         self.matcher = self.matcher.replace(0)
+        reader = subsearcher.reader()
+        self._out = {
+            docnum
+            for field, value in self._excluded_terms
+            if (field, value) in reader
+            for docnum in reader.postings(field, value).all_ids()
+        }
+
+    def collect(self, sub_docnum):
+        if sub_docnum not in self._out:
+            return super().collect(sub_docnum)
 
 
 def _abandon(writer) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from forum import search
 from forum.extensions import db
-from forum.models import AnonymousUser, Category, Kind, Role, Status
+from forum.models import AnonymousUser, Category, Kind, Post, Role, Status
 from forum.permissions import Guardian
 from forum.services import comments, moderation, posts, responses
 
@@ -91,6 +91,21 @@ def test_hidden_deleted_and_internal_text_never_leak(forum, make_user):
         assert found("flamingo", viewer) == []
     assert found("crashes", moderator) == ["App crashes when uploading photos"]
     assert found("zebracorn", staff) == []  # internal notes are not searched at all
+
+
+def test_a_hidden_post_first_in_the_index_is_not_counted(search_backend, make_post, make_user):
+    """Whoosh 2.7.4's AndNot let through the first match of a segment when it was excluded and the
+    excluded documents started before it: "2 posts found" above one post."""
+    moderator = make_user(Role.MODERATOR)
+    for title in ("Hidden and unrelated", "Hidden pink flamingo", "Visible pink flamingo"):
+        make_post(title=title)
+    for post in db.session.scalars(db.select(Post).where(Post.title.startswith("Hidden"))):
+        moderation.toggle_post(moderator, post, "hide")
+    db.session.commit()
+    search.backend().rebuild()  # one segment, in the order of the posts
+    for text in ("flamingo", '"pink flamingo"'):  # matched with sets; a phrase, by Whoosh's matchers
+        results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text=text))
+        assert (results.total, [hit.post.title for hit in results.hits]) == (1, ["Visible pink flamingo"])
 
 
 def test_the_results_page_with_filters(forum, client):

@@ -1,0 +1,109 @@
+"""Plain-word searches matched with sets find what Whoosh's own matchers find, in the same order."""
+
+import random
+
+import pytest
+from whoosh import index
+from whoosh.scoring import TF_IDF
+from whoosh.searching import Searcher
+
+from forum.search import whoosh_backend, whoosh_sets
+from forum.search.query import analyze
+
+WORDS = ["invoice", "invoices", "export", "mobile", "report", "reports", "dark", "mode", "team", "slack"]
+FIELDS = ("title", "body", "responses", "comments")
+
+
+def _document(rng: random.Random, number: int) -> dict:
+    def text(most: int) -> str:
+        return " ".join(rng.choices(WORDS, k=rng.randint(0, most)))
+
+    return {
+        "id": str(number),
+        "title": text(4),
+        "body": text(12),
+        "responses": text(3) if rng.random() < 0.2 else "",
+        "comments": text(30) if rng.random() < 0.5 else "",
+        "kind": rng.choice(["idea", "problem"]),
+        "status": rng.choice(["open", "planned"]),
+        "category": rng.choice(["1", "2", "3"]),
+        "public": "no" if rng.random() < 0.1 else "yes",
+    }
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    """An index of four segments, with documents replaced and deleted in older segments."""
+    rng = random.Random(7)
+    ix = index.create_in(str(tmp_path_factory.mktemp("whoosh-sets")), whoosh_backend.schema())
+    number = 0
+    for _ in range(4):
+        writer = ix.writer()
+        for _ in range(150):
+            number += 1
+            writer.add_document(**_document(rng, number))
+        for replaced in rng.sample(range(1, number + 1), 20):
+            writer.update_document(**_document(rng, replaced))
+        for deleted in rng.sample(range(1, number + 1), 10):
+            writer.delete_by_term("id", str(deleted))
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) > 1
+        assert any(reader.has_deletions() for reader, _ in searcher.reader().leaf_readers())
+        yield searcher
+
+
+def _searches():
+    rng = random.Random(11)
+    for _ in range(150):
+        words = [analyze(w) for w in rng.sample(WORDS, rng.randint(1, 3))]
+        if rng.random() < 0.05:
+            words.append(["puffin"])  # in no document
+        required = [(f, rng.choice(v)) for f, v in (("kind", ["idea", "problem"]), ("category", ["1", "2", "3"]))
+                    if rng.random() < 0.3]  # fmt: skip
+        excluded = [("public", "no")] if rng.random() < 0.8 else []
+        yield words, required, excluded
+
+
+def _whoosh_finds(searcher, words, required, excluded):
+    """Every match, by Whoosh's own matchers (what a search with a phrase goes through)."""
+    query = whoosh_backend.whoosh_query(words, [], required)
+    return whoosh_backend._top(searcher, query, 10_000, excluded=excluded)
+
+
+def test_sets_find_what_whoosh_finds_in_its_order(searcher):
+    kept = whoosh_sets.Kept()
+    for words, required, excluded in _searches():
+        every = _whoosh_finds(searcher, words, required, excluded)
+        # Whoosh adds a document's term scores in the order its matchers happen to be in, so two
+        # documents of the same score can differ in the last bit: equal to 12 digits is a tie, and a
+        # tie goes to the earlier document.
+        theirs = sorted(every, key=lambda hit: (-round(hit.score, 12), hit.docnum))[:30]
+        for sets in (kept, whoosh_sets.Kept(keep=False)):  # read afresh, and from what was kept
+            docnums, total = whoosh_sets.top(
+                searcher, sets, whoosh_backend.GROUPS, words, required=required, excluded=excluded, limit=30
+            )
+            assert total == len(every), (words, required, excluded)
+            assert docnums == [hit.docnum for hit in theirs], (words, required, excluded)
+    assert kept.postings and kept.lengths
+
+
+def test_the_searches_compared_find_many_and_none(searcher):
+    """The comparison above means something: its searches find pages, several pages, and nothing."""
+    totals = []
+    for words, required, excluded in _searches():
+        totals.append(len(_whoosh_finds(searcher, words, required, excluded)))
+    assert min(totals) == 0 and max(totals) > 100 and sum(1 for t in totals if t > 30) > 20
+
+
+def test_a_word_missing_from_the_index_matches_nothing(searcher):
+    docnums, total = whoosh_sets.top(
+        searcher, whoosh_sets.Kept(), whoosh_backend.GROUPS, [["puffin"], ["dark"]], required=[], excluded=[], limit=5
+    )
+    assert (docnums, total) == ([], 0)
+
+
+def test_a_weighting_other_than_bm25f_goes_through_whoosh(searcher):
+    other = Searcher(searcher.reader(), weighting=TF_IDF(), closereader=False)
+    with pytest.raises(whoosh_sets.Unsupported):
+        whoosh_sets.top(other, whoosh_sets.Kept(), whoosh_backend.GROUPS, [["dark"]], required=[], excluded=[], limit=5)
