@@ -169,7 +169,7 @@ def _segment_scores(searcher, sub, reader, kept, groups, words, required, exclud
     for field, text in excluded:
         matched.difference_update(kept.term(reader, field, text)[0])
     if matched and reader.has_deletions():
-        matched = {docnum for docnum in matched if not reader.is_deleted(docnum)}
+        matched.difference_update(reader.segment().deleted_docs())  # replaced or deleted documents
     scores = dict.fromkeys(matched, 0.0)
     for docs, terms in matched_groups:
         docs = docs & matched
