@@ -258,6 +258,21 @@ def test_the_most_voted_tier_gives_the_same_results(pg, make_post, make_user, mo
     pg._tier = None
 
 
+@on_postgres
+def test_each_search_is_planned_for_its_own_words(pg, make_post):
+    """psycopg prepares a statement it has run 5 times, and PostgreSQL then plans it once for any
+    words (60-100 ms instead of 20-25 for two words at 100,000 posts): searches ask for their own plan,
+    for their transaction only."""
+    make_post(title="Puffin burrows")
+    db.session.commit()
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    for _ in range(12):
+        assert titles("puffin burrows") == ["Puffin burrows"]
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    db.session.rollback()
+    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
 def test_an_exact_total_reads_as_a_number():
     assert str(search.Total(1234)) == "1234" and str(search.Total(2000, capped=True)) == "more than 2,000"
     assert search.Total(1) == 1 and not search.Total(5).capped
