@@ -70,6 +70,7 @@ TITLE_BOOST, BODY_BOOST, RESPONSE_BOOST, COMMENT_BOOST = 3.0, 1.0, 1.5, 0.3
 # A post matches when all the words are in its title and body, or all in its official responses,
 # or all in its comments.
 GROUPS = ({"title": TITLE_BOOST, "body": BODY_BOOST}, {"responses": RESPONSE_BOOST}, {"comments": COMMENT_BOOST})
+SIMILAR_GROUPS = ({"title": 2.0, "body": 1.0},)  # "vote for this instead": a post sharing any word
 
 
 def schema() -> Schema:
@@ -355,10 +356,23 @@ class WhooshBackend:
         """Posts offered as "vote for this instead" sharing any of these stems, best first."""
         if not words:
             return []
-        query = Or([Term(f, w, boost=b) for w in words for f, b in (("title", 2.0), ("body", 1.0))])
-        query = And([query, Term("similar", "yes", boost=0.0)])
-        with self._searcher() as (searcher, _):
-            return [int(hit["id"]) for hit in _top(searcher, query, limit)]
+        with self._searcher() as (searcher, kept):
+            sets = self._sets if kept is not None else whoosh_sets.Kept(keep=False)
+            try:
+                docnums, _ = whoosh_sets.top(
+                    searcher, sets, SIMILAR_GROUPS, [[w] for w in words],
+                    required=[("similar", "yes")], excluded=[], limit=limit, any_word=True,
+                )  # fmt: skip
+            except whoosh_sets.Unsupported:
+                docnums = [hit.docnum for hit in _top(searcher, similar_query(words), limit)]
+            return [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums]
+
+
+def similar_query(words: list[str]):
+    """Whoosh's query for `candidates()`: any of the stems in the title or body of a post that can be
+    offered instead."""
+    query = Or([Term(f, w, boost=b) for w in words for f, b in SIMILAR_GROUPS[0].items()])
+    return And([query, Term("similar", "yes", boost=0.0)])
 
 
 def whoosh_query(words: list[list[str]], phrases: list[list[str]], required: list[tuple[str, str]]):

@@ -119,10 +119,12 @@ def top(
     required: list[tuple[str, str]],
     excluded: list[tuple[str, str]],
     limit: int,
+    any_word: bool = False,
 ) -> tuple[list[int], int]:
     """The `limit` best documents (global document numbers, best first: score, then the earlier
-    document) of the documents where every word (any of its stems) is in one group's fields, that
-    hold every `required` term and no `excluded` one; and how many documents match."""
+    document) of the documents where every word (any of its stems; with `any_word`, any word) is in
+    one group's fields, that hold every `required` term and no `excluded` one; and how many
+    documents match."""
     if not isinstance(searcher.weighting, BM25F):
         raise Unsupported("not BM25F")
     ranked: list[tuple[float, int]] = []
@@ -133,13 +135,13 @@ def top(
             if reader.doc_count_all():
                 raise Unsupported(type(reader).__name__)
             continue
-        scores = _segment_scores(searcher, sub, reader, kept, groups, words, required, excluded)
+        scores = _segment_scores(searcher, sub, reader, kept, groups, words, required, excluded, any_word)
         total += len(scores)
         ranked.extend((score, -(offset + docnum)) for docnum, score in scores.items())
     return [-negated for _, negated in heapq.nlargest(limit, ranked)], total
 
 
-def _segment_scores(searcher, sub, reader, kept, groups, words, required, excluded) -> dict[int, float]:
+def _segment_scores(searcher, sub, reader, kept, groups, words, required, excluded, any_word) -> dict[int, float]:
     allowed = None
     for field, text in required:
         ids = set(kept.term(reader, field, text)[0])
@@ -158,9 +160,14 @@ def _segment_scores(searcher, sub, reader, kept, groups, words, required, exclud
                     if ids:
                         with_word.update(ids)
                         terms.append((field, stem, boost, ids, weights))
-            docs = with_word if docs is None else docs & with_word
-            if not docs:
-                break
+            if docs is None:
+                docs = with_word
+            elif any_word:
+                docs |= with_word
+            else:
+                docs &= with_word
+                if not docs:
+                    break
         if docs:
             if allowed is not None:
                 docs &= allowed

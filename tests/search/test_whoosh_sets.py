@@ -28,6 +28,7 @@ def _document(rng: random.Random, number: int) -> dict:
         "status": rng.choice(["open", "planned"]),
         "category": rng.choice(["1", "2", "3"]),
         "public": "no" if rng.random() < 0.1 else "yes",
+        "similar": "no" if rng.random() < 0.2 else "yes",
     }
 
 
@@ -86,6 +87,22 @@ def test_sets_find_what_whoosh_finds_in_its_order(searcher):
             assert total == len(every), (words, required, excluded)
             assert docnums == [hit.docnum for hit in theirs], (words, required, excluded)
     assert kept.postings and kept.lengths
+
+
+def test_similar_posts_share_any_word_as_whoosh_finds_them(searcher):
+    """`candidates()`: posts with any of the stems in their title or body, scored as Whoosh scores them."""
+    rng = random.Random(5)
+    kept = whoosh_sets.Kept()
+    for _ in range(60):
+        stems = sorted({stem for word in rng.sample(WORDS, rng.randint(1, 5)) for stem in analyze(word)})
+        every = whoosh_backend._top(searcher, whoosh_backend.similar_query(stems), 10_000)
+        theirs = sorted(every, key=lambda hit: (-round(hit.score, 12), hit.docnum))[:10]
+        docnums, total = whoosh_sets.top(
+            searcher, kept, whoosh_backend.SIMILAR_GROUPS, [[s] for s in stems],
+            required=[("similar", "yes")], excluded=[], limit=10, any_word=True,
+        )  # fmt: skip
+        assert (docnums, total) == ([hit.docnum for hit in theirs], len(every)), stems
+        assert total > 10
 
 
 def test_the_searches_compared_find_many_and_none(searcher):
