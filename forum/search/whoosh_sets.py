@@ -15,8 +15,9 @@ and the total are Whoosh's own (tests/search/test_whoosh_sets.py compares them
 on random searches); a query this module cannot answer (a phrase, another
 weighting model, an index format it does not know) goes through Whoosh.
 
-It reads three non-public parts of Whoosh 2.7.4 (a leaf matcher's blocks, the
-lengths column): the comparison tests would fail on a Whoosh that changed them.
+It reads non-public parts of Whoosh 2.7.4 (a leaf matcher's blocks, the bytes
+of the lengths column), which the pinned version keeps; the comparison tests
+would fail on a Whoosh that changed them.
 """
 
 import heapq
