@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import AnonymousUser, Kind, Role
 from forum.permissions import Guardian
 from forum.search import postgres
-from forum.services import comments, moderation, responses
+from forum.services import comments, moderation, responses, similar
 from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
 from tests.search.conftest import searching_with, titles
@@ -261,8 +261,8 @@ def test_the_most_voted_tier_gives_the_same_results(pg, make_post, make_user, mo
 @on_postgres
 def test_each_search_is_planned_for_its_own_words(pg, make_post):
     """psycopg prepares a statement it has run 5 times, and PostgreSQL then plans it once for any
-    words (60-100 ms instead of 20-25 for two words at 100,000 posts): searches ask for their own plan,
-    for their transaction only."""
+    words (60-100 ms instead of 20-25 for two words at 100,000 posts): searches and similar-post
+    lookups ask for their own plan, for their transaction only."""
     make_post(title="Puffin burrows")
     db.session.commit()
     assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
@@ -271,6 +271,10 @@ def test_each_search_is_planned_for_its_own_words(pg, make_post):
         assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
     db.session.rollback()
     assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    for _ in range(12):  # and the similar posts offered while a title is typed
+        assert [p.title for p in similar.similar_posts("Puffin burrows")] == ["Puffin burrows"]
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    db.session.rollback()
 
 
 def test_an_exact_total_reads_as_a_number():
