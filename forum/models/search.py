@@ -8,16 +8,15 @@ table exists, empty and unused (the Whoosh backend keeps its own index on disk),
 are the same on both databases; the GIN index exists on PostgreSQL only (`ddl_if`), and
 tests/test_migrations.py leaves such indexes out of the comparison elsewhere.
 
-The expression indexes of migration 0006 stay: `ix_posts_search` serves the similar-posts
-suggestions (`candidates()`); the comment and response ones are no longer read by search.
+The expression indexes of migration 0006 (title and body, responses, comments) are gone since
+migration 0011: searches and similar-post suggestions (`candidates()`) read the stored documents.
 """
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, func, literal_column
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, literal_column
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
-from forum.models.post import Comment, OfficialResponse, Post
 
 # Both the indexes and the queries name the configuration literally: a
 # parameter would not match the index expression, and PostgreSQL would scan.
@@ -27,17 +26,6 @@ LANGUAGE = literal_column("'english'::regconfig")
 # a tsvector holds at most 1 MB of lexemes (past it every new comment on the post would fail) and
 # positions up to 16,383, and a new comment rewrites its post's whole document and GIN entries.
 COMMENT_CHARS = 100_000
-
-
-def post_vector(table=Post):
-    """Title (weight A) and body (weight B) of a post."""
-    return func.setweight(func.to_tsvector(LANGUAGE, table.title), literal_column("'A'")).op("||")(
-        func.setweight(func.to_tsvector(LANGUAGE, table.body), literal_column("'B'"))
-    )
-
-
-def text_vector(column):
-    return func.to_tsvector(LANGUAGE, column)
 
 
 class SearchDocument(db.Model):
@@ -64,9 +52,6 @@ def _gin(name: str, table, expression) -> Index:
     return Index(name, expression, postgresql_using="gin", _table=table.__table__).ddl_if(dialect="postgresql")
 
 
-POST_INDEX = _gin("ix_posts_search", Post, post_vector())
-RESPONSE_INDEX = _gin("ix_official_responses_search", OfficialResponse, text_vector(OfficialResponse.body))
-COMMENT_INDEX = _gin("ix_comments_search", Comment, text_vector(Comment.body))
 DOCUMENT_INDEX = _gin("ix_search_documents_document", SearchDocument, SearchDocument.document)
 ORDER_INDEXES = [
     Index(name, *columns, _table=SearchDocument.__table__).ddl_if(dialect="postgresql")
