@@ -162,9 +162,9 @@ class PostgresBackend:
     def candidates(self, words: list[str], *, limit: int) -> list[int]:
         """Posts offered as "vote for this instead" with any of these stems in their title or body, best
         first. Ranked on the stored documents with the responses' and comments' weights at 0, which
-        ranks title and body exactly as `ts_rank(post_vector(), …)` (their positions come first): that
-        computed two `to_tsvector` per matching post, 0.3-1.3 s for four title words at 100,000 posts
-        (62,000 matches for six stems: 640-760 ms, now 105)."""
+        ranks title and body exactly as ts_rank over their own vectors did (their positions come first
+        in the document): computing those two `to_tsvector` per matching post took 0.3-1.3 s for four
+        title words at 100,000 posts (62,000 matches for six stems: 640-760 ms, now 105)."""
         if not words:
             return []
         _plan_for_these_words()
