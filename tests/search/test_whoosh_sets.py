@@ -11,7 +11,6 @@ from forum.search import whoosh_backend, whoosh_sets
 from forum.search.query import analyze
 
 WORDS = ["invoice", "invoices", "export", "mobile", "report", "reports", "dark", "mode", "team", "slack"]
-FIELDS = ("title", "body", "responses", "comments")
 
 
 def _document(rng: random.Random, number: int) -> dict:
