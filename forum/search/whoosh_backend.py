@@ -329,38 +329,41 @@ class WhooshBackend:
             ("category", None if filters.category_id is None else str(filters.category_id)),
         ) if value is not None]  # fmt: skip
         excluded = [("public", "no")] if filters.public_only else []
-        query = whoosh_query(words, phrases, required)
-        if query is None:
+        if not words and not phrases:
             return [], Total(0)
         with self._searcher() as (searcher, kept):
-            key = (repr(query), tuple(excluded), offset, limit)
+            key = (repr((words, phrases, required, excluded)), offset, limit)
             if kept is not None and key in kept:
                 return kept[key]
             try:
                 if phrases:
                     raise whoosh_sets.Unsupported("a phrase")
-                sets = self._sets if kept is not None else whoosh_sets.Kept(keep=False)
                 docnums, total = whoosh_sets.top(
-                    searcher, sets, GROUPS, words, required=required, excluded=excluded, limit=offset + limit
-                )
+                    searcher, self._sets_for(kept), GROUPS, words,
+                    required=required, excluded=excluded, limit=offset + limit,
+                )  # fmt: skip
                 ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums[offset:]]
             except whoosh_sets.Unsupported:
-                top = _top(searcher, query, offset + limit, excluded=excluded)
+                top = _top(searcher, whoosh_query(words, phrases, required), offset + limit, excluded=excluded)
                 ids, total = [int(hit["id"]) for hit in top[offset : offset + limit]], len(top)
             found = (ids, Total(total))  # exact: every match was counted
             if kept is not None:
                 kept[key] = found
             return found
 
+    def _sets_for(self, kept) -> whoosh_sets.Kept:
+        """The decoded posting lists kept with the kept searcher; a throwaway store for a thread that
+        got a searcher of its own (the kept one is not thread-safe)."""
+        return self._sets if kept is not None else whoosh_sets.Kept(keep=False)
+
     def candidates(self, words: list[str], *, limit: int) -> list[int]:
         """Posts offered as "vote for this instead" sharing any of these stems, best first."""
         if not words:
             return []
         with self._searcher() as (searcher, kept):
-            sets = self._sets if kept is not None else whoosh_sets.Kept(keep=False)
             try:
                 docnums, _ = whoosh_sets.top(
-                    searcher, sets, SIMILAR_GROUPS, [[w] for w in words],
+                    searcher, self._sets_for(kept), SIMILAR_GROUPS, [[w] for w in words],
                     required=[("similar", "yes")], excluded=[], limit=limit, any_word=True,
                 )  # fmt: skip
             except whoosh_sets.Unsupported:
@@ -376,10 +379,8 @@ def similar_query(words: list[str]):
 
 
 def whoosh_query(words: list[list[str]], phrases: list[list[str]], required: list[tuple[str, str]]):
-    """The Whoosh query of a search: every word (any of its stems) and phrase in one group of fields,
-    and every `required` (field, value) term; None when there is nothing to find."""
-    if not words and not phrases:
-        return None
+    """The Whoosh query of a search (one with a phrase: see search()): every word (any of its stems) and
+    phrase in one group of fields, and every `required` (field, value) term."""
 
     def all_in(fields: dict[str, float]):
         parts = []
