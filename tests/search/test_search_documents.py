@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import AnonymousUser, Kind, Role
 from forum.permissions import Guardian
 from forum.search import postgres
-from forum.services import comments, moderation, responses, similar
+from forum.services import comments, moderation, responses
 from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
 from tests.search.conftest import searching_with, titles
