@@ -90,18 +90,8 @@ def main() -> None:
                     print_row(row)
                 if server.status("/search?q=export") == 200 and (not only or "search" in only):
                     rows.append(varied_search(args, database, size, url, ceilings, "search, varied words"))
-                if not only or "mixed" in only:
-                    mixed_file = write_mixed_data(url, targets)
-                    row = {
-                        "database": database,
-                        "posts": size,
-                        "scenario": "mixed, 10% writes",
-                        **wrk(args, "/", script="mixed.lua", extra_env={"BENCH_MIXED": str(mixed_file)}),
-                        **ratios(ceilings),
-                    }
-                    row["recount"] = recount(url)
-                    rows.append(row)
-                    print_row(row)
+            if not only or "mixed" in only:
+                rows.append(mixed(args, database, size, url, ceilings, app_env, targets))
             alternative = OTHER_SEARCH_BACKEND[database]
             if not only or "search" in only:
                 # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
@@ -124,6 +114,48 @@ def varied_search(args, database: str, size: int, url: str, ceilings: dict[str, 
     }
     print_row(row)
     return row
+
+
+def mixed(args, database: str, size: int, url: str, ceilings: dict[str, float], app_env: dict, targets: dict) -> dict:
+    """90% reads, 10% votes, unvotes and comments by signed-in members (mixed.lua), then `flask recount`.
+
+    On a server of its own that writes gunicorn's access log, so reads and writes get their own
+    latencies (wrk's cover every request): the server's time for each request, from the log."""
+    mixed_file = write_mixed_data(url, targets)
+    log = DATA / f"mixed-{database}-{size}.log"
+    log.unlink(missing_ok=True)
+    script = {"BENCH_MIXED": str(mixed_file)}
+    with Gunicorn("wsgi:app", app_env, args, access_log=log) as server:
+        server.warm("/", script="mixed.lua", extra_env=script)
+        log.write_text("")  # gunicorn appends: what the warm-up wrote goes
+        row = {
+            "database": database,
+            "posts": size,
+            "scenario": "mixed, 10% writes",
+            **wrk(args, "/", script="mixed.lua", extra_env=script),
+            **ratios(ceilings),
+        }
+    row.update(latencies_by_kind(log))
+    row["recount"] = recount(url)
+    print_row(row)
+    return row
+
+
+def latencies_by_kind(log: Path) -> dict:
+    """p50 and p99 of reads (GET), votes and comments in an access log of `METHOD PATH microseconds`."""
+    times: dict[str, list[int]] = {"reads": [], "votes": [], "comments": []}
+    for line in log.read_text().splitlines():
+        method, path, micros = line.split()
+        kind = "reads" if method == "GET" else "comments" if path.endswith("/comments") else "votes"
+        times[kind].append(int(micros))
+    out = {}
+    for kind, found in times.items():
+        found.sort()
+        if found:
+            out[f"{kind}_p50_ms"] = found[len(found) // 2] / 1000
+            out[f"{kind}_p99_ms"] = found[min(len(found) - 1, len(found) * 99 // 100)] / 1000
+            out[f"{kind}_count"] = len(found)
+    return out
 
 
 def measure_ceilings(args, database: str, size: int, rows: list[dict]) -> dict[str, float]:
@@ -314,8 +346,8 @@ class Gunicorn:
 
     current_port = 0
 
-    def __init__(self, module: str, env: dict, args):
-        self.module, self.env, self.args = module, env, args
+    def __init__(self, module: str, env: dict, args, access_log: Path | None = None):
+        self.module, self.env, self.args, self.access_log = module, env, args, access_log
         self.port = free_port()
 
     def __enter__(self):
@@ -328,6 +360,8 @@ class Gunicorn:
             f"--worker-class={self.args.worker_class}",
             "--log-level=warning",
         ]
+        if self.access_log:  # each request's method, path and time in microseconds
+            command += [f"--access-logfile={self.access_log}", "--access-logformat=%(m)s %(U)s %(D)s"]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **self.env}, start_new_session=True, stdout=subprocess.DEVNULL
         )
@@ -348,15 +382,15 @@ class Gunicorn:
         except OSError:
             return 0
 
-    def warm(self, path: str) -> None:
+    def warm(self, path: str, script: str = "report.lua", extra_env: dict | None = None) -> None:
         """Two seconds of the same load, not measured: every worker has served the page (compiled its
         templates, filled its caches) before the timed run, as in a server that has been up a while.
         A handful of sequential requests left some workers cold, and their first requests made the p99."""
         self.status(path)
         subprocess.run(
             ["wrk", f"--threads={self.args.threads}", f"--connections={self.args.connections}", "--duration=2s",
-             f"http://127.0.0.1:{self.port}{path}"],
-            capture_output=True, check=True,
+             f"--script={BENCH / script}", f"http://127.0.0.1:{self.port}{path}"],
+            capture_output=True, check=True, env={**os.environ, "BENCH_DIR": str(BENCH), **(extra_env or {})},
         )  # fmt: skip
 
     def __exit__(self, *exc):
@@ -395,6 +429,9 @@ def wrk(args, path: str, script: str = "report.lua", extra_env: dict | None = No
 def print_row(row: dict) -> None:
     ratio = f" {row['rps'] / row['ceiling_list']:.0%} of list ceiling"
     extra = f" recount: {row['recount']}" if "recount" in row else ""
+    if "reads_p99_ms" in row:
+        kinds = ("reads", "votes", "comments")
+        extra += " (p99: " + ", ".join(f"{k} {row.get(f'{k}_p99_ms', 0):.1f} ms" for k in kinds) + ")"
     print(
         f"{row['database']:>10} {row['posts']:>7} {row['scenario']:<22} {row['rps']:8.1f} req/s "
         f"p50 {row['p50_ms']:6.1f} ms p99 {row['p99_ms']:6.1f} ms errors {row['errors']}{ratio}{extra}",
@@ -421,6 +458,18 @@ def write_results(rows: list[dict], args) -> None:
             f"{row['rps'] / row['ceiling_hello']:.0%} | {row['rps'] / row['ceiling_list']:.0%} | {row['p50_ms']:.1f} | "
             f"{row['p99_ms']:.1f} | {row['errors']} | {row.get('recount', '')} |"
         )
+    split = [row for row in rows if "reads_p99_ms" in row]
+    if split:
+        lines += ["", "Mixed runs, reads, votes and comments apart (the server's time per request, from gunicorn's "
+                  "access log; wrk's p50/p99 above cover them all):", ""]  # fmt: skip
+        lines += ["| database | posts | reads | p50 / p99 ms | votes | p50 / p99 ms | comments | p50 / p99 ms |"]
+        lines += ["|---|---:|---:|---|---:|---|---:|---|"]
+        for row in split:
+            cells = [
+                f"{row.get(f'{k}_count', 0)} | {row.get(f'{k}_p50_ms', 0):.1f} / {row.get(f'{k}_p99_ms', 0):.1f}"
+                for k in ("reads", "votes", "comments")
+            ]
+            lines.append(f"| {row['database']} | {row['posts']} | " + " | ".join(cells) + " |")
     flat = flatness(rows)
     if flat:
         lines += ["", "Latency at the largest size against the smallest (target: within +20%):", ""]
