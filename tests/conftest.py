@@ -66,6 +66,7 @@ class IsolatedClient(FlaskClient):
             try:
                 response = super(IsolatedClient, self).open(*args, **kwargs)
                 response.get_data()  # read streamed bodies while their context is alive
+                response.close()  # as a server does once the body is sent: what runs then has run
                 return response
             finally:
                 # Flask keeps the request's contexts for inspection; they belong

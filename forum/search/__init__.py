@@ -4,6 +4,7 @@
     backend().candidates(words, n)     -> [post id]    similar posts while typing
     backend().update(post_ids)                         after a commit (Whoosh only: the others are
                                                        written by triggers, migrations 0009 and 0010)
+    backend().later(post_ids)                          the same, once the response is sent (Whoosh)
     backend().rebuild() / .check() / .repair(ids)      `flask search reindex | check [--fix]`
 
 What users type is parsed here, once, into words and quoted phrases
@@ -21,21 +22,27 @@ accounts and the services other people write change posts too, and an
 explicit call forgotten in any of them would leave the index silently stale;
 the listener cannot be forgotten. Changes made with bulk UPDATE statements
 (vote and comment counters) are not seen, which is right: the index holds no
-counters, and result pages read them from the database. The update runs in
-the request, after its commit, with a session of its own; if it fails (the
-index is locked past the timeout, the disk is full) the request still
-succeeds, the post ids go to a journal in the index folder, and the next
-update takes them along. Anything else (a process killed mid-update, a bulk
+counters, and result pages read them from the database. In a request, the
+post ids go to a journal in the index folder at the commit, and the update
+runs once the response is sent (a comment on a thread of 7,521 comments
+re-indexes its whole document: 260 ms the writer would otherwise wait, and
+every other writer behind the index lock), with a session of its own; the
+update takes every id in the journal, so a process killed before it leaves
+them to the next one. Outside a request (commands, services called
+directly) it runs at the commit. If it fails (the index is locked past the
+timeout, the disk is full) the request still succeeds, the post ids stay in
+the journal, and the next update takes them along. Anything else (a process killed mid-update, a bulk
 change) shows in `flask search check` and is repaired by `flask search
 reindex`. Every result is checked against the database and the Guardian
 before it is shown, so a stale index can miss a post but never leak one.
 """
 
+import functools
 import itertools
 import logging
 from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context
+from flask import after_this_request, current_app, g, has_app_context
 from flask_sqlalchemy.session import Session
 from markupsafe import Markup
 from sqlalchemy import event, select
@@ -225,6 +232,45 @@ def _index_changed_posts(session) -> None:
     if not post_ids or not has_app_context():
         return
     try:
-        backend().update(sorted(post_ids))
+        if g.get(_RESPONDING) and backend().later(sorted(post_ids)):
+            _update_after_the_response()
+        else:
+            backend().update(sorted(post_ids))
     except Exception:  # the commit stands: the journal and `flask search check` repair the index
         log.exception("search index update failed for posts %s", sorted(post_ids)[:20])
+
+
+_RESPONDING = "search_responding"
+
+
+def _responding() -> None:
+    """Set before each request a server dispatches (a request context pushed by a test or a command
+    makes no response, so its commits update the index at once)."""
+    setattr(g, _RESPONDING, True)
+
+
+def init_app(app) -> None:
+    app.before_request(_responding)
+
+
+def _update_after_the_response() -> None:
+    """Once per request: when the server has sent the response, bring the index up to date with
+    what `later()` noted. Should the callback never run (a commit after the response was made), the
+    ids wait in the journal for the next update."""
+    if g.get("search_update_after_response"):
+        return
+    g.search_update_after_response = True
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def when_sent(response):
+        response.call_on_close(functools.partial(_catch_up, app))
+        return response
+
+
+def _catch_up(app) -> None:
+    with app.app_context():
+        try:
+            backend().update([])
+        except Exception:
+            log.exception("search index update after the response failed")

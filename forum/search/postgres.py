@@ -73,6 +73,9 @@ class PostgresBackend:
     def __init__(self):
         self._tier: tuple[float, int | None] | None = None  # (until, level): see _tier_level()
 
+    def later(self, post_ids: list[int]) -> bool:
+        return False  # nothing to do later: see update()
+
     def update(self, post_ids: list[int]) -> None:
         pass  # the triggers wrote the documents in the transaction that changed the posts
 

@@ -100,6 +100,9 @@ def match_expression(parsed: ParsedQuery) -> str | None:
 class SqliteBackend:
     name = "sqlite"
 
+    def later(self, post_ids: list[int]) -> bool:
+        return False  # nothing to do later: see update()
+
     def update(self, post_ids: list[int]) -> None:
         pass  # the triggers wrote the pieces in the transaction that changed the rows
 

@@ -203,6 +203,11 @@ class WhooshBackend:
         return ids
 
     # -- writing -----------------------------------------------------------------------
+    def later(self, post_ids: list[int]) -> bool:
+        """Note these posts for the next update (the journal): `update([])` takes them."""
+        self._note_pending(post_ids)
+        return True
+
     def update(self, post_ids: list[int]) -> None:
         """Bring these posts' documents in line with the database (after its commit)."""
         try:
@@ -213,6 +218,9 @@ class WhooshBackend:
         ids = set(post_ids)
         try:
             ids |= self._take_pending()
+            if not ids:  # another process took them: no empty generation for every searcher to reload
+                writer.cancel()
+                return
             with Session(db.engine) as session:
                 docs = documents(session, ids)
             self._delete(writer, ids)
