@@ -31,10 +31,11 @@ update takes every id in the journal, so a process killed before it leaves
 them to the next one. Outside a request (commands, services called
 directly) it runs at the commit. If it fails (the index is locked past the
 timeout, the disk is full) the request still succeeds, the post ids stay in
-the journal, and the next update takes them along. Anything else (a process killed mid-update, a bulk
-change) shows in `flask search check` and is repaired by `flask search
-reindex`. Every result is checked against the database and the Guardian
-before it is shown, so a stale index can miss a post but never leak one.
+the journal, and the next update takes them along. Anything else (a process
+killed mid-update, a bulk change) shows in `flask search check` and is
+repaired by `flask search reindex`. Every result is checked against the
+database and the Guardian before it is shown, so a stale index can miss a
+post but never leak one.
 """
 
 import functools
@@ -241,6 +242,7 @@ def _index_changed_posts(session) -> None:
 
 
 _RESPONDING = "search_responding"
+_REGISTERED = "search_update_after_response"
 
 
 def _responding() -> None:
@@ -257,9 +259,9 @@ def _update_after_the_response() -> None:
     """Once per request: when the server has sent the response, bring the index up to date with
     what `later()` noted. Should the callback never run (a commit after the response was made), the
     ids wait in the journal for the next update."""
-    if g.get("search_update_after_response"):
+    if g.get(_REGISTERED):
         return
-    g.search_update_after_response = True
+    setattr(g, _REGISTERED, True)
     app = current_app._get_current_object()
 
     @after_this_request

@@ -202,7 +202,7 @@ def _segment_scores(
                 docs &= allowed
             matched |= docs
             matched_groups.append((docs, terms))
-    if not matched_groups or not matched.any():
+    if not matched.any():
         return _NOTHING, _NO_SCORES
     for field, text in excluded:
         matched[kept.term(reader, field, text)[0]] = False
