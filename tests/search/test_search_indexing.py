@@ -1,13 +1,17 @@
 """The Whoosh index follows the database: after commits only, repaired when it drifts,
 and safe with several processes writing at once."""
 
+import contextvars
 import multiprocessing
+
+import pytest
 
 from forum import search
 from forum.extensions import db
 from forum.models import AnonymousUser, Kind, Post
 from forum.permissions import Guardian
 from forum.services import posts as post_service
+from tests.conftest import TEST_DATABASE
 
 
 def titles(text):
@@ -169,3 +173,28 @@ def test_a_comment_is_indexed_once_its_response_is_sent(whoosh_index, app, make_
     response.close()  # the server has sent the response
     assert titles("guillemots") == ["Puffin colony"]
     assert not whoosh_index.check()
+
+
+@pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="SQLite's single write lock; PostgreSQL reads never wait")
+def test_the_index_update_reads_without_the_write_lock(whoosh_index, app, make_post):
+    """The update reads the posts outside a request, where a transaction would begin by taking SQLite's
+    write lock (extensions._sqlite_on_begin): reading a busy thread's comments held every vote and
+    comment of the forum. It reads while another connection holds the lock."""
+    post_id = make_post(title="Shearwater burrows").id
+    db.session.rollback()
+    with db.engine.connect() as other:  # another process, writing: it holds the write lock
+        other.execute(db.update(Post).where(Post.id == post_id).values(title="Shearwater burrows"))
+        try:
+            contextvars.Context().run(update_after_a_response, app, whoosh_index, post_id)
+        finally:
+            other.rollback()
+    assert titles("shearwater") == ["Shearwater burrows"]
+    assert not whoosh_index.check()
+
+
+def update_after_a_response(app, backend, post_id: int) -> None:
+    """As `_catch_up` runs it: an app context, no request (the test's own is a GET's, which reads
+    without the lock anyway). Reading in a transaction, it waited for the lock, then failed: "database
+    is locked"."""
+    with app.app_context():
+        backend.update([post_id])
