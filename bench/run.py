@@ -92,6 +92,8 @@ def main() -> None:
                     rows.append(varied_search(args, server, database, size, url, ceilings, "search, varied words"))
             if not only or "mixed" in only:
                 rows.append(mixed(args, database, size, url, ceilings, app_env, targets))
+            if not only or "viral" in only:
+                rows.append(mixed(args, database, size, url, ceilings, app_env, targets, viral=True))
             alternative = OTHER_SEARCH_BACKEND[database]
             if not only or "search" in only:
                 # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
@@ -119,13 +121,23 @@ def varied_search(args, server, database: str, size: int, url: str, ceilings: di
     return row
 
 
-def mixed(args, database: str, size: int, url: str, ceilings: dict[str, float], app_env: dict, targets: dict) -> dict:
+def mixed(
+    args, database: str, size: int, url: str, ceilings: dict[str, float], app_env: dict, targets: dict, viral=False
+) -> dict:
     """90% reads, 10% votes, unvotes and comments by signed-in members (mixed.lua), then `flask recount`.
+
+    `viral`: the minutes after a complaint goes viral. Everyone reads the busiest post (and the home
+    list), and every vote and comment goes to that post, so its thread grows during the run.
 
     On a server of its own that writes gunicorn's access log, so reads and writes get their own
     latencies (wrk's cover every request): the server's time for each request, from the log."""
-    mixed_file = write_mixed_data(url, targets)
-    log = DATA / f"mixed-{database}-{size}.log"
+    if viral:
+        mixed_file = write_mixed_data(url, ["/?sort=trending", targets["busiest_post"]], [targets["busiest_id"]])
+    else:
+        reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap"]
+        reads += targets["open_pages"]  # the post pages themselves (not the redirect from /posts/<id>)
+        mixed_file = write_mixed_data(url, reads, targets["open_posts"][:500])
+    log = DATA / f"{'viral' if viral else 'mixed'}-{database}-{size}.log"
     log.unlink(missing_ok=True)
     script = {"BENCH_MIXED": str(mixed_file)}
     with Gunicorn("wsgi:app", app_env, args, access_log=log) as server:
@@ -134,7 +146,7 @@ def mixed(args, database: str, size: int, url: str, ceilings: dict[str, float], 
         row = {
             "database": database,
             "posts": size,
-            "scenario": "mixed, 10% writes",
+            "scenario": "viral post, 10% writes on it" if viral else "mixed, 10% writes",
             **wrk(args, "/", script="mixed.lua", extra_env=script),
             **ratios(ceilings),
         }
@@ -276,7 +288,8 @@ open_posts = db.session.execute(
     select(Post.id, Post.slug).where(Post.status == 'open', Post.deleted_at.is_(None), Post.is_hidden.is_(False))
     .order_by(Post.trending_score.desc()).limit(2000)).all()
 print(json.dumps({"commented_post": f"/posts/{post.id}-{post.slug}", "comments": post.comment_count,
-                  "busiest_post": f"/posts/{busiest.id}-{busiest.slug}", "busiest_comments": busiest.comment_count,
+                  "busiest_post": f"/posts/{busiest.id}-{busiest.slug}", "busiest_id": busiest.id,
+                  "busiest_comments": busiest.comment_count,
                   "open_posts": [i for i, _ in open_posts],
                   "open_pages": [f"/posts/{i}-{slug}" for i, slug in open_posts[:200]]}))
 """
@@ -294,8 +307,9 @@ print("\\n".join(sorted({w.lower() for phrase in VERBS + THINGS + WHERE for w in
     return path
 
 
-def write_mixed_data(url: str, targets: dict) -> Path:
-    """Signed-in sessions (cookie and CSRF token) for the writers, and the paths readers fetch."""
+def write_mixed_data(url: str, reads: list[str], posts: list[int]) -> Path:
+    """Signed-in sessions (cookie and CSRF token) for the writers, the paths readers fetch and the
+    posts writers vote on and comment."""
     code = f"""
 from sqlalchemy import select
 from forum.models import User
@@ -318,11 +332,9 @@ sessions = [contextvars.Context().run(browser_of, user.get_id()) for user in mem
 print(json.dumps(sessions))
 """
     sessions = json.loads(in_app(url, code))
-    reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap"]
-    reads += targets["open_pages"]  # the post pages themselves (not the redirect from /posts/<id>)
     sessions_lua = ", ".join(f"{{{json.dumps(c)}, {json.dumps(t)}}}" for c, t in sessions)
     reads_lua = ", ".join(json.dumps(r) for r in reads)
-    posts_lua = ", ".join(str(p) for p in targets["open_posts"][:500])
+    posts_lua = ", ".join(str(p) for p in posts)
     lua = f"return {{\n  reads = {{{reads_lua}}},\n  sessions = {{{sessions_lua}}},\n  posts = {{{posts_lua}}},\n}}\n"
     path = DATA / "mixed-data.lua"
     path.write_text(lua)
@@ -444,6 +456,8 @@ def print_row(row: dict) -> None:
 
 def write_results(rows: list[dict], args) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    if (RESULTS / f"{stamp}.md").exists():  # two short runs in one minute: keep both
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     lines = [
         f"# Benchmark {stamp} UTC",
         "",

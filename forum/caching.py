@@ -45,6 +45,7 @@ from cachetools import LRUCache
 from flask import Flask, current_app, g, has_app_context, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -293,6 +294,24 @@ def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
     token = g.get("csrf_token")
     pages.put(key, page.replace(token, pages.token_slot) if token else page)
     return page
+
+
+def part_for_visitors(render: Callable[[], str], shown: Hashable) -> Markup:
+    """`render()`, a part of a page, or for a visitor the same part already rendered showing `shown`
+    (which must hold every value the part displays, as for `for_visitors`): a page that changes with
+    every vote keeps its costly parts. Kept by the minute, as pages are; never a part carrying the
+    session's CSRF token (a form), which belongs to one visitor."""
+    pages: VisitorPages = current_app.extensions["visitor_pages"]
+    if not _serves_visitor(pages):
+        return Markup(render())
+    key = ("part", shown, int(time.time() // 60))
+    part = pages.get(key)
+    if part is None:
+        part = render()
+        token = g.get("csrf_token")
+        if not (token and token in part):
+            pages.put(key, part)
+    return Markup(part)
 
 
 def digest(*shown: object) -> bytes:

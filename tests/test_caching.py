@@ -162,6 +162,40 @@ def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept
     assert "Planned for the spring release." in page
 
 
+def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(app, client, make_post, make_user):
+    """On a viral post every vote changes the page; its comments, most of the rendering, are kept apart
+    for visitors while they stay the same. Members always get theirs rendered (reply forms)."""
+    from flask import template_rendered
+
+    from forum.services import comments
+
+    post = make_post(title="Sync is slow")
+    url = f"/posts/{post.id}-{post.slug}"
+    comments.add_comment(make_user(), post, "Mine takes an hour.")
+    db.session.commit()
+    rendered: list[str] = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        assert "Mine takes an hour." in client.get(url).get_data(as_text=True)
+        assert rendered.count("posts/_thread.html") == 1
+        votes.add(make_user(), post)
+        db.session.commit()
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r">\s*2\s*<", page) and "Mine takes an hour." in page
+        assert rendered.count("posts/show.html") == 2 and rendered.count("posts/_thread.html") == 1
+        comments.add_comment(make_user(), post, "Mine too, since Monday.")
+        db.session.commit()
+        page = client.get(url).get_data(as_text=True)
+        assert "Mine takes an hour." in page and "Mine too, since Monday." in page
+        assert rendered.count("posts/_thread.html") == 2
+    finally:
+        template_rendered.disconnect(note, app)
+
+
 def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, make_post, count_queries):
     post = make_post(title="Offline mode")
     addresses = ["/", "/?sort=new", f"/posts/{post.id}-{post.slug}", "/roadmap", "/search?q=offline"]

@@ -1,5 +1,17 @@
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from forum import limits, markup
@@ -17,10 +29,13 @@ FEED_SIZE = 50
 
 @bp.app_context_processor
 def bell():
-    """The unread count under the bell, for signed-in members (one small indexed query)."""
-    if current_user.is_authenticated:
-        return {"unread_notifications": notify.unread_count(current_user)}
-    return {"unread_notifications": 0}
+    """The unread count under the bell, for signed-in members (one small indexed query, once per
+    request: a page may render a part of itself apart, such as a post's comments)."""
+    if not current_user.is_authenticated:
+        return {"unread_notifications": 0}
+    if "unread_notifications" not in g:
+        g.unread_notifications = notify.unread_count(current_user)
+    return {"unread_notifications": g.unread_notifications}
 
 
 # -- following ---------------------------------------------------------------------------

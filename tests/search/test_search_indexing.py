@@ -198,3 +198,35 @@ def update_after_a_response(app, backend, post_id: int) -> None:
     is locked"."""
     with app.app_context():
         backend.update([post_id])
+
+
+def test_a_threads_comments_are_indexed_up_to_the_limit_and_later_ones_write_nothing(
+    whoosh_index, make_post, make_user
+):
+    """PostgreSQL's rule (migration 0009): a post's visible comments are indexed up to COMMENT_CHARS
+    characters, the earliest first. Past it a comment leaves the document as it is, so the update
+    writes no index generation: on a viral thread each comment re-tokenized the whole thread."""
+    from forum.models import Comment
+    from forum.models.search import COMMENT_CHARS
+    from forum.services import comments as comment_service
+
+    post = make_post(title="Busy thread")
+    author = make_user()
+    filler = "lorem " * 166  # 996 characters
+    fill = range(COMMENT_CHARS // 1000)
+    db.session.add_all(Comment(post_id=post.id, author_id=author.id, body=filler, body_html="<p>x</p>") for _ in fill)
+    db.session.commit()
+    comment_service.add_comment(author, post, "An early albatross.")
+    db.session.commit()
+    assert titles("albatross") == ["Busy thread"]
+    quiet = make_post(title="Quiet thread")
+    generation = whoosh_index._index().latest_generation()
+    comment_service.add_comment(author, post, "late cormorant " * 70)
+    db.session.commit()
+    assert titles("cormorant") == [] and titles("albatross") == ["Busy thread"]
+    assert whoosh_index._index().latest_generation() == generation
+    assert not whoosh_index.check()  # a rebuild from the tables would index the same comments
+    comment_service.add_comment(author, quiet, "A cormorant, at last.")
+    db.session.commit()
+    assert titles("cormorant") == ["Quiet thread"]
+    assert whoosh_index._index().latest_generation() == generation + 1
