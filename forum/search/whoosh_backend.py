@@ -230,7 +230,7 @@ class WhooshBackend:
         try:
             ids |= self._take_pending()
             if not ids:  # another process took them: no empty generation for every searcher to reload
-                writer.cancel()
+                _cancel(writer)
                 return
             # Reads only, so no transaction around them: on SQLite a transaction begun outside a request
             # takes the write lock (extensions._sqlite_on_begin), and reading a busy thread's 7,521
@@ -240,7 +240,7 @@ class WhooshBackend:
                 docs = documents(session, ids)
             ids = self._changed(writer, ids, docs)
             if not ids:  # a comment past COMMENT_CHARS, say: a new generation would only cost searchers
-                writer.cancel()
+                _cancel(writer)
                 return
             self._delete(writer, ids)
             for post_id in ids & docs.keys():
@@ -527,10 +527,22 @@ def _refreshed(searcher: Searcher) -> Searcher:
     return Searcher(combined, fromindex=ix, weighting=searcher.weighting)
 
 
+def _cancel(writer) -> None:
+    """Cancel a writer, and delete the files it opened for its segment: Whoosh 2.7.4 leaves them (three
+    per writer) until a later commit cleans the folder, and on a viral thread, where each comment past
+    COMMENT_CHARS cancels its writer, hundreds piled up between commits."""
+    segment = writer.newsegment.segment_id() + "."
+    writer.cancel()
+    for name in writer.storage.list():
+        if name.startswith(segment):
+            with contextlib.suppress(OSError):  # already gone
+                writer.storage.delete_file(name)
+
+
 def _abandon(writer) -> None:
     """Cancel a writer and make sure its lock is released, even after a failed commit."""
     with contextlib.suppress(Exception):  # a writer half-way through commit may refuse to cancel
-        writer.cancel()
+        _cancel(writer)
     lock = getattr(writer, "writelock", None)
     if lock is not None:
         with contextlib.suppress(Exception):  # already released by cancel()

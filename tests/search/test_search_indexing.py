@@ -3,6 +3,8 @@ and safe with several processes writing at once."""
 
 import contextvars
 import multiprocessing
+import os
+import re
 
 import pytest
 
@@ -225,8 +227,14 @@ def test_a_threads_comments_are_indexed_up_to_the_limit_and_later_ones_write_not
     db.session.commit()
     assert titles("cormorant") == [] and titles("albatross") == ["Busy thread"]
     assert whoosh_index._index().latest_generation() == generation
+    assert segments_on_disk(whoosh_index) == {s.segment_id() for s in whoosh_index._index()._segments()}
     assert not whoosh_index.check()  # a rebuild from the tables would index the same comments
     comment_service.add_comment(author, quiet, "A cormorant, at last.")
     db.session.commit()
     assert titles("cormorant") == ["Quiet thread"]
     assert whoosh_index._index().latest_generation() == generation + 1
+
+
+def segments_on_disk(backend) -> set[str]:
+    """The segments whose files are in the index folder (`MAIN_<id>.<part>`)."""
+    return {name.split(".")[0] for name in os.listdir(backend.directory) if re.match(r"MAIN_[0-9a-z]+\.", name)}
