@@ -479,14 +479,14 @@ def write_results(rows: list[dict], args) -> None:
     if split:
         lines += ["", "Mixed runs, reads, votes and comments apart (the server's time per request, from gunicorn's "
                   "access log; wrk's p50/p99 above cover them all):", ""]  # fmt: skip
-        lines += ["| database | posts | reads | p50 / p99 ms | votes | p50 / p99 ms | comments | p50 / p99 ms |"]
-        lines += ["|---|---:|---:|---|---:|---|---:|---|"]
+        lines += ["| database | posts | scenario | reads | p50 / p99 ms | votes | p50 / p99 ms | comments | p50 / p99 ms |"]
+        lines += ["|---|---:|---|---:|---|---:|---|---:|---|"]
         for row in split:
             cells = [
                 f"{row.get(f'{k}_count', 0)} | {row.get(f'{k}_p50_ms', 0):.1f} / {row.get(f'{k}_p99_ms', 0):.1f}"
                 for k in ("reads", "votes", "comments")
             ]
-            lines.append(f"| {row['database']} | {row['posts']} | " + " | ".join(cells) + " |")
+            lines.append(f"| {row['database']} | {row['posts']} | {row['scenario']} | " + " | ".join(cells) + " |")
     flat = flatness(rows)
     if flat:
         lines += ["", "Latency at the largest size against the smallest (target: within +20%):", ""]
