@@ -253,6 +253,10 @@ def _responding() -> None:
 
 def init_app(app) -> None:
     app.before_request(_responding)
+    with app.app_context():
+        # Made now, in each worker as it starts: made at first use, the Whoosh backend's imports
+        # (Whoosh, numpy: ~200 ms) fell on a worker's first comment or first search.
+        backend()
 
 
 def _update_after_the_response() -> None:

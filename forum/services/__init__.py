@@ -4,6 +4,7 @@ Each checks the Guardian, changes rows, flushes, and never commits: the
 request (or command) that called it commits once at the end.
 """
 
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import Conflict
 
 
@@ -15,8 +16,6 @@ class Refused(Conflict):
 def insert_ignoring_duplicates(model, index_elements: list[str], **values):
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL, returning the new id
     (None when the row was there already)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     from forum.extensions import db
 
     dialect = db.session.get_bind().dialect.name
