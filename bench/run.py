@@ -6,8 +6,9 @@
 For each database and size it builds (once; kept in bench/data/ and PostgreSQL databases
 forum_bench_<size>) a seeded database, serves the app with gunicorn on 127.0.0.1, and runs wrk for
 --duration seconds per scenario: the home list in each sort, a post with 500 comments, the roadmap,
-search (when /search exists), and a mixed read/write run (10% votes, unvotes and comments by
-signed-in members), after which `flask recount` must find no difference. In the same run it measures
+search (when /search exists), a mixed read/write run (10% votes, unvotes and comments by
+signed-in members) and a viral one (the same, every write on the busiest post, whose page is read),
+after each of which `flask recount` must find no difference. In the same run it measures
 a minimal Flask "hello" app and a minimal Flask + Jinja list page under the same gunicorn settings.
 Results: a Markdown table and JSON in bench/results/.
 """
@@ -479,7 +480,8 @@ def write_results(rows: list[dict], args) -> None:
     if split:
         lines += ["", "Mixed runs, reads, votes and comments apart (the server's time per request, from gunicorn's "
                   "access log; wrk's p50/p99 above cover them all):", ""]  # fmt: skip
-        lines += ["| database | posts | scenario | reads | p50 / p99 ms | votes | p50 / p99 ms | comments | p50 / p99 ms |"]
+        lines += ["| database | posts | scenario | reads | p50 / p99 ms | votes | p50 / p99 ms | comments "
+                  "| p50 / p99 ms |"]  # fmt: skip
         lines += ["|---|---:|---|---:|---|---:|---|---:|---|"]
         for row in split:
             cells = [
