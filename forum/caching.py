@@ -245,7 +245,12 @@ def _serves_visitor(pages: VisitorPages) -> bool:
 
 
 def _place() -> tuple:
-    return (request.path, request.query_string, int(time.time() // 60))
+    return (request.path, request.query_string, _minute())
+
+
+def _minute() -> int:
+    """Kept pages and parts are keyed by the minute too: their "5 minutes ago" texts stay true."""
+    return int(time.time() // 60)
 
 
 def kept_for_visitors(view):
@@ -304,7 +309,7 @@ def part_for_visitors(render: Callable[[], str], shown: Hashable) -> Markup:
     pages: VisitorPages = current_app.extensions["visitor_pages"]
     if not _serves_visitor(pages):
         return Markup(render())
-    key = ("part", shown, int(time.time() // 60))
+    key = ("part", shown, _minute())
     part = pages.get(key)
     if part is None:
         part = render()

@@ -162,12 +162,17 @@ def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept
     assert "Planned for the spring release." in page
 
 
-def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(app, client, make_post, make_user):
+def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(
+    app, client, login_as, make_post, make_user, monkeypatch
+):
     """On a viral post every vote changes the page; its comments, most of the rendering, are kept apart
     for visitors while they stay the same. Members always get theirs rendered (reply forms)."""
     from flask import template_rendered
 
+    from forum import caching
     from forum.services import comments
+
+    monkeypatch.setattr(caching, "_minute", lambda: 0)  # the same minute throughout, whatever the clock
 
     post = make_post(title="Sync is slow")
     url = f"/posts/{post.id}-{post.slug}"
@@ -192,6 +197,10 @@ def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(app, client, mak
         page = client.get(url).get_data(as_text=True)
         assert "Mine takes an hour." in page and "Mine too, since Monday." in page
         assert rendered.count("posts/_thread.html") == 2
+        login_as(make_user())
+        for _ in range(2):
+            assert "Your reply to" in client.get(url).get_data(as_text=True)
+        assert rendered.count("posts/_thread.html") == 4
     finally:
         template_rendered.disconnect(note, app)
 
