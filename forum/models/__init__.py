@@ -17,7 +17,7 @@ from forum.models.post import (
     StatusChange,
     Vote,
 )
-from forum.models.search import DOCUMENT_INDEX, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
+from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter
 
 __all__ = [

@@ -1,18 +1,19 @@
 """Full-text search tables and indexes for the PostgreSQL search backend (forum/search/postgres.py).
 
 `search_documents` holds one stored tsvector per post: title (weight A), body (B), official
-responses (C) and visible comments (D), under one GIN index. Migration 0009 creates it and the
+responses (C) and visible comments (D), with a GIN index per field group (migration 0012: title and
+body, responses, comments, each `ts_filter` of the document). Migration 0009 creates it and the
 triggers on posts, comments and official_responses that keep it exactly as current as those
 tables, in the same transaction, whatever writes them; the app never writes it. On SQLite the
 table exists, empty and unused (the Whoosh backend keeps its own index on disk), so the models
-are the same on both databases; the GIN index exists on PostgreSQL only (`ddl_if`), and
+are the same on both databases; the GIN indexes exist on PostgreSQL only (`ddl_if`), and
 tests/test_migrations.py leaves such indexes out of the comparison elsewhere.
 
 The expression indexes of migration 0006 (title and body, responses, comments) are gone since
 migration 0011: searches and similar-post suggestions (`candidates()`) read the stored documents.
 """
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, literal_column
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, func, literal_column
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,7 +53,17 @@ def _gin(name: str, table, expression) -> Index:
     return Index(name, expression, postgresql_using="gin", _table=table.__table__).ddl_if(dialect="postgresql")
 
 
-DOCUMENT_INDEX = _gin("ix_search_documents_document", SearchDocument, SearchDocument.document)
+def in_fields(weights: str):
+    """The document's lexemes of these weights ("a,b": title and body; "c": official responses; "d":
+    comments), positions kept: each has a GIN index, so a search matches a field group exactly."""
+    return func.ts_filter(SearchDocument.document, literal_column(f"'{{{weights}}}'::\"char\"[]"))
+
+
+TITLE_BODY, RESPONSES, COMMENTS = "a,b", "c", "d"
+FIELD_INDEXES = [
+    _gin(f"ix_search_documents_{name}", SearchDocument, in_fields(weights))
+    for name, weights in (("title_body", TITLE_BODY), ("responses", RESPONSES), ("comments", COMMENTS))
+]
 ORDER_INDEXES = [
     Index(name, *columns, _table=SearchDocument.__table__).ddl_if(dialect="postgresql")
     for name, columns in (

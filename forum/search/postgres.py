@@ -3,16 +3,17 @@ servers sharing one database (no index on any one machine's disk).
 
 It searches `search_documents` (models/search.py, migration 0009): one stored
 tsvector per post, title (weight A), body (B), official responses (C) and
-visible comments (D), under one GIN index. Triggers on posts, comments and
+visible comments (D), a GIN index per field group. Triggers on posts, comments and
 official_responses write it in the same transaction as the rows it is made
 of, so it is always exactly as current as the tables: update() has nothing to
 do, and check()/rebuild() compare it with (and rebuild it from) the tables.
 
 A post matches when all the words are in its title and body, or all in its
 official responses, or all in its visible comments (the Whoosh backend's
-rule): one tsquery, every lexeme restricted to a weight, `a:AB & b:AB |
-a:C & b:C | a:D & b:D`, so a search is one GIN scan. Visibility and the
-kind/status/category filters are read from posts.
+rule): each of those field groups has a GIN index of its own on
+`ts_filter(document, ...)` (migration 0012), so a search is three index scans
+OR'ed, exact, and no document is read but the ones it ranks. Visibility and
+the kind/status/category filters are copied beside the document.
 
 Broad words (48,000 of 100,000 posts for "export") are not ranked in full:
 the matches are taken in order of votes (the posts' own index) and only the
@@ -21,16 +22,18 @@ best BEST_MATCHES are ranked; the total then says "more than BEST_MATCHES"
 document, ~40 ms for a bitmap heap scan of 48,000 rows before any ranking.
 """
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from sqlalchemy import Text, cast, func, literal_column, select, text, union_all
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import Integer, SmallInteger, String, bindparam, func, literal_column, or_, select, text, union_all
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from forum.extensions import db
 from forum.models import Post, Status
-from forum.models.search import LANGUAGE, SearchDocument
+from forum.models.search import COMMENTS, LANGUAGE, RESPONSES, TITLE_BODY, SearchDocument, in_fields
 from forum.search.query import ParsedQuery
 from forum.search.whoosh_backend import Drift
 
@@ -41,30 +44,39 @@ SIMILAR_RANK_WEIGHTS = literal_column("'{0, 0, 0.4, 1.0}'::float4[]")  # title a
 TIER = 20_000  # the most voted posts, searched first (see search())
 TIER_KEPT = 600.0  # seconds the tier's vote level is kept
 BATCH = 2000  # posts per statement in check() and rebuild()
-_LEXEME = r"('(?:[^']|'')*')"  # a quoted lexeme in tsquery's text form
 
 
-def _tsquery(parsed: ParsedQuery):
-    """All the words and phrases, in any weight (what ts_rank scores)."""
-    parts = [func.plainto_tsquery(LANGUAGE, word) for word in parsed.words]
-    parts += [func.phraseto_tsquery(LANGUAGE, " ".join(phrase)) for phrase in parsed.phrases]
+@dataclass(frozen=True)
+class Shape:
+    """What a search's statement depends on besides its values: each shape is built and compiled once
+    (SQLAlchemy took ~3 ms of Python per search to build, key and compile it anew, a third of a
+    worker's time for a search page; the database's own work is ~5 ms)."""
+
+    words: bool  # any words (all of them go into one plainto_tsquery)
+    phrases: int  # how many quoted phrases (one phraseto_tsquery each)
+    kind: bool
+    status: bool
+    category: bool
+    public_only: bool
+    tier: bool
+
+
+def _tsquery(shape: Shape):
+    """All the words and phrases (bound as :words, :phrase_0 ...), in any field: what ts_rank scores."""
+    parts = [func.plainto_tsquery(LANGUAGE, bindparam("words", type_=String))] if shape.words else []
+    parts += [func.phraseto_tsquery(LANGUAGE, bindparam(f"phrase_{i}", type_=String)) for i in range(shape.phrases)]
     query = parts[0]
     for part in parts[1:]:
         query = query.op("&&")(part)
     return query
 
 
-def _in_weights(query, weights: str):
-    """The same query with every lexeme restricted to these weights ('dark' & 'mode' -> 'dark':AB & 'mode':AB).
-
-    Rewrites PostgreSQL's own text form of a query it parsed (plainto/phraseto_tsquery quote every
-    lexeme), never user text; constant-folded when the statement is planned."""
-    return cast(func.regexp_replace(cast(query, Text), _LEXEME, r"\1:" + weights, "g"), TSQUERY)
-
-
-def match_query(parsed: ParsedQuery):
-    query = _tsquery(parsed)
-    return _in_weights(query, "AB").op("||")(_in_weights(query, "C")).op("||")(_in_weights(query, "D"))
+def matches(query):
+    """All the words in the title and body, or all in the official responses, or all in the comments:
+    three plain tsqueries on the field groups' own GIN indexes (a BitmapOr), which answer exactly.
+    One index on the whole document with every lexeme restricted to a weight (`'export':AB & ...`)
+    made PostgreSQL match every candidate's document again, for GIN keeps no weights."""
+    return or_(*(in_fields(weights).op("@@")(query) for weights in (TITLE_BODY, RESPONSES, COMMENTS)))
 
 
 class PostgresBackend:
@@ -130,24 +142,29 @@ class PostgresBackend:
 
         if parsed.is_empty:
             return [], Total(0)
-        doc = SearchDocument
-        conditions = [doc.document.op("@@")(match_query(parsed))]
-        if filters.kind:
-            conditions.append(doc.kind == filters.kind)
-        if filters.status:
-            conditions.append(doc.status == filters.status)
-        if filters.category_id is not None:
-            conditions.append(doc.category_id == filters.category_id)
-        if filters.public_only:
-            conditions.append(doc.public.is_(True))
-        rank_query = _tsquery(parsed)
         # Look among the TIER most voted posts first: if a word has more than BEST_MATCHES matches
         # there, those are its most voted matches (every other post has fewer votes), and a phrase in
         # 6,666 posts reads ~1,400 rows instead of 6,666 (BitmapAnd of the GIN and the vote index).
         level = self._tier_level()
-        tier = None if level is None else doc.vote_level >= level
+        shape = Shape(
+            words=bool(parsed.words),
+            phrases=len(parsed.phrases),
+            kind=bool(filters.kind),
+            status=bool(filters.status),
+            category=filters.category_id is not None,
+            public_only=filters.public_only,
+            tier=level is not None,
+        )
+        values = {
+            "words": " ".join(parsed.words),
+            **{f"phrase_{i}": " ".join(phrase) for i, phrase in enumerate(parsed.phrases)},
+            "kind": filters.kind,
+            "status": filters.status,
+            "category_id": filters.category_id,
+            "level": level,
+        }
         with _planned_for_these_words():
-            ids, found = _page(conditions, tier, rank_query, offset, limit)
+            ids, found = _page(shape, values, offset, limit)
         return ids, Total(min(found, BEST_MATCHES), capped=found > BEST_MATCHES)
 
     def _tier_level(self) -> int | None:
@@ -174,14 +191,14 @@ class PostgresBackend:
             return []
         doc = SearchDocument
         # The stems are [a-z0-9]+ (services.similar.expansions): safe in to_tsquery's syntax.
-        in_title_or_body = func.to_tsquery(LANGUAGE, " | ".join(f"{w}:AB" for w in words))
-        ranked = func.ts_rank(SIMILAR_RANK_WEIGHTS, doc.document, func.to_tsquery(LANGUAGE, " | ".join(words)))
+        any_word = func.to_tsquery(LANGUAGE, " | ".join(words))
+        ranked = func.ts_rank(SIMILAR_RANK_WEIGHTS, doc.document, any_word)
         with _planned_for_these_words():
             return list(
                 db.session.scalars(
                     select(doc.post_id)
                     .where(
-                        doc.document.op("@@")(in_title_or_body), doc.public.is_(True), doc.status != Status.DUPLICATE
+                        in_fields(TITLE_BODY).op("@@")(any_word), doc.public.is_(True), doc.status != Status.DUPLICATE
                     )
                     .order_by(ranked.desc(), doc.post_id.desc())
                     .limit(limit)
@@ -209,60 +226,92 @@ def _planned_for_these_words() -> Iterator[None]:
         driver.prepare_threshold = kept
 
 
-def _page(conditions, tier, rank_query, offset: int, limit: int) -> tuple[list[int], int]:
-    """A page of the best matches by rank, and how many best matches there are (at most BEST_MATCHES + 1).
+def _page(shape: Shape, values: dict, offset: int, limit: int) -> tuple[list[int], int]:
+    """A page of the best matches by rank, and how many best matches there are (at most BEST_MATCHES + 1)."""
+    page, count = _statements(shape, BEST_MATCHES)
+    shown = min(limit, BEST_MATCHES - offset)  # pages end with the BEST_MATCHES-th match
+    connection = db.session.connection()
+    rows = []
+    if shown > 0:
+        rows = connection.exec_driver_sql(page.sql, {**page.fixed, **values, "offset": offset, "shown": shown}).all()
+    if rows:
+        found = rows[0].total
+    elif offset or shown <= 0:
+        found = connection.exec_driver_sql(count.sql, {**count.fixed, **values}).scalar_one()
+    else:
+        found = 0
+    return [r.post_id for r in rows], found
+
+
+@dataclass(frozen=True)
+class Compiled:
+    sql: str  # with named %(name)s parameters, as psycopg takes them
+    fixed: dict  # the values of the parameters that are the same for every search (SQLAlchemy names them)
+
+
+@functools.cache
+def _statements(shape: Shape, best_matches: int) -> tuple[Compiled, Compiled]:
+    """A page of matches and their count, for this shape.
 
     One statement: the best matches among the tier, and when it holds no more than BEST_MATCHES,
     the most voted of the posts below it after them."""
     doc = SearchDocument
+    query = _tsquery(shape)
+    conditions = [matches(query)]
+    if shape.kind:
+        conditions.append(doc.kind == bindparam("kind", type_=String))
+    if shape.status:
+        conditions.append(doc.status == bindparam("status", type_=String))
+    if shape.category:
+        conditions.append(doc.category_id == bindparam("category_id", type_=Integer))
+    if shape.public_only:
+        conditions.append(doc.public.is_(True))
+    tier = doc.vote_level >= bindparam("level", type_=SmallInteger)
 
     def most_voted(where, *, along_votes=True):
         # Read in vote order along an index (a broad word stops after a few thousand documents) or
-        # from the GIN index and sorted (a rare word or a phrase); the planner picks by the words'
-        # frequencies, which ANALYZE keeps for the document column. `along_votes=False` orders by
-        # expressions no index holds, so it must take the matches from the GIN index.
+        # from the GIN indexes and sorted (a rare word or a phrase); the planner picks by the words'
+        # frequencies, which ANALYZE keeps for the indexed expressions. `along_votes=False` orders by
+        # expressions no index holds, so it must take the matches from the GIN indexes.
         level, post_id = (doc.vote_level, doc.post_id) if along_votes else (doc.vote_level + 0, doc.post_id + 0)
         return (
             select(doc.post_id, doc.vote_level, doc.document)
             .where(*where)
             .order_by(level.desc(), post_id.desc())
-            .limit(BEST_MATCHES + 1)
+            .limit(best_matches + 1)
         )
 
-    if tier is None:
+    if not shape.tier:
         best = most_voted(conditions).subquery("best")
     else:
         # The tier's matches, then as many of the most voted below the tier as it lacks (none when it
         # is full: LIMIT 0). Taking them from every post instead read the tier's rows twice when it
         # was not full (67 ms for "accountants everywhere", 730 matches in the tier). Below the tier
-        # the matches are always taken from the GIN index: the tier holds a fifth of the posts and
+        # the matches are always taken from the GIN indexes: the tier holds a fifth of the posts and
         # fewer than BEST_MATCHES matches, so the words are rare enough that walking the rest in
         # vote order reads most of the table (the planner, misjudging weighted words, did: 63 ms and
         # 76,144 rows for "bank change", whose 493 matches the GIN index gives in 1 ms).
         in_tier = most_voted([*conditions, tier]).cte("in_tier")
-        lacking = BEST_MATCHES + 1 - select(func.count()).select_from(in_tier).scalar_subquery()
+        lacking = best_matches + 1 - select(func.count()).select_from(in_tier).scalar_subquery()
         below = most_voted([*conditions, ~tier], along_votes=False).limit(lacking).subquery("below")
         best = union_all(
             select(in_tier.c.post_id, in_tier.c.vote_level, in_tier.c.document),
             select(below.c.post_id, below.c.vote_level, below.c.document),
         ).subquery("best")
-    rank = func.ts_rank(RANK_WEIGHTS, best.c.document, rank_query)
-    shown = min(limit, BEST_MATCHES - offset)  # pages end with the BEST_MATCHES-th match
-    rows = []
-    if shown > 0:
-        rows = db.session.execute(
-            select(best.c.post_id, func.count().over().label("total"))
-            .order_by(rank.desc(), best.c.vote_level.desc(), best.c.post_id.desc())
-            .offset(offset)
-            .limit(shown)
-        ).all()
-    if rows:
-        found = rows[0].total
-    elif offset or shown <= 0:
-        found = db.session.scalar(select(func.count()).select_from(best))
-    else:
-        found = 0
-    return [r.post_id for r in rows], found
+    rank = func.ts_rank(RANK_WEIGHTS, best.c.document, query)
+    page = (
+        select(best.c.post_id, func.count().over().label("total"))
+        .order_by(rank.desc(), best.c.vote_level.desc(), best.c.post_id.desc())
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("shown", type_=Integer))
+    )
+    count = select(func.count()).select_from(best)
+    return _compiled(page), _compiled(count)
+
+
+def _compiled(statement) -> Compiled:
+    compiled = statement.compile(dialect=postgresql_psycopg.dialect())
+    return Compiled(str(compiled), {name: value for name, value in compiled.params.items() if value is not None})
 
 
 def _refresh(post_ids: list[int]) -> None:

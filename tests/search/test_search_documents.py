@@ -290,6 +290,46 @@ def test_each_search_is_planned_for_its_own_words(pg, make_post, client):
     assert prepared == [0] * 24
 
 
+@on_postgres
+def test_each_field_group_has_its_own_index_and_no_document_is_matched_again(pg, make_post, make_user):
+    """A search reads the title-and-body, responses and comments indexes (migration 0012), which answer
+    exactly: one GIN index on the document with weighted lexemes gave candidates holding the words
+    in different fields, and PostgreSQL matched every candidate's document again to drop them."""
+    split = make_post(title="Shearwater colony", body="On the cliffs.")
+    comments.add_comment(make_user(), split, "Petrels nest nearby.")  # the words split between title and comment
+    make_post(title="Shearwater and petrel", body="Both.")
+    db.session.commit()
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, context, executemany):
+        if "ts_rank" in statement:
+            found = cursor.connection.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters, prepare=False)
+            plans.append(found.fetchone()[0][0]["Plan"])
+
+    # A handful of rows: without these the planner would read the table rather than any index.
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    db.session.execute(text("SET LOCAL enable_indexscan = off"))
+    event.listen(db.engine, "after_cursor_execute", explain)
+    try:
+        assert titles("shearwater petrel") == ["Shearwater and petrel"]
+    finally:
+        event.remove(db.engine, "after_cursor_execute", explain)
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    scanned = [node for node in nodes(plans[0]) if node["Node Type"] in ("Bitmap Index Scan", "Bitmap Heap Scan")]
+    assert {n["Index Name"] for n in scanned if "Index Name" in n} == {
+        "ix_search_documents_title_body",
+        "ix_search_documents_responses",
+        "ix_search_documents_comments",
+    }
+    heap = [n for n in scanned if n["Node Type"] == "Bitmap Heap Scan"]
+    assert [(n["Actual Rows"], n.get("Rows Removed by Index Recheck", 0)) for n in heap] == [(1, 0)]
+
+
 def test_an_exact_total_reads_as_a_number():
     assert str(search.Total(1234)) == "1234" and str(search.Total(2000, capped=True)) == "more than 2,000"
     assert search.Total(1) == 1 and not search.Total(5).capped
