@@ -116,6 +116,17 @@ def test_the_results_page_with_filters(forum, client):
     assert client.get("/search?q=dark&kind=nonsense").status_code == 400
 
 
+def test_a_page_past_the_last_says_so_and_links_to_the_first(search_backend, make_post, client):
+    """Not "Nothing found" for a word in three posts: the page asked for is past the last one."""
+    for n in range(3):
+        make_post(title=f"Walrus tusk {n}")
+    html = client.get("/search?q=walrus&page=2&kind=idea").get_data(as_text=True)
+    assert "No more results: page 2 is past the last one for “walrus”." in html
+    assert "3 posts found." in html and '<a href="/search?q=walrus&amp;kind=idea">Back to the first page</a>' in html
+    assert "Nothing found" not in html
+    assert "Nothing found for “narwhal”." in client.get("/search?q=narwhal&page=2").get_data(as_text=True)
+
+
 MALFORMED = [
     '"unbalanced quote',
     "AND OR NOT",

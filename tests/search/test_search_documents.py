@@ -217,6 +217,8 @@ def test_a_capped_total_says_more_than(pg, client, make_post, make_user, monkeyp
     assert (beyond.hits, int(beyond.total), beyond.total.capped) == ([], 3, True)
     html = client.get("/search?q=puffin").get_data(as_text=True)
     assert "More than 3 posts found" in html
+    past = client.get("/search?q=puffin&page=2").get_data(as_text=True)
+    assert "More than 3 posts found, and only the best 3 are listed: more words or a filter narrow them down." in past
     monkeypatch.setattr(postgres, "BEST_MATCHES", 5)
     client.application.extensions["visitor_pages"].clear()  # a setting changed, not the data
     assert "5 posts found" in client.get("/search?q=puffin").get_data(as_text=True)

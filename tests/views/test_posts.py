@@ -165,6 +165,14 @@ def test_pages_go_forward_and_back(make_post, client, app):
     assert 'rel="prev"' in second and 'rel="next"' not in second
 
 
+def test_a_page_past_the_last_says_so_and_links_to_the_first(make_post, client):
+    make_post(title="The only post")
+    html = client.get("/?sort=new&page=5").get_data(as_text=True)
+    assert "No more posts: page 5 is past the last one." in html
+    assert '<a href="/?sort=new">Back to the first page</a>' in html and "The only post" not in html
+    assert "No posts match these filters yet" not in html
+
+
 # -- the post page ----------------------------------------------------------------------
 def test_post_url_without_or_with_wrong_slug_redirects_to_the_right_one(make_post, client):
     post = make_post(title="Bulk edit invoices")
