@@ -101,6 +101,7 @@ def main() -> None:
                 with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args) as server:
                     label = f"search, varied words ({SEARCH_LABELS[alternative]})"
                     rows.append(varied_search(args, server, database, size, url, ceilings, label))
+            measure_ceilings(args, database, size, rows, before=ceilings)
     write_results(rows, args)
 
 
@@ -174,16 +175,21 @@ def latencies_by_kind(log: Path) -> dict:
     return out
 
 
-def measure_ceilings(args, database: str, size: int, rows: list[dict]) -> dict[str, float]:
-    """Flask's own ceilings under the same gunicorn and wrk settings: "hello" and a Jinja list page."""
+def measure_ceilings(args, database: str, size: int, rows: list[dict], before: dict | None = None) -> dict[str, float]:
+    """Flask's own ceilings under the same gunicorn and wrk settings: "hello" and a Jinja list page.
+
+    `before`: the ceilings measured before this database and size; these rows, "ceiling after: ...",
+    then show how far the machine's speed drifted during the block (ratios to `before`): on a shared
+    machine the in-process search page went from 7 to 10 ms of CPU within minutes (20261126-1543)."""
     ceilings = {}
+    label = "ceiling after" if before else "ceiling"
     for name, key, module in (("hello", "hello", "bench.hello_app:app"), ("jinja list", "list", "bench.list_app:app")):
         with Gunicorn(module, {"PYTHONPATH": str(ROOT)}, args):
-            row = {"database": database, "posts": size, "scenario": f"ceiling: {name}", **wrk(args, "/")}
+            row = {"database": database, "posts": size, "scenario": f"{label}: {name}", **wrk(args, "/")}
         ceilings[key] = row["rps"]
         rows.append(row)
     for row in rows[-2:]:
-        row.update(ratios(ceilings))
+        row.update(ratios(before or ceilings))
         print_row(row)
     return ceilings
 
@@ -465,7 +471,8 @@ def write_results(rows: list[dict], args) -> None:
         f"{os.cpu_count()} cores; gunicorn {args.workers} {args.worker_class} workers; wrk {args.threads} threads, "
         f"{args.connections} connections, {args.duration} s per scenario. Command: "
         f"`{' '.join(['bench/run.py', *sys.argv[1:]])}`. Ratios are to the ceilings measured just before "
-        "each database and size (the `ceiling:` rows above them).",
+        "each database and size (the `ceiling:` rows above them); the `ceiling after:` rows, measured again at "
+        "the end of each block, show how far the machine's speed drifted meanwhile.",
         "",
         "| database | posts | scenario | req/s | vs hello | vs Jinja list | p50 ms | p99 ms | errors | recount |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
@@ -505,7 +512,8 @@ def flatness(rows: list[dict]) -> list[str]:
     out = []
     by_key: dict[tuple, dict[int, dict]] = {}
     for row in rows:
-        if row["posts"] and not row["scenario"].startswith("ceiling"):
+        # The Jinja list ceiling is in the table too: how much of a change is the machine's own.
+        if row["posts"] and (not row["scenario"].startswith("ceiling") or row["scenario"] == "ceiling: jinja list"):
             by_key.setdefault((row["database"], row["scenario"]), {})[row["posts"]] = row
     for (database, scenario), sized in by_key.items():
         if len(sized) < 2:
