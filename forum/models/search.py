@@ -49,8 +49,10 @@ class SearchDocument(db.Model):
     vote_level: Mapped[int] = mapped_column(SmallInteger)
 
 
-def _gin(name: str, table, expression) -> Index:
-    return Index(name, expression, postgresql_using="gin", _table=table.__table__).ddl_if(dialect="postgresql")
+def _gin(name: str, table, expression, **options) -> Index:
+    return Index(name, expression, postgresql_using="gin", _table=table.__table__, **options).ddl_if(
+        dialect="postgresql"
+    )
 
 
 def in_fields(weights: str):
@@ -60,8 +62,9 @@ def in_fields(weights: str):
 
 
 TITLE_BODY, RESPONSES, COMMENTS = "a,b", "c", "d"
+PENDING_LIST = {"gin_pending_list_limit": 64}  # kB; each search reads the pending list (migration 0012)
 FIELD_INDEXES = [
-    _gin(f"ix_search_documents_{name}", SearchDocument, in_fields(weights))
+    _gin(f"ix_search_documents_{name}", SearchDocument, in_fields(weights), postgresql_with=PENDING_LIST)
     for name, weights in (("title_body", TITLE_BODY), ("responses", RESPONSES), ("comments", COMMENTS))
 ]
 ORDER_INDEXES = [

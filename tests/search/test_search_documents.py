@@ -330,6 +330,15 @@ def test_each_field_group_has_its_own_index_and_no_document_is_matched_again(pg,
     }
     heap = [n for n in scanned if n["Node Type"] == "Bitmap Heap Scan"]
     assert [(n["Actual Rows"], n.get("Rows Removed by Index Recheck", 0)) for n in heap] == [(1, 0)]
+    # Each search reads an index's whole pending list of new entries: kept to 64 kB, not 4 MB.
+    options = db.session.execute(
+        text("SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'ix_search_documents_%' AND relam = "
+             "(SELECT oid FROM pg_am WHERE amname = 'gin') ORDER BY relname")
+    ).all()  # fmt: skip
+    limit = ["gin_pending_list_limit=64"]
+    assert [tuple(row) for row in options] == [
+        (f"ix_search_documents_{name}", limit) for name in ("comments", "responses", "title_body")
+    ]
 
 
 def test_an_exact_total_reads_as_a_number():
