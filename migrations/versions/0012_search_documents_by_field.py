@@ -17,7 +17,7 @@ new comment wrote it. The three take 11.6 MB at 100,000 seeded posts, the one th
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-11-27 16:00:00
+Create Date: 2026-11-26 15:20:00
 
 """
 from alembic import op
