@@ -1,5 +1,7 @@
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits
@@ -33,6 +35,30 @@ def post_url(post: Post, **kwargs) -> str:
 
 
 bp.app_template_global("post_url")(post_url)
+
+
+# A list page holds twenty post cards, each with a vote form and a category link: the parts they share
+# are built once per request (five `url_for`, two macros and a CSRF token a card cost ~70 µs).
+@bp.app_template_global()
+def category_url(slug: str) -> str:
+    """The list of one category's posts; built once per category and request."""
+    urls = g.setdefault("category_urls", {})
+    if slug not in urls:
+        urls[slug] = url_for("posts.index", category=slug)
+    return urls[slug]
+
+
+@bp.app_template_global()
+def vote_form_fields() -> Markup:
+    """A vote form's hidden fields: the CSRF token, and the page to come back to after a vote
+    without JavaScript (this page, when it is one to come back to); built once per request."""
+    fields = g.get("vote_form_fields")
+    if fields is None:
+        back = request.full_path if request.method == "GET" else ""
+        fields = g.vote_form_fields = Markup(
+            '<input type="hidden" name="csrf_token" value="{}">\n    <input type="hidden" name="next" value="{}">'
+        ).format(generate_csrf(), back)
+    return fields
 
 
 # -- the list ------------------------------------------------------------------

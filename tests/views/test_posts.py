@@ -1,9 +1,11 @@
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, Kind, Post, PostRevision, Status, Vote
 from forum.services import comments, responses, votes
+from tests.conftest import csrf_token_from
 
 NEW_POST = {"title": "Dark mode for the mobile app", "body": "My **eyes** hurt at night.", "kind": "idea"}
 
@@ -197,6 +199,32 @@ def test_official_response_shows_on_top_with_the_timeline(make_post, make_user, 
     assert "<strong>building</strong>" in page
     assert "status-planned" in page
     assert "moved it from" in page and "with an official response" in page
+
+
+def test_every_card_of_a_list_votes_with_the_session_token_and_comes_back_to_that_list(
+    make_post, make_user, login_as, client, category
+):
+    # The vote forms' hidden fields and the category links are built once per page (forum/posts/views.py):
+    # each card must still carry this session's token, this page's address and its own post's addresses.
+    made = [make_post() for _ in range(3)]
+    login_as(make_user())
+    html = client.get("/?sort=new&category=mobile-app").get_data(as_text=True)
+    page = lxml.html.fromstring(html)
+    forms = page.xpath("//li[@class='post-card']/form[@class='vote']")
+    assert [form.get("action") for form in forms] == [f"/posts/{post.id}/vote" for post in reversed(made)]
+    assert [form.get("data-unvote-url") for form in forms] == [f"/posts/{p.id}/unvote" for p in reversed(made)]
+    token = csrf_token_from(html)
+    for form in forms:
+        fields = {field.get("name"): field.get("value") for field in form.xpath("input[@type='hidden']")}
+        assert fields == {"csrf_token": token, "next": "/?sort=new&category=mobile-app"}
+    links = page.xpath("//li[@class='post-card']//a[@class='category-link']")
+    assert [(a.get("href"), a.text) for a in links] == [("/?category=mobile-app", category.name)] * 3
+    # Without JavaScript the form is posted as it is, and the voter lands on the list again.
+    fields = {field.get("name"): field.get("value") for field in forms[2].xpath("input[@type='hidden']")}
+    response = client.post(forms[2].get("action"), data=fields)
+    assert (response.status_code, response.location) == (303, "/?sort=new&category=mobile-app")
+    db.session.rollback()
+    assert db.session.get(Post, made[0].id).vote_count == 2
 
 
 def test_votes_with_json_and_without(make_post, make_user, login_as, send):
