@@ -1,6 +1,9 @@
 """PostgreSQL's search documents (migration 0009) follow every write, whoever makes it, because
 the database writes them; a capped total reads as such; both backends match by the same rule."""
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import event, text
 
@@ -100,6 +103,60 @@ def test_filters_and_vote_level_follow_the_post(pg, make_post, make_user, catego
     post_service.delete_post(moderator, post)
     db.session.commit()
     assert row()[0] is False and titles("lemming") == []
+    assert not pg.check()
+
+
+@on_postgres
+def test_a_comment_and_a_vote_on_one_post_at_once_do_not_deadlock(pg, make_post, make_user):
+    """A comment is written as comments.add_comment writes it: the row (its trigger writes the post's
+    document), then the post's counter; a vote updates the post's counter, and past a vote level its
+    trigger writes the document. Before migration 0013 the two took the post's and the document's locks
+    in opposite orders: PostgreSQL cancelled one of them after a second (the bench's viral post)."""
+    post, commenter = make_post(), make_user()
+    post_id, commenter_id = post.id, commenter.id
+    failed: list[Exception] = []
+    with db.engine.connect() as commenting, db.engine.connect() as voting, db.engine.connect() as watching:
+        voter = voting.execute(text("SELECT pg_backend_pid()")).scalar()
+        voting.commit()
+        commenting.execute(
+            text(
+                "INSERT INTO comments (post_id, author_id, body, body_html, created_at, is_hidden) "
+                "VALUES (:post, :author, 'Deadlock canary', '<p>Deadlock canary</p>', now(), false)"
+            ),
+            {"post": post_id, "author": commenter_id},
+        )
+
+        def vote():
+            try:  # 1 -> 100 votes: past a vote level, so the document is written too
+                voting.execute(text("UPDATE posts SET vote_count = vote_count + 99 WHERE id = :id"), {"id": post_id})
+                voting.commit()
+            except Exception as error:  # reported below, in the test's thread
+                failed.append(error)
+
+        thread = threading.Thread(target=vote)
+        thread.start()
+        for _ in range(500):  # until the vote waits for a lock the comment holds
+            waits = watching.execute(
+                text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": voter}
+            ).scalar()
+            watching.commit()
+            if waits == "Lock":
+                break
+            time.sleep(0.01)
+        assert waits == "Lock"
+        commenting.execute(text("UPDATE posts SET comment_count = comment_count + 1 WHERE id = :id"), {"id": post_id})
+        commenting.commit()
+        thread.join(10)
+    assert not thread.is_alive() and failed == []
+    db.session.rollback()
+    assert db.session.execute(
+        text(
+            "SELECT p.vote_count, p.comment_count, d.vote_level FROM posts p JOIN search_documents d "
+            "ON d.post_id = p.id WHERE p.id = :id"
+        ),
+        {"id": post_id},
+    ).one() == (100, 1, 13)  # floor(2 * log2(101))
+    assert weights(post)["canari"] == "D"
     assert not pg.check()
 
 
