@@ -144,6 +144,8 @@ def mixed(
     script = {"BENCH_MIXED": str(mixed_file)}
     with Gunicorn("wsgi:app", app_env, args, access_log=log) as server:
         server.warm("/", script="mixed.lua", extra_env=script)
+        # wrk counts the timed run's errors; a 500 in the warm-up (a deadlock did it once) must show too.
+        warm_up_errors = sum(int(line.split()[2]) >= 500 for line in log.read_text().splitlines())
         log.write_text("")  # gunicorn appends: what the warm-up wrote goes
         row = {
             "database": database,
@@ -152,6 +154,8 @@ def mixed(
             **wrk(args, "/", script="mixed.lua", extra_env=script),
             **ratios(ceilings),
         }
+    if warm_up_errors:
+        row["warm_up_errors"] = warm_up_errors
     row.update(latencies_by_kind(log))
     row["recount"] = recount(url)
     print_row(row)
@@ -159,10 +163,10 @@ def mixed(
 
 
 def latencies_by_kind(log: Path) -> dict:
-    """p50 and p99 of reads (GET), votes and comments in an access log of `METHOD PATH microseconds`."""
+    """p50 and p99 of reads (GET), votes and comments in an access log of `METHOD PATH STATUS microseconds`."""
     times: dict[str, list[int]] = {"reads": [], "votes": [], "comments": []}
     for line in log.read_text().splitlines():
-        method, path, micros = line.split()
+        method, path, _status, micros = line.split()
         kind = "reads" if method == "GET" else "comments" if path.endswith("/comments") else "votes"
         times[kind].append(int(micros))
     out = {}
@@ -382,8 +386,8 @@ class Gunicorn:
             f"--worker-class={self.args.worker_class}",
             "--log-level=warning",
         ]
-        if self.access_log:  # each request's method, path and time in microseconds
-            command += [f"--access-logfile={self.access_log}", "--access-logformat=%(m)s %(U)s %(D)s"]
+        if self.access_log:  # each request's method, path, status and time in microseconds
+            command += [f"--access-logfile={self.access_log}", "--access-logformat=%(m)s %(U)s %(s)s %(D)s"]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **self.env}, start_new_session=True, stdout=subprocess.DEVNULL
         )
@@ -452,6 +456,8 @@ def wrk(args, path: str, script: str = "report.lua", extra_env: dict | None = No
 def print_row(row: dict) -> None:
     ratio = f" {row['rps'] / row['ceiling_list']:.0%} of list ceiling"
     extra = f" recount: {row['recount']}" if "recount" in row else ""
+    if "warm_up_errors" in row:
+        extra += f" and {row['warm_up_errors']} server errors in the warm-up"
     if "reads_p99_ms" in row:
         kinds = ("reads", "votes", "comments")
         extra += " (p99: " + ", ".join(f"{k} {row.get(f'{k}_p99_ms', 0):.1f} ms" for k in kinds) + ")"
@@ -484,7 +490,7 @@ def write_results(rows: list[dict], args) -> None:
         lines.append(
             f"| {row['database']} | {row['posts'] or '-'} | {row['scenario']} | {row['rps']:.0f} | "
             f"{row['rps'] / row['ceiling_hello']:.0%} | {row['rps'] / row['ceiling_list']:.0%} | {row['p50_ms']:.1f} | "
-            f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['errors']} | {row.get('recount', '')} |"
+            f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {errors_cell(row)} | {row.get('recount', '')} |"
         )
     split = [row for row in rows if "reads_p99_ms" in row]
     if split:
@@ -509,6 +515,11 @@ def write_results(rows: list[dict], args) -> None:
     (RESULTS / f"{stamp}.json").write_text(json.dumps({"rows": rows}, indent=1))
     print(text)
     print(f"written to {RESULTS / (stamp + '.md')}")
+
+
+def errors_cell(row: dict) -> str:
+    warm_up = row.get("warm_up_errors")
+    return f"{row['errors']} (+{warm_up} in the warm-up)" if warm_up else str(row["errors"])
 
 
 def flatness(rows: list[dict]) -> list[str]:
