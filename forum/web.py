@@ -7,6 +7,7 @@ from flask import Flask, has_request_context, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,6 +32,9 @@ ERROR_TEXT = {
     429: ("Slow down a little", "You have made too many requests in a short time."),
     500: ("Something went wrong on our side", "The error has been logged. Please try again in a moment."),
 }
+# A write that met others at the same moment and was cancelled, nothing saved (a 409, as a merge that
+# meets a vote): PostgreSQL's deadlock, serialization failure and lock timeout, SQLite's busy timeout.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 # Fields echoed back on an error page so that no typed text is ever lost.
 KEPT_FIELDS = ("title", "body")
 
@@ -184,8 +188,21 @@ def _server_error(error: Exception):
     db.session.rollback()
     from flask import current_app
 
+    if _write_conflict(error):
+        current_app.logger.warning("Write conflict on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(
+            409,
+            "Someone else changed the same thing at that very moment, so this was cancelled.",
+            retry_after="Nothing was saved: it is safe to send it again.",
+        )
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return error_response(500)
+
+
+def _write_conflict(error: Exception) -> bool:
+    if not isinstance(error, OperationalError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in CONFLICT_SQLSTATES or "database is locked" in str(error.orig)
 
 
 def _healthz():

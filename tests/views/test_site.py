@@ -1,3 +1,12 @@
+import sqlite3
+
+import psycopg.errors
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from forum.extensions import db
+from forum.models import Comment
 from forum.web import CONTENT_SECURITY_POLICY
 
 
@@ -27,6 +36,40 @@ def test_an_unexpected_error_gets_the_styled_500_page(client, monkeypatch):
     page = response.get_data(as_text=True)
     assert "Something went wrong on our side" in page
     assert "boom" not in page
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [psycopg.errors.DeadlockDetected("deadlock detected"), sqlite3.OperationalError("database is locked")],
+    ids=["postgresql deadlock", "sqlite busy"],
+)
+def test_a_write_cancelled_by_others_at_that_moment_says_so_and_keeps_the_text(
+    cause, make_post, make_user, login_as, send, monkeypatch
+):
+    """The database cancels a write that met others at the same moment (a deadlock, which a comment and a
+    vote on one post could make before migration 0013): a 409 that says to send it again, not a 500."""
+    from forum.posts import views
+
+    def cancelled(*args, **kwargs):
+        raise OperationalError("UPDATE posts SET ...", {}, cause)
+
+    post = make_post()
+    login_as(make_user())
+    monkeypatch.setattr(views.comments, "add_comment", cancelled)
+    response = send(f"/posts/{post.id}/comments", {"body": "It crashes when I export **twice**."})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "so this was cancelled" in page and "it is safe to send it again" in page
+    assert "It crashes when I export **twice**." in page  # the comment, in the kept text
+    monkeypatch.setattr(views.votes, "add", cancelled)
+    response = send(f"/posts/{post.id}/vote", headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    assert response.json == {
+        "error": "Someone else changed the same thing at that very moment, so this was cancelled. "
+        "Nothing was saved: it is safe to send it again."
+    }
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
 
 def test_json_clients_get_json_errors(client):
