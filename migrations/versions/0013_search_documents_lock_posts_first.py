@@ -6,8 +6,8 @@ updates the post's counter (the post row); a vote updates the post's counter fir
 and, when it passes a vote level, its row trigger copies the level into the document (the document
 row). Two locks taken in opposite orders: PostgreSQL found the cycle after deadlock_timeout (1 s)
 and cancelled one of them, a 500 for a vote or a comment. The bench's viral post (every vote and
-comment on one post) met it 6 times in 10 s on 1,000 posts (votes p99 2,007 ms, comments 2,972 ms,
-run 20261126-1737). Since 0009, whatever wrote comments or official responses could.
+comment on one post) met it several times on 1,000 posts (votes p99 2,007 ms, comments 2,972 ms, run
+20261126-1737). Since 0009, whatever wrote comments or official responses could.
 
 Now the two functions that lock documents (`search_documents_refresh`, which every other change
 goes through, and `search_documents_comments_inserted`) first lock their posts' rows, in id order,
@@ -17,7 +17,7 @@ waits for the first one's commit instead of deadlocking with it.
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-11-26 17:50:00
+Create Date: 2026-11-26 17:35:00
 
 """
 from alembic import op
