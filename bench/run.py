@@ -61,7 +61,8 @@ def main() -> None:
 
     rows: list[dict] = []
     for database in args.databases.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
+        full_pages: list[str] = []
+        for size in sorted(int(s) for s in args.sizes.split(",")):
             url = prepare(database, size, args.reseed)
             # The ceilings are measured again before each database and size, so each ratio compares
             # numbers taken minutes apart on the same machine, not at both ends of a long run (a
@@ -89,35 +90,53 @@ def main() -> None:
                     }
                     rows.append(row)
                     print_row(row)
-                if server.status("/search?q=export") == 200 and (not only or "search" in only):
-                    rows.append(varied_search(args, server, database, size, url, ceilings, "search, varied words"))
+                searches = server.status("/search?q=export") == 200 and (not only or "search" in only)
+                if searches:
+                    label = "search, varied words"
+                    rows.append(search_run(args, server, database, size, url, ceilings, label, varied_words(url)))
             if not only or "mixed" in only:
                 rows.append(mixed(args, database, size, url, ceilings, app_env, targets))
             if not only or "viral" in only:
                 rows.append(mixed(args, database, size, url, ceilings, app_env, targets, viral=True))
             alternative = OTHER_SEARCH_BACKEND[database]
-            if not only or "search" in only:
+            if searches:
                 # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
                 with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args) as server:
                     label = f"search, varied words ({SEARCH_LABELS[alternative]})"
-                    rows.append(varied_search(args, server, database, size, url, ceilings, label))
+                    queries = varied_words(url)
+                    rows.append(search_run(args, server, database, size, url, ceilings, label, queries, alternative))
+                # Pages of the same length at every size, nothing kept: the search engine's own flatness.
+                full_pages = full_pages or full_page_searches(url)
+                nothing_kept = {"VISITOR_PAGE_CACHE_MB": "0", "SEARCH_RESULTS_KEPT": "0"}
+                for backend in ("whoosh", alternative):
+                    env = {**app_env, **nothing_kept, "SEARCH_BACKEND": backend}
+                    with Gunicorn("wsgi:app", env, args) as server:
+                        label = "search, full pages, nothing kept"
+                        label += f" ({SEARCH_LABELS[backend]})" if backend != "whoosh" else ""
+                        rows.append(search_run(args, server, database, size, url, ceilings, label, full_pages, backend))
             measure_ceilings(args, database, size, rows, before=ceilings)
     write_results(rows, args)
 
 
-def varied_search(args, server, database: str, size: int, url: str, ceilings: dict[str, float], label: str) -> dict:
-    """Searches for two title words drawn at random (search.lua): results nobody asked for yet.
+def search_run(
+    args, server, database: str, size: int, url: str, ceilings: dict, label: str, queries: list[str], backend="whoosh"
+) -> dict:
+    """Searches drawn at random from `queries` (search.lua): results nobody asked for yet, mostly.
+    The row also tells how many results a page of them shows at this size (`results_per_page`).
 
     Warmed like every scenario, with 2 s of the same load (it was warmed with one repeated search
     until 2026-11-26 12:00, so each worker's first reads of the 42 words fell in the timed run)."""
-    words = {"BENCH_WORDS": str(write_words(url))}
-    server.warm("/search", script="search.lua", extra_env=words)
+    path = DATA / f"search-queries-{os.getpid()}.txt"
+    path.write_text("".join(query.replace(" ", "+") + "\n" for query in queries))
+    env = {"BENCH_QUERIES": str(path)}
+    server.warm("/search", script="search.lua", extra_env=env)
     row = {
         "database": database,
         "posts": size,
         "scenario": label,
-        **wrk(args, "/search", script="search.lua", extra_env=words),
+        **wrk(args, "/search", script="search.lua", extra_env=env),
         **ratios(ceilings),
+        "results_per_page": results_per_page(url, backend, queries),
     }
     print_row(row)
     return row
@@ -268,13 +287,13 @@ def flask(url: str, *command: str, quiet: bool = True) -> str:
     return result.stdout or ""
 
 
-def in_app(url: str, code: str) -> str:
+def in_app(url: str, code: str, settings: dict | None = None) -> str:
     """Run Python inside the app (with an app context) and return what it prints."""
     script = (
         "import json\nfrom forum import create_app\nfrom forum.extensions import db\n"
         "app = create_app()\nwith app.app_context():\n" + "\n".join("    " + line for line in code.splitlines())
     )
-    env = {**os.environ, **app_settings(url), "RATELIMIT_ENABLED": "0"}
+    env = {**os.environ, **app_settings(url), "RATELIMIT_ENABLED": "0", **(settings or {})}
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     if result.returncode:
         sys.exit(f"in-app script failed:\n{result.stderr}")
@@ -307,15 +326,55 @@ print(json.dumps({"commented_post": f"/posts/{post.id}-{post.slug}", "comments":
     return json.loads(in_app(url, code))
 
 
-def write_words(url: str) -> Path:
-    """The words of the seeded titles, for search.lua: two drawn at random give 1,764 searches."""
+def varied_words(url: str) -> list[str]:
+    """Two of the 42 words of the seeded titles: 1,764 searches (a word may come twice). At 1,000 posts
+    their pages hold fewer results than at 100,000 (many pairs never meet in one title)."""
     code = """
 from forum.bench import THINGS, VERBS, WHERE
-print("\\n".join(sorted({w.lower() for phrase in VERBS + THINGS + WHERE for w in phrase.split() if len(w) > 3})))
+print(json.dumps(sorted({w.lower() for phrase in VERBS + THINGS + WHERE for w in phrase.split() if len(w) > 3})))
 """
-    path = DATA / "search-words.txt"
-    path.write_text(in_app(url, code))
-    return path
+    words = json.loads(in_app(url, code))
+    return [f"{first} {second}" for first in words for second in words]
+
+
+def full_page_searches(url: str) -> list[str]:
+    """A word of the seeded titles and a word of the seeded bodies (two different stems) whose search
+    fills a page (20 results) at this database's size: the smallest of the run, so the pages are full
+    at every size, and a size's latency is compared with another's for the same work."""
+    code = """
+import re
+from forum import search
+from forum.bench import SENTENCES, THINGS, VERBS, WHERE
+from forum.models import AnonymousUser
+from forum.permissions import Guardian
+from forum.search.query import analyze
+
+def words_of(texts):
+    return sorted({w.lower() for text in texts for w in re.findall("[A-Za-z]+", text) if len(w) > 3})
+
+titles = words_of(VERBS + THINGS + WHERE)
+bodies = [w for w in words_of(SENTENCES) if w not in titles]
+viewer = Guardian(AnonymousUser())
+full = [f"{a} {b}" for a in titles for b in bodies if len(set(analyze(a)) | set(analyze(b))) == 2
+        and search.search(viewer, search.SearchRequest(text=f"{a} {b}")).total >= search.PER_PAGE]
+print(json.dumps(full))
+"""
+    return json.loads(in_app(url, code))
+
+
+def results_per_page(url: str, backend: str, queries: list[str]) -> float:
+    """How many results the first page of these searches shows on average (300 of them, drawn)."""
+    code = f"""
+import random
+from forum import search
+from forum.models import AnonymousUser
+from forum.permissions import Guardian
+
+queries = random.Random(1).sample({queries!r}, {min(300, len(queries))})
+viewer = Guardian(AnonymousUser())
+print(sum(len(search.search(viewer, search.SearchRequest(text=q)).hits) for q in queries) / len(queries))
+"""
+    return float(in_app(url, code, {"SEARCH_BACKEND": backend}))
 
 
 def write_mixed_data(url: str, reads: list[str], posts: list[int]) -> Path:
@@ -458,6 +517,8 @@ def print_row(row: dict) -> None:
     extra = f" recount: {row['recount']}" if "recount" in row else ""
     if "warm_up_errors" in row:
         extra += f" and {row['warm_up_errors']} server errors in the warm-up"
+    if "results_per_page" in row:
+        extra += f" ({row['results_per_page']:.1f} results a page)"
     if "reads_p99_ms" in row:
         kinds = ("reads", "votes", "comments")
         extra += " (p99: " + ", ".join(f"{k} {row.get(f'{k}_p99_ms', 0):.1f} ms" for k in kinds) + ")"
@@ -510,8 +571,8 @@ def write_results(rows: list[dict], args) -> None:
     if flat:
         lines += ["", "Latency at the largest size against the smallest (target: within +20%):", ""]
         lines += [
-            "| database | scenario | p50 small → large | p99 small → large | p50 within +20% |",
-            "|---|---|---|---|---|",
+            "| database | scenario | p50 small → large | p99 small → large | p50 within +20% | results a page |",
+            "|---|---|---|---|---|---|",
         ]
         lines += flat
     text = "\n".join(lines) + "\n"
@@ -547,7 +608,7 @@ def target_table(rows: list[dict]) -> list[str]:
          min, lambda v: v >= 0.5, "{:.0%}".format),
         ("reads p99 < 50 ms (Whoosh search; the mixed and viral runs' reads)",
          lambda r: None if own_backend(r) else r.get("reads_p99_ms", r["p99_ms"]), max, lambda v: v < 50, ms),
-        ("the varied searches' p99 < 50 ms on the database's own search backend",
+        ("searches' p99 < 50 ms on the database's own search backend",
          lambda r: r["p99_ms"] if own_backend(r) else None, max, lambda v: v < 50, ms),
         ("search p95 < 50 ms (every backend)",
          lambda r: r["p95_ms"] if r["scenario"].startswith("search") else None, max, lambda v: v < 50, ms),
@@ -591,10 +652,12 @@ def flatness(rows: list[dict]) -> list[str]:
         small, large = sized[min(sized)], sized[max(sized)]
         growth = large["p50_ms"] / small["p50_ms"] - 1
         verdict = "(the machine)" if scenario.startswith("ceiling") else "met" if growth <= 0.2 else "**missed**"
+        shown = "results_per_page" in small and "results_per_page" in large
+        results = f" {small['results_per_page']:.1f} → {large['results_per_page']:.1f} " if shown else " "
         out.append(
             f"| {database} | {scenario} | {small['p50_ms']:.1f} → {large['p50_ms']:.1f} "
             f"({growth:+.0%}) | {small['p99_ms']:.1f} → {large['p99_ms']:.1f} "
-            f"({large['p99_ms'] / small['p99_ms'] - 1:+.0%}) | {verdict} |"
+            f"({large['p99_ms'] / small['p99_ms'] - 1:+.0%}) | {verdict} |{results}|"
         )
     return out
 

@@ -85,6 +85,8 @@ class Config:
         if self.SEARCH_BACKEND not in {"whoosh", "postgres", "sqlite"}:
             raise ValueError(f"SEARCH_BACKEND must be whoosh, postgres or sqlite, not {self.SEARCH_BACKEND!r}")
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index")
+        # Pages of Whoosh results each process keeps until the index changes (search/whoosh_backend.py); 0: none.
+        self.SEARCH_RESULTS_KEPT = int(os.environ.get("SEARCH_RESULTS_KEPT", "256"))
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500

@@ -135,7 +135,8 @@ def backend():
         else:
             from forum.search.whoosh_backend import WhooshBackend
 
-            backends[name] = WhooshBackend(current_app.config["SEARCH_INDEX_DIR"])
+            config = current_app.config
+            backends[name] = WhooshBackend(config["SEARCH_INDEX_DIR"], results_kept=config["SEARCH_RESULTS_KEPT"])
     return backends[name]
 
 

@@ -65,7 +65,6 @@ from forum.search.query import ParsedQuery, analyze
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for another process's writer
 BATCH = 500
 JOURNAL = "pending-post-ids"
-RESULTS_KEPT = 256  # (query, filters, page) results kept for the current index generation
 
 # Boosts: a word in the title counts most, in an official response more than in
 # the body's small print, and in a comment least.
@@ -158,12 +157,14 @@ def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
 class WhooshBackend:
     name = "whoosh"
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, *, results_kept: int = 256):
         self.directory = Path(directory)
         self._reading = threading.Lock()  # guards the kept searcher and results (Whoosh readers share files)
         self._searcher_kept = None
         self._stamp = None  # which index the kept searcher reads: (generation, TOC file identity)
-        self._results: LRUCache = LRUCache(maxsize=RESULTS_KEPT)
+        # (query, filters, page) -> results, for the current index generation; none when results_kept is 0
+        self._results: LRUCache = LRUCache(maxsize=max(results_kept, 1))
+        self._keeps_results = results_kept > 0
         self._sets = whoosh_sets.Kept()  # decoded posting lists of the kept searcher's segments
 
     # -- the index itself ------------------------------------------------------------
@@ -399,7 +400,7 @@ class WhooshBackend:
                 top = _top(searcher, whoosh_query(words, phrases, required), offset + limit, excluded=excluded)
                 ids, total = [int(hit["id"]) for hit in top[offset : offset + limit]], len(top)
             found = (ids, Total(total))  # exact: every match was counted
-            if kept is not None:
+            if kept is not None and self._keeps_results:
                 kept[key] = found
             return found
 

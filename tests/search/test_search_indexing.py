@@ -238,3 +238,28 @@ def test_a_threads_comments_are_indexed_up_to_the_limit_and_later_ones_write_not
 def segments_on_disk(backend) -> set[str]:
     """The segments whose files are in the index folder (`MAIN_<id>.<part>`)."""
     return {name.split(".")[0] for name in os.listdir(backend.directory) if re.match(r"MAIN_[0-9a-z]+\.", name)}
+
+
+@pytest.mark.parametrize("results_kept, index_reads", [(256, 1), (0, 3)])
+def test_a_repeated_search_reads_the_index_again_only_when_no_results_are_kept(
+    whoosh_index, app, make_post, monkeypatch, results_kept, index_reads
+):
+    """SEARCH_RESULTS_KEPT=0 (the benchmark's "nothing kept" searches) answers every search from the
+    index; by default a repeated search is answered from the results kept for that index generation."""
+    from forum.search import whoosh_sets
+    from forum.search.whoosh_backend import WhooshBackend
+
+    make_post(title="Heron fishing at dawn")
+    make_post(title="Heron nest")
+    backend = WhooshBackend(app.config["SEARCH_INDEX_DIR"], results_kept=results_kept)
+    reads = []
+    top = whoosh_sets.top
+    monkeypatch.setattr(whoosh_sets, "top", lambda *args, **kwargs: reads.append(args) or top(*args, **kwargs))
+    parsed = search.parse("heron")
+    filters = search.Filters(kind=None, status=None, category_id=None, public_only=True)
+    answers = [backend.search(parsed, filters, offset=0, limit=20) for _ in range(3)]
+
+    ids, total = answers[0]
+    assert total == 2 and len(ids) == 2
+    assert all(answer == answers[0] for answer in answers)
+    assert len(reads) == index_reads
