@@ -138,6 +138,7 @@ def search_run(
         **ratios(ceilings),
         "results_per_page": results_per_page(url, backend, queries),
     }
+    path.unlink()
     print_row(row)
     return row
 
