@@ -124,12 +124,16 @@ def search_run(
     """Searches drawn at random from `queries` (search.lua): results nobody asked for yet, mostly.
     The row also tells how many results a page of them shows at this size (`results_per_page`).
 
-    Warmed like every scenario, with 2 s of the same load (it was warmed with one repeated search
-    until 2026-11-26 12:00, so each worker's first reads of the 42 words fell in the timed run)."""
+    Warmed with as long a run of the same searches as the timed one: each worker reads a word's
+    posting lists from the index once and keeps them (forum/search/whoosh_sets.py), 50-190 ms for a
+    common body word at 100,000 posts, so with the 2 s of the other scenarios each worker met some of
+    the ~70 words for the first time in the timed run (the full pages' p99 at 100,000 posts: 143 ms, in
+    20261126-1946). A server up a while has read them all. It was warmed with one repeated search until
+    2026-11-26 12:00."""
     path = DATA / f"search-queries-{os.getpid()}.txt"
     path.write_text("".join(query.replace(" ", "+") + "\n" for query in queries))
     env = {"BENCH_QUERIES": str(path)}
-    server.warm("/search", script="search.lua", extra_env=env)
+    server.warm("/search", script="search.lua", extra_env=env, seconds=args.duration)
     row = {
         "database": database,
         "posts": size,
@@ -468,14 +472,14 @@ class Gunicorn:
         except OSError:
             return 0
 
-    def warm(self, path: str, script: str = "report.lua", extra_env: dict | None = None) -> None:
+    def warm(self, path: str, script: str = "report.lua", extra_env: dict | None = None, seconds: int = 2) -> None:
         """Two seconds of the same load, not measured: every worker has served the page (compiled its
         templates, filled its caches) before the timed run, as in a server that has been up a while.
         A handful of sequential requests left some workers cold, and their first requests made the p99."""
         self.status(path)
         subprocess.run(
-            ["wrk", f"--threads={self.args.threads}", f"--connections={self.args.connections}", "--duration=2s",
-             f"--script={BENCH / script}", f"http://127.0.0.1:{self.port}{path}"],
+            ["wrk", f"--threads={self.args.threads}", f"--connections={self.args.connections}",
+             f"--duration={seconds}s", f"--script={BENCH / script}", f"http://127.0.0.1:{self.port}{path}"],
             capture_output=True, check=True, env={**os.environ, "BENCH_DIR": str(BENCH), **(extra_env or {})},
         )  # fmt: skip
 
