@@ -128,7 +128,7 @@ def search_run(
     posting lists from the index once and keeps them (forum/search/whoosh_sets.py), 50-190 ms for a
     common body word at 100,000 posts, so with the 2 s of the other scenarios each worker met some of
     the ~70 words for the first time in the timed run (the full pages' p99 at 100,000 posts: 143 ms, in
-    20261126-1946). A server up a while has read them all. It was warmed with one repeated search until
+    20261126-1933). A server up a while has read them all. It was warmed with one repeated search until
     2026-11-26 12:00."""
     path = DATA / f"search-queries-{os.getpid()}.txt"
     path.write_text("".join(query.replace(" ", "+") + "\n" for query in queries))
