@@ -183,6 +183,7 @@ class Card:
     is_pinned: bool
     is_hidden: bool
     deleted_at: datetime | None
+    author_id: int  # with the two above, what Guardian.can_see_post reads
     author: CardAuthor
     category: CardCategory
 
@@ -203,6 +204,7 @@ _CARD_COLUMNS = (
     Post.is_pinned,
     Post.is_hidden,
     Post.deleted_at,
+    Post.author_id,
     User.display_name,
     Category.slug,
     Category.name,
@@ -221,7 +223,7 @@ def cards(query: Select) -> list[Card]:
 
 def card(row) -> Card:
     """A card from a row of `card_query()` (columns added after its own are ignored)."""
-    return Card(*row[:11], author=CardAuthor(row[11]), category=CardCategory(row[12], row[13]))
+    return Card(*row[:12], author=CardAuthor(row[12]), category=CardCategory(row[13], row[14]))
 
 
 def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) -> tuple[list[Card], bool]:
