@@ -378,7 +378,7 @@ def test_long_discussions_are_paged_with_replies_kept_under_their_comment(make_p
 def test_a_cards_urls_built_once_per_request_are_url_fors_own(app, make_post, base_url, root):
     from flask import url_for
 
-    from forum.posts.views import post_action_url, post_url
+    from forum.posts.views import category_url, post_action_url, post_url
 
     posts = [make_post(title="Dark mode"), make_post(title="Export to CSV")]
     odd = make_post(title="Odd slug")
@@ -391,5 +391,8 @@ def test_a_cards_urls_built_once_per_request_are_url_fors_own(app, make_post, ba
             )
             for endpoint in ("posts.vote", "posts.unvote"):
                 assert post_action_url(endpoint, post.id) == url_for(endpoint, post_id=post.id)
+        for slug in ("mobile-app", "Été & co", "mobile-app"):
+            assert category_url(slug) == url_for("posts.index", category=slug)
         assert post_url(odd).endswith("-%C3%89t%C3%A9%20%C3%A0%20100%25")
+        assert category_url("mobile-app") == f"{root}/?category=mobile-app"
         assert post_url(posts[0]) == f"{root}/posts/{posts[0].id}-dark-mode"
