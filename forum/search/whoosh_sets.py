@@ -37,6 +37,7 @@ from whoosh.util.numeric import byte_to_length
 
 POSTINGS_KEPT = 4_000_000  # postings kept decoded, 12 bytes each (~48 MB per process)
 LENGTHS_KEPT = 2_000_000  # document lengths kept (8 bytes each, ~16 MB)
+FIGURES_KEPT = 20_000  # terms whose BM25F figures are kept
 
 Groups = tuple[dict[str, float], ...]  # each group: {field: boost}; a document matches a group when
 # every word is in one of its fields
@@ -54,6 +55,18 @@ class Kept:
             LRUCache(maxsize=POSTINGS_KEPT, getsizeof=lambda v: len(v[0]) + 1) if keep else {}
         )
         self.lengths: MutableMapping = LRUCache(maxsize=LENGTHS_KEPT, getsizeof=lambda v: len(v) + 1) if keep else {}
+        # Each term's BM25F figures (idf, K1, B, average length): the whole index's, so good for as
+        # long as the searcher they were read with (a refreshed searcher is another object). Read
+        # anew on every search, they were an eighth of Whoosh's own work at 100,000 posts.
+        self.figures: MutableMapping = LRUCache(maxsize=FIGURES_KEPT) if keep else {}
+        self.figures_searcher = None
+
+    def figures_for(self, searcher) -> MutableMapping:
+        """The figures read with this searcher (none yet when it is not the last one seen)."""
+        if self.figures_searcher is not searcher:
+            self.figures.clear()
+            self.figures_searcher = searcher
+        return self.figures
 
     def term(self, reader: SegmentReader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The document numbers (ascending) and term frequencies of one term in one segment."""
@@ -134,7 +147,7 @@ def top(
     if not isinstance(searcher.weighting, BM25F):
         raise Unsupported("not BM25F")
     scores, docnums = [], []
-    figures: dict[tuple[str, str], tuple[float, float, float, float]] = {}  # each term's, for every segment
+    figures = kept.figures_for(searcher)  # each term's, for every segment
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         if not isinstance(reader, SegmentReader):

@@ -123,3 +123,33 @@ def test_a_weighting_other_than_bm25f_goes_through_whoosh(searcher):
     other = Searcher(searcher.reader(), weighting=TF_IDF(), closereader=False)
     with pytest.raises(whoosh_sets.Unsupported):
         whoosh_sets.top(other, whoosh_sets.Kept(), whoosh_backend.GROUPS, [["dark"]], required=[], excluded=[], limit=5)
+
+
+def test_the_scores_figures_are_read_again_with_a_newer_searcher(tmp_path):
+    """idf and average lengths are kept per searcher: once the index changes, a word that became
+    common weighs less, and the order follows."""
+    ix = index.create_in(str(tmp_path), whoosh_backend.schema())
+    titles = {}
+
+    def add(*more: str) -> None:
+        with ix.writer() as writer:
+            for title in more:
+                titles[str(len(titles) + 1)] = title
+                writer.add_document(id=str(len(titles)), title=title, public="yes", similar="yes")
+
+    add("dark dark dark export", "export export export dark", *["export report"] * 30)
+    kept = whoosh_sets.Kept()
+
+    def best(searcher):
+        docnums, _ = whoosh_sets.top(
+            searcher, kept, whoosh_backend.GROUPS, [["dark"], ["export"]], required=[], excluded=[], limit=2
+        )
+        return [titles[searcher.stored_fields(docnum)["id"]] for docnum in docnums]
+
+    with ix.searcher() as searcher:
+        assert best(searcher) == ["dark dark dark export", "export export export dark"]  # "dark" is rarer
+    add(*["dark mode"] * 80)
+    with ix.searcher() as searcher:
+        assert best(searcher) == ["export export export dark", "dark dark dark export"]  # now "export" is
+        theirs = _whoosh_finds(searcher, [["dark"], ["export"]], [], [])
+        assert [titles[hit["id"]] for hit in sorted(theirs, key=lambda hit: -hit.score)][:2] == best(searcher)
