@@ -65,6 +65,7 @@ from forum.search.query import ParsedQuery, analyze
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for another process's writer
 BATCH = 500
 JOURNAL = "pending-post-ids"
+DECODED = "decoded"  # folder of the posting lists decoded once for every process (whoosh_sets.Kept)
 
 # Boosts: a word in the title counts most, in an official response more than in
 # the body's small print, and in a comment least.
@@ -165,7 +166,9 @@ class WhooshBackend:
         # (query, filters, page) -> results, for the current index generation; none when results_kept is 0
         self._results: LRUCache = LRUCache(maxsize=max(results_kept, 1))
         self._keeps_results = results_kept > 0
-        self._sets = whoosh_sets.Kept()  # decoded posting lists of the kept searcher's segments
+        # Decoded posting lists of the kept searcher's segments; the long ones also on disk, for the
+        # other processes and the next start (DECODED, beside the index's own files).
+        self._sets = whoosh_sets.Kept(shared=self.directory / DECODED)
 
     # -- the index itself ------------------------------------------------------------
     def _index(self):
@@ -357,6 +360,8 @@ class WhooshBackend:
                         kept = None
             if kept is None:
                 kept = self._index().searcher()
+            if kept is not self._searcher_kept:  # another index: the segments it no longer holds go
+                whoosh_sets.forget_gone_segments(self.directory / DECODED, kept)
             self._searcher_kept = kept
             self._stamp = self._toc_stamp(kept.ixreader.generation())
             yield kept, self._results

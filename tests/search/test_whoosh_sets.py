@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 from whoosh import index
 from whoosh.scoring import TF_IDF
@@ -153,3 +154,73 @@ def test_the_scores_figures_are_read_again_with_a_newer_searcher(tmp_path):
         assert best(searcher) == ["export export export dark", "dark dark dark export"]  # now "export" is
         theirs = _whoosh_finds(searcher, [["dark"], ["export"]], [], [])
         assert [titles[hit["id"]] for hit in sorted(theirs, key=lambda hit: -hit.score)][:2] == best(searcher)
+
+
+def test_long_posting_lists_decoded_once_serve_every_process(searcher, tmp_path, monkeypatch):
+    """A list decoded by one process is kept on disk; another process maps it instead of decoding
+    it, and finds the same documents in the same order."""
+    monkeypatch.setattr(whoosh_sets, "SHARED_FROM", 1)
+    searches = list(_searches())[:40]
+
+    def found(kept):
+        return [
+            whoosh_sets.top(searcher, kept, whoosh_backend.GROUPS, w, required=r, excluded=e, limit=30)
+            for w, r, e in searches
+        ]
+
+    alone = found(whoosh_sets.Kept(keep=False))
+    assert found(whoosh_sets.Kept(shared=tmp_path)) == alone
+    segments = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
+    assert {folder.name for folder in tmp_path.iterdir()} == segments
+    decoded = []
+    read = whoosh_sets._read_postings
+
+    def reading(reader, field, text):
+        ids, weights = read(reader, field, text)
+        if ids:  # a term a segment holds (one it does not is looked up, and is not on disk)
+            decoded.append((field, text))
+        return ids, weights
+
+    monkeypatch.setattr(whoosh_sets, "_read_postings", reading)
+    assert found(whoosh_sets.Kept(shared=tmp_path)) == alone  # another process: nothing decoded
+    assert decoded == []
+    found(whoosh_sets.Kept())  # the test means something: without the folder, lists are decoded
+    assert len(decoded) > 20
+
+
+def test_a_damaged_or_missing_decoded_list_is_decoded_again(searcher, tmp_path, monkeypatch):
+    monkeypatch.setattr(whoosh_sets, "SHARED_FROM", 1)
+    words = [["invoic"], ["export"]]
+    first = whoosh_sets.top(searcher, whoosh_sets.Kept(shared=tmp_path), whoosh_backend.GROUPS, words,
+                            required=[], excluded=[], limit=10)  # fmt: skip
+    files = sorted(tmp_path.rglob("*.ids.npy"))
+    files[0].write_bytes(files[0].read_bytes()[:-8])  # cut short, as by a crash or a full disk
+    files[1].unlink()
+    again = whoosh_sets.top(searcher, whoosh_sets.Kept(shared=tmp_path), whoosh_backend.GROUPS, words,
+                            required=[], excluded=[], limit=10)  # fmt: skip
+    assert again == first and first[1] > 10
+    for written in files[:2]:  # written again, whole
+        assert len(np.load(written)) == len(np.load(str(written).replace(".ids.", ".tf."))) > 0
+
+
+def test_the_decoded_lists_of_segments_merged_away_are_removed(tmp_path):
+    (tmp_path / "index").mkdir()
+    ix = index.create_in(str(tmp_path / "index"), whoosh_backend.schema())
+    shared = tmp_path / "decoded"
+    for number in range(3):
+        with ix.writer() as writer:
+            writer.add_document(id=str(number), title="dark mode", public="yes", similar="yes")
+    kept = whoosh_sets.Kept(shared=shared)
+    with ix.searcher() as searcher:
+        old = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
+        (shared / next(iter(old))).mkdir(parents=True)  # as a search leaves them
+        whoosh_sets.forget_gone_segments(shared, searcher)
+        assert [folder.name for folder in shared.iterdir()] == [next(iter(old))]
+    ix.optimize()  # one segment replaces the three
+    with ix.searcher() as searcher:
+        whoosh_sets.forget_gone_segments(shared, searcher)
+        assert list(shared.iterdir()) == []
+        assert (
+            whoosh_sets.top(searcher, kept, whoosh_backend.GROUPS, [["dark"]], required=[], excluded=[], limit=5)[1]
+            == 3
+        )
