@@ -78,13 +78,30 @@ class Kept:
         # anew on every search, they were an eighth of Whoosh's own work at 100,000 posts.
         self.figures: MutableMapping = LRUCache(maxsize=FIGURES_KEPT) if keep else {}
         self.figures_searcher = None
+        # And each posting's score by those figures, computed once for the whole list: a search then
+        # only picks the scores of its matches (the same float operations, so the same scores).
+        self.scores: MutableMapping = LRUCache(maxsize=POSTINGS_KEPT, getsizeof=lambda v: len(v) + 1) if keep else {}
 
     def figures_for(self, searcher) -> MutableMapping:
         """The figures read with this searcher (none yet when it is not the last one seen)."""
         if self.figures_searcher is not searcher:
             self.figures.clear()
+            self.scores.clear()
             self.figures_searcher = searcher
         return self.figures
+
+    def term_scores(self, reader: SegmentReader, field: str, text: str, figures) -> np.ndarray:
+        """Whoosh's bm25() of each posting of the term in this segment (before the field's boost)."""
+        key = (reader.segment().segment_id(), field, text)
+        found = self.scores.get(key)
+        if found is None:
+            ids, tf = self.term(reader, field, text)
+            idf, k1, b, average = figures
+            fl = self.field_lengths(reader, field)[ids]
+            found = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / average)))
+            if len(found) < POSTINGS_KEPT:
+                self.scores[key] = found
+        return found
 
     def term(self, reader: SegmentReader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The document numbers (ascending) and term frequencies of one term in one segment."""
@@ -268,10 +285,10 @@ def _segment_scores(
             with_word = np.zeros(size, dtype=bool)
             for field, boost in fields.items():
                 for stem in stems:
-                    ids, weights = kept.term(reader, field, stem)
+                    ids = kept.term(reader, field, stem)[0]
                     if len(ids):
                         with_word[ids] = True
-                        terms.append((field, stem, boost, ids, weights))
+                        terms.append((field, stem, boost, ids))
             if docs is None:
                 docs = with_word
             elif any_word:
@@ -292,7 +309,7 @@ def _segment_scores(
     scores = np.zeros(size)
     for docs, terms in matched_groups:
         docs &= matched
-        for field, stem, boost, ids, weights in terms:
+        for field, stem, boost, ids in terms:
             # Whoosh's BM25F for this term (idf and average length are the whole index's: the same
             # for every segment).
             if (field, stem) not in figures:
@@ -300,12 +317,9 @@ def _segment_scores(
                 if not isinstance(scorer, BM25FScorer):
                     raise Unsupported(type(scorer).__name__)
                 figures[field, stem] = (scorer.idf, scorer.K1, scorer.B, scorer.avgfl)
-            idf, k1, b, average = figures[field, stem]
-            hit = docs[ids]  # the term's postings in the group's matching documents
-            found, tf = ids[hit], weights[hit]
-            fl = kept.field_lengths(reader, field)[found]
-            # Whoosh's bm25(), then its boost: the same float operations in the same order.
-            score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / average)))
-            scores[found] += score * boost if boost != 1.0 else score
+            at = np.flatnonzero(docs[ids])  # the term's postings in the group's matching documents
+            # Whoosh's bm25() (Kept.term_scores), then its boost: the same float operations in the same order.
+            score = kept.term_scores(reader, field, stem, figures[field, stem])[at]
+            scores[ids[at]] += score * boost if boost != 1.0 else score
     found = np.flatnonzero(matched)
     return found, scores[found]
