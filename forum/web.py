@@ -205,6 +205,28 @@ def _write_conflict(error: Exception) -> bool:
     return getattr(error.orig, "sqlstate", None) in CONFLICT_SQLSTATES or "database is locked" in str(error.orig)
 
 
+# The pages a worker serves most, and what they extend and import, compiled at its start.
+BUSIEST_TEMPLATES = ("base.html", "_macros.html", "posts/index.html", "posts/show.html", "posts/_thread.html",
+                     "search/results.html", "roadmap/index.html")  # fmt: skip
+
+
+def warm_up(app: Flask) -> None:
+    """Build in a server's worker, before it takes a request, what its first requests would build:
+    the busiest pages' templates (~100 ms) and the search index's reader (~70 ms at 100,000 posts).
+    A worker's first search took 380 ms, its next ones 25. Called by gunicorn's `post_worker_init`
+    (gunicorn.conf.py) rather than at import: commands import the app too, and need neither. A
+    failure is logged and the worker serves anyway, as it would have without it."""
+    try:
+        for name in BUSIEST_TEMPLATES:
+            app.jinja_env.get_template(name)
+        with app.app_context():
+            from forum import search
+
+            search.backend().warm()
+    except Exception:
+        app.logger.exception("warming up the worker failed")
+
+
 def _healthz():
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}

@@ -2,6 +2,7 @@
 
     search(viewer, SearchRequest)      -> Results      the /search page
     backend().candidates(words, n)     -> [post id]    similar posts while typing
+    backend().warm()                                   open what the first search would (a server's worker)
     backend().update(post_ids)                         after a commit (Whoosh only: the others are
                                                        written by triggers, migrations 0009 and 0010)
     backend().later(post_ids)                          the same, once the response is sent (Whoosh)

@@ -85,6 +85,9 @@ class PostgresBackend:
     def __init__(self):
         self._tier: tuple[float, int | None] | None = None  # (until, level): see _tier_level()
 
+    def warm(self) -> None:
+        pass  # nothing of its own to open: the database's connections are the app's
+
     def later(self, post_ids: list[int]) -> bool:
         return False  # nothing to do later: see update()
 

@@ -100,6 +100,9 @@ def match_expression(parsed: ParsedQuery) -> str | None:
 class SqliteBackend:
     name = "sqlite"
 
+    def warm(self) -> None:
+        pass  # nothing of its own to open: the database's connections are the app's
+
     def later(self, post_ids: list[int]) -> bool:
         return False  # nothing to do later: see update()
 

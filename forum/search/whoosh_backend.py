@@ -217,6 +217,11 @@ class WhooshBackend:
         taking.unlink()
         return ids
 
+    def warm(self) -> None:
+        """Open the index and its kept searcher now (forum.web.warm_up), not at the first search."""
+        with self._searcher():
+            pass
+
     # -- writing -----------------------------------------------------------------------
     def later(self, post_ids: list[int]) -> bool:
         """Note these posts for the next update (the journal): `update([])` takes them."""

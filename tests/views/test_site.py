@@ -114,3 +114,32 @@ def test_a_json_body_that_is_no_object_gets_a_400(client, make_post, make_user, 
         assert response.status_code == 400, body
         assert "must be an object" in response.get_data(as_text=True)
     assert db.session.query(Comment).count() == 0
+
+
+def test_a_server_worker_is_warmed_before_its_first_request(app):
+    """gunicorn's post_worker_init (gunicorn.conf.py) compiles the busiest pages' templates and opens
+    the search index; it leaves alone the other apps the bench serves with the same settings."""
+    import importlib.util
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from flask import Flask
+
+    from forum import search
+    from forum.web import BUSIEST_TEMPLATES
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", Path(app.root_path).parent / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    with app.app_context():
+        backend = search.backend()
+        backend._forget_searcher()
+    app.jinja_env.cache.clear()
+
+    conf.post_worker_init(SimpleNamespace(wsgi=Flask("hello_app")))
+    assert backend._searcher_kept is None and not app.jinja_env.cache
+
+    conf.post_worker_init(SimpleNamespace(wsgi=app))
+    assert backend._searcher_kept is not None
+    compiled = {name for _, name in app.jinja_env.cache}
+    assert {"base.html", "_macros.html", "search/results.html"} <= set(BUSIEST_TEMPLATES) <= compiled
