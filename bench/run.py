@@ -125,12 +125,12 @@ def search_run(
     """Searches drawn at random from `queries` (search.lua): results nobody asked for yet, mostly.
     The row also tells how many results a page of them shows at this size (`results_per_page`).
 
-    Warmed with as long a run of the same searches as the timed one: each worker reads a word's
-    posting lists from the index once and keeps them (forum/search/whoosh_sets.py), 50-190 ms for a
-    common body word at 100,000 posts, so with the 2 s of the other scenarios each worker met some of
-    the ~70 words for the first time in the timed run (the full pages' p99 at 100,000 posts: 143 ms, in
-    20261126-1933). A server up a while has read them all. It was warmed with one repeated search until
-    2026-11-26 12:00."""
+    Warmed with as long a run of the same searches as the timed one: a word's posting lists are
+    decoded once (forum/search/whoosh_sets.py; since 2026-11-26 21:50 once for every worker, kept in
+    the index's `decoded/` folder), 50-190 ms for a common body word at 100,000 posts, so with the 2 s
+    of the other scenarios workers met some of the ~70 words for the first time in the timed run (the
+    full pages' p99 at 100,000 posts: 143 ms, in 20261126-1933). A server up a while has read them all.
+    It was warmed with one repeated search until 2026-11-26 12:00."""
     path = DATA / f"search-queries-{os.getpid()}.txt"
     path.write_text("".join(query.replace(" ", "+") + "\n" for query in queries))
     env = {"BENCH_QUERIES": str(path)}
@@ -474,7 +474,7 @@ class Gunicorn:
             return 0
 
     def warm(self, path: str, script: str = "report.lua", extra_env: dict | None = None, seconds: int = 2) -> None:
-        """Two seconds of the same load, not measured: every worker has served the page (compiled its
+        """`seconds` of the same load, not measured: every worker has served the page (compiled its
         templates, filled its caches) before the timed run, as in a server that has been up a while.
         A handful of sequential requests left some workers cold, and their first requests made the p99."""
         self.status(path)

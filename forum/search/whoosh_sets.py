@@ -65,7 +65,8 @@ class Unsupported(Exception):
 
 
 class Kept:
-    """Decoded posting lists and lengths, by segment; not thread-safe (one per kept searcher)."""
+    """Decoded posting lists and lengths, by segment, and the BM25F figures and scores of the searcher
+    last used with it; not thread-safe (one per kept searcher)."""
 
     def __init__(self, *, keep: bool = True, shared: Path | None = None):
         self.postings: MutableMapping = (
