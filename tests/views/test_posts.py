@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, Kind, Post, PostRevision, Status, Vote
-from forum.services import comments, responses, votes
+from forum.services import comments, merges, responses, votes
 from tests.conftest import csrf_token_from
 
 NEW_POST = {"title": "Dark mode for the mobile app", "body": "My **eyes** hurt at night.", "kind": "idea"}
@@ -396,3 +396,32 @@ def test_a_cards_urls_built_once_per_request_are_url_fors_own(app, make_post, ba
         assert post_url(odd).endswith("-%C3%89t%C3%A9%20%C3%A0%20100%25")
         assert category_url("mobile-app") == f"{root}/?category=mobile-app"
         assert post_url(posts[0]) == f"{root}/posts/{posts[0].id}-dark-mode"
+
+
+def test_a_visitor_sees_each_part_a_post_has_and_no_other(make_post, make_user, client):
+    """The post's own query tells whether it has an official response, status changes and duplicates
+    merged into it; each part shows when the post has it, whichever of the three it has."""
+    staff = make_user("staff")
+    answered, moved, original, duplicate, plain = (make_post(title=f"Post {n}") for n in "ABCDE")
+    responses.respond(staff, answered, "Our answer to it.")
+    responses.change_status(staff, moved, Status.PLANNED)
+    merges.merge_posts(staff, duplicate, original)
+    db.session.commit()
+
+    def page(post):
+        response = client.get(f"/posts/{post.id}-{post.slug}")
+        assert response.status_code == 200
+        return lxml.html.fromstring(response.get_data(as_text=True))
+
+    def parts(doc):
+        return {
+            "response": "Our answer to it." in doc.text_content(),
+            "history": bool(doc.xpath('//*[@id="timeline-title"]')),
+            "merged": [a.text_content() for a in doc.xpath('//*[contains(@class, "merge-notice")]//a')],
+        }
+
+    assert parts(page(answered)) == {"response": True, "history": False, "merged": []}
+    assert parts(page(moved)) == {"response": False, "history": True, "merged": []}
+    # A merge records itself in the original's history too.
+    assert parts(page(original)) == {"response": False, "history": True, "merged": ["Post D"]}
+    assert parts(page(plain)) == {"response": False, "history": False, "merged": []}

@@ -46,7 +46,15 @@ def test_post_page_queries_do_not_grow_with_comments(make_post, make_user, login
     small = _queries_for(client, count_queries, f"/posts/{small_post.id}-{small_post.slug}")
     large = _queries_for(client, count_queries, f"/posts/{large_post.id}-{large_post.slug}")
     assert small == large
-    # session user, post, latest response, timeline, a page of comments, their replies, my vote,
-    # do I follow it, my unread notifications, the duplicates merged into it, and for staff:
-    # internal notes and the categories to move the post to
-    assert large == 12
+    # session user, post (and whether it has responses, status changes, duplicates merged into it),
+    # latest response, timeline, a page of comments, their replies, my vote, do I follow it, my
+    # unread notifications, and for staff: internal notes and the categories to move the post to
+    assert large == 11
+
+
+def test_a_visitor_reads_a_plain_post_in_two_queries(make_post, client, count_queries):
+    """A post with no official response, no status change and no duplicate merged into it (most
+    posts): the post's own query tells, and only the comments are read besides."""
+    post = make_post()
+    # the post with its author, category and what else it has; a page of top-level comments
+    assert _queries_for(client, count_queries, f"/posts/{post.id}-{post.slug}") == 2
