@@ -344,10 +344,11 @@ def _vote(post_id: int, action, message: str):
             return jsonify({"error": refusal.description, "votes": post.vote_count}), 409
         flash(refusal.description, "error")
         return redirect(post_url(post), 303)
+    count = post.vote_count  # as the vote's own UPDATE returned it: read after the commit, it took a query
     db.session.commit()
     voted = action is votes.add
     if wants_json():
-        return jsonify({"votes": post.vote_count, "voted": voted})
+        return jsonify({"votes": count, "voted": voted})
     flash(message, "success")
     return redirect(_back_to(post), 303)
 
