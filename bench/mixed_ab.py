@@ -64,8 +64,8 @@ def one_run(checkout: Path, url: str, data: Path, wrk_args, warm: int) -> str:
         if method == "GET"
     )
     slowest = collections.Counter(path for _, path in reads[-max(1, len(reads) // 50) :])
-    kinds_ = ("reads", "votes", "comments")
-    times = ", ".join(f"{k} {kinds[f'{k}_p50_ms']:.1f} / {kinds[f'{k}_p99_ms']:.1f}" for k in kinds_)
+    measured = ("reads", "votes", "comments")
+    times = ", ".join(f"{k} {kinds[f'{k}_p50_ms']:.1f} / {kinds[f'{k}_p99_ms']:.1f}" for k in measured)
     return (
         f"{row['rps']:.0f} req/s, errors {row['errors']}; server ms p50 / p99: {times}; "
         f"slowest 2% of reads: {dict(slowest.most_common(3))}"
