@@ -35,12 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     checkouts = {"before": Path(args.before).resolve(), "after": bench.ROOT}
     url = bench.prepare(args.database, args.posts, reseed=False)
-    targets = bench.read_targets(url)
-    if args.viral:
-        data = bench.write_mixed_data(url, ["/?sort=trending", targets["busiest_post"]], [targets["busiest_id"]])
-    else:
-        reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap", *targets["open_pages"]]
-        data = bench.write_mixed_data(url, reads, targets["open_posts"][:500])
+    data = bench.scenario_data(url, bench.read_targets(url), args.viral)
     wrk_args = argparse.Namespace(threads=2, connections=4, workers=4, worker_class="sync", duration=args.seconds)
     for round_ in range(args.rounds):
         for name in ("before", "after") if round_ % 2 == 0 else ("after", "before"):

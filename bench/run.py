@@ -158,12 +158,7 @@ def mixed(
 
     On a server of its own that writes gunicorn's access log, so reads and writes get their own
     latencies (wrk's cover every request): the server's time for each request, from the log."""
-    if viral:
-        mixed_file = write_mixed_data(url, ["/?sort=trending", targets["busiest_post"]], [targets["busiest_id"]])
-    else:
-        reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap"]
-        reads += targets["open_pages"]  # the post pages themselves (not the redirect from /posts/<id>)
-        mixed_file = write_mixed_data(url, reads, targets["open_posts"][:500])
+    mixed_file = scenario_data(url, targets, viral)
     log = DATA / f"{'viral' if viral else 'mixed'}-{database}-{size}.log"
     log.unlink(missing_ok=True)
     script = {"BENCH_MIXED": str(mixed_file)}
@@ -185,6 +180,15 @@ def mixed(
     row["recount"] = recount(url)
     print_row(row)
     return row
+
+
+def scenario_data(url: str, targets: dict, viral: bool) -> Path:
+    """mixed.lua's data for the mixed run, or the viral run's (see mixed())."""
+    if viral:
+        return write_mixed_data(url, ["/?sort=trending", targets["busiest_post"]], [targets["busiest_id"]])
+    reads = [f"/?sort={s}" for s in ("trending", "top", "new", "active")] + ["/roadmap"]
+    reads += targets["open_pages"]  # the post pages themselves (not the redirect from /posts/<id>)
+    return write_mixed_data(url, reads, targets["open_posts"][:500])
 
 
 def latencies_by_kind(log: Path) -> dict:
