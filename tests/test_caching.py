@@ -205,6 +205,57 @@ def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(
         template_rendered.disconnect(note, app)
 
 
+def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_once(
+    app, client, make_post, make_user, monkeypatch
+):
+    """A visitor's kept comments are reused while the post's thread version is the same; triggers move
+    it on every write that changes what the discussion shows, through the services or not (a `flask`
+    command, a fix in SQL). Each change below leaves the rest of the page as it was."""
+    from sqlalchemy import text
+
+    from forum import caching
+    from forum.models import Post
+    from forum.services import accounts, comments, moderation
+
+    monkeypatch.setattr(caching, "_minute", lambda: 0)  # the same minute throughout, whatever the clock
+    staff, member = make_user("staff"), make_user(name="Chatty Member")
+    post, elsewhere = make_post(title="Offline mode"), make_post(title="Export to CSV")
+    url = f"/posts/{post.id}-{post.slug}"
+    first = comments.add_comment(member, post, "I need this on the train.")
+    comments.add_comment(make_user(), post, "Planes too.")
+    db.session.commit()
+    versions = []
+
+    def visitor_page() -> str:
+        versions.append(db.session.scalar(db.select(Post.thread_version).where(Post.id == post.id)))
+        return client.get(url).get_data(as_text=True)
+
+    def sql(statement: str, **values) -> None:
+        db.session.execute(text(statement), values)
+        db.session.commit()
+
+    assert "I need this on the train." in visitor_page()
+    moderation.hide_comment(staff, first)
+    db.session.commit()
+    assert "I need this on the train." not in visitor_page()
+    moderation.unhide_comment(staff, first)
+    db.session.commit()
+    assert "I need this on the train." in visitor_page()
+    accounts.update_profile(member, display_name="Quiet Member", email=member.email)
+    db.session.commit()
+    page = visitor_page()
+    assert "Quiet Member" in page and "Chatty Member" not in page
+    sql("UPDATE comments SET body_html = '<p>I need this on the bus.</p>' WHERE id = :id", id=first.id)
+    assert "I need this on the bus." in visitor_page()
+    sql("UPDATE comments SET post_id = :to WHERE id = :id", to=elsewhere.id, id=first.id)
+    assert "I need this on the bus." not in visitor_page()
+    assert "I need this on the bus." in client.get(f"/posts/{elsewhere.id}-{elsewhere.slug}").get_data(as_text=True)
+    sql("DELETE FROM comments WHERE post_id = :id", id=post.id)
+    page = visitor_page()
+    assert "Planes too." not in page and "No comments yet." in page
+    assert versions == sorted(set(versions)), "each change moved the version"
+
+
 def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, make_post, count_queries):
     post = make_post(title="Offline mode")
     addresses = ["/", "/?sort=new", f"/posts/{post.id}-{post.slug}", "/roadmap", "/search?q=offline"]

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -102,6 +102,10 @@ class Post(db.Model):
     status: Mapped[Status] = mapped_column(String(20), default=Status.OPEN)
     vote_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
+    # Moves whenever anything the post's discussion shows changes (a comment added, edited, hidden,
+    # deleted or moved, a commenter renamed): triggers keep it (migration 0014), whoever writes. A
+    # visitor's page reuses its rendered comments while it is the same, without reading them.
+    thread_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     trending_score: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -166,6 +170,7 @@ class Comment(db.Model):
         # (post, time, id): a page of comments is read in order and stops at its end.
         Index("ix_comments_post_id_created_at", "post_id", "created_at", "id"),
         Index("ix_comments_parent_id", "parent_id"),  # a page of comments loads their replies
+        Index("ix_comments_author_id", "author_id"),  # a renamed member's threads (migration 0014)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

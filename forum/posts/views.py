@@ -198,30 +198,30 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
     """`parts`: whether the post has an official response, status changes and duplicates merged into
     it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
     answered, changed, merged = parts or (True, True, True)
+    comment_page = whole_number(request.args.get("comments", "1"), 1, current_app.config["MAX_PAGE"]) or 1
     shown = {
         "post": post,
         "response": responses.latest_response(post) if answered else None,
         "timeline": responses.timeline(post) if changed else [],
-        **_comment_page(post),
+        "comment_page": comment_page,
         "merged_here": [p for p in merges.merged_into(post) if guardian().can_see_post(p)] if merged else [],
     }
-
-    # The comments' digest once, for the kept thread and for the page (1.5 ms for 174 comments).
-    thread_digest = caching.digest(shown["thread"])
     flag_form = FlagForm(formdata=None) if guardian().can_write else None  # see Guardian.can_flag
 
     def render_thread() -> str:
-        return render_template("posts/_thread.html", post=post, thread=shown["thread"],
-                               comment_page=shown["comment_page"], flag_form=flag_form)  # fmt: skip
+        thread, more_comments = comments.thread(guardian(), post, page=comment_page)
+        return render_template("posts/_thread.html", post=post, thread=thread, comment_page=comment_page,
+                               more_comments=more_comments, flag_form=flag_form)  # fmt: skip
 
     staff_answers, staff_notes = guardian().can_respond(post), guardian().can_see_notes()
 
     def render() -> str:
-        # The comments apart: a vote or a status changes the page but not its comments, and rendering
-        # them was most of a busy post's page (14 ms for 174 comments, in every worker at each vote of
-        # a viral post).
+        # The comments apart, kept for visitors while the post's thread version (read with the post)
+        # is the same: a vote or a status changes the page but not its comments, and reading them
+        # again (two queries and their digest, ~5 ms for 174 comments) and rendering them (14 ms)
+        # was most of a busy post's page, in every worker at each vote of a viral post.
         thread_html = caching.part_for_visitors(
-            render_thread, ("thread", post.id, shown["comment_page"], thread_digest)
+            render_thread, ("thread", post.id, post.slug, comment_page, post.thread_version)
         )
         return render_template(
             "posts/show.html",
@@ -241,15 +241,8 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
 
     if comment_form or response_form or status_form:
         return render(), status
-    page = [value for key, value in shown.items() if key != "thread"]
-    return caching.for_visitors(render, caching.digest(*page, thread_digest)), status
-
-
-def _comment_page(post: Post) -> dict:
-    raw = request.args.get("comments", "1")
-    page = whole_number(raw, 1, current_app.config["MAX_PAGE"]) or 1
-    thread, has_more = comments.thread(guardian(), post, page=page)
-    return {"thread": thread, "comment_page": page, "more_comments": has_more}
+    # The post's row holds its thread version: a page is kept with the comments it was rendered with.
+    return caching.for_visitors(render, caching.digest(*shown.values())), status
 
 
 # -- posting -------------------------------------------------------------------
