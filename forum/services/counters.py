@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Comment, Post, User, Vote, counts_as_voter, utcnow
-from forum.services.ranking import trending_score
+from forum.services.ranking import EMPTY, score_sql, trending_score, vote_weight_sql
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,19 @@ def counted_vote_times(post_ids: list[int] | None = None) -> dict[int, list]:
     for post_id, voted_at in db.session.execute(query):
         times[post_id].append(voted_at)
     return times
+
+
+def counted_score(post_id: int) -> float:
+    """The post's trending score from its counted votes, summed in the database: reading every
+    vote's time into Python (`counted_vote_times`) was 45% of taking a vote back on a busy post."""
+    weight = vote_weight_sql(Vote.created_at, db.session.get_bind().dialect.name)
+    weights = (
+        select(weight)
+        .join(User, User.id == Vote.user_id)
+        .where(Vote.post_id == post_id, counts_as_voter(utcnow()))
+    )
+    score = db.session.execute(score_sql(weights)).scalar()
+    return EMPTY if score is None else score
 
 
 def recount(post_ids: list[int] | None = None) -> list[Drift]:

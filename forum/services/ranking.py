@@ -11,15 +11,15 @@ the order of posts is the same as the order of
 
 which does not depend on `now`. That score is stored on the post, indexed, and
 moved in the same SQL UPDATE as the vote count (a log-add-exp, so no number
-overflows); taking a vote back recomputes it from the post's votes. Ties fall
-back to the newer post (higher id), so the order is stable.
+overflows); taking a vote back recomputes it from the post's votes, in SQL too.
+Ties fall back to the newer post (higher id), so the order is stable.
 """
 
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, literal
+from sqlalchemy import Float, case, cast, func, literal, select
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 HALF_LIFE = timedelta(days=3)
@@ -58,3 +58,22 @@ def add_vote_sql(column, voted_at: datetime):
         (column - x > _NEGLIGIBLE, column),
         else_=column + func.ln(1 + func.exp(x - column)),
     )
+
+
+def vote_weight_sql(column, dialect: str):
+    """SQL for `vote_weight` of a timestamp column. SQLite stores UTC as text ('2026-11-27
+    02:40:00.123456'): whole seconds from strftime, the fraction from the text (julianday keeps
+    only milliseconds)."""
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", column), Float) + cast(func.substr(column, 20), Float)
+    else:
+        seconds = cast(func.extract("epoch", column), Float)
+    return (seconds - EPOCH.timestamp()) / TAU
+
+
+def score_sql(weights):
+    """SQL for `trending_score` of a query's one column of vote weights (NULL when it has no row)."""
+    found = weights.cte("weights")
+    column = found.c[0]
+    peak = select(func.max(column)).scalar_subquery()
+    return select(peak + func.ln(func.sum(func.exp(column - peak))))

@@ -9,8 +9,8 @@ from forum.extensions import db
 from forum.models import Post, User, Vote, utcnow
 from forum.permissions import Guardian
 from forum.services import Refused, insert_ignoring_duplicates, notify
-from forum.services.counters import counted_vote_times
-from forum.services.ranking import add_vote_sql, trending_score
+from forum.services.counters import counted_score
+from forum.services.ranking import add_vote_sql
 
 
 def _insert_ignoring_duplicates(user_id: int, post_id: int, now) -> bool:
@@ -40,7 +40,7 @@ def _count_out(post: Post) -> None:
         execution_options=UNSYNCHRONIZED,
     ).scalar_one()
     # The UPDATE above holds the post's row: no vote can slip in between.
-    score = trending_score(counted_vote_times([post.id])[post.id])
+    score = counted_score(post.id)
     db.session.execute(
         update(Post).where(Post.id == post.id).values(trending_score=score), execution_options=UNSYNCHRONIZED
     )
