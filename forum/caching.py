@@ -196,6 +196,7 @@ class VisitorPages:
         self.stamp = stamp
         self.pages: LRUCache = LRUCache(maxsize=max(self.size, 1), getsizeof=len)
         self.latest: LRUCache = LRUCache(maxsize=4096)
+        self.by_version: LRUCache = LRUCache(maxsize=4096)  # see `by_version_for_visitors`
         self.lock = threading.Lock()
         # Stands for the session's CSRF token in a stored page; random, so no text typed by a member
         # can contain it.
@@ -236,6 +237,7 @@ class VisitorPages:
         with self.lock:
             self.pages.clear()
             self.latest.clear()
+            self.by_version.clear()
 
 
 def _serves_visitor(pages: VisitorPages) -> bool:
@@ -317,6 +319,26 @@ def part_for_visitors(render: Callable[[], str], shown: Hashable) -> Markup:
         if not (token and token in part):
             pages.put(key, part)
     return Markup(part)
+
+
+def by_version_for_visitors(version: Hashable, compute: Callable[[], bytes]) -> bytes:
+    """`compute()`, a digest of rows (for the key of a kept part), or for a visitor the digest it gave
+    last in this process under `version`: a value read with the page's own rows that the database
+    moves whenever those rows change (`posts.thread_version`). While it stands, the rows are not read.
+
+    A version may move without the rows changing (a new comment on the last page of a thread moves its
+    post's version, not the first page's rows): the rows are read again then, and their digest finds
+    the part still kept."""
+    pages: VisitorPages = current_app.extensions["visitor_pages"]
+    if not _serves_visitor(pages):
+        return compute()
+    with pages.lock:
+        known = pages.by_version.get(version)
+    if known is None:
+        known = compute()
+        with pages.lock:
+            pages.by_version[version] = known
+    return known
 
 
 def digest(*shown: object) -> bytes:

@@ -256,6 +256,42 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
     assert versions == sorted(set(versions)), "each change moved the version"
 
 
+def test_a_comment_on_a_later_page_keeps_the_first_pages_comments_rendered(
+    app, client, make_post, make_user, monkeypatch, count_queries
+):
+    """A new comment moves its post's thread version, so the comments are read again; the first page's
+    are the same (the new one is on the last page), and their kept rendering is used."""
+    from flask import template_rendered
+
+    from forum import caching
+    from forum.services import comments
+
+    monkeypatch.setattr(caching, "_minute", lambda: 0)  # the same minute throughout, whatever the clock
+    post, member = make_post(title="Sync is slow"), make_user()
+    for n in range(comments.COMMENTS_PER_PAGE + 1):
+        comments.add_comment(member, post, f"Comment number {n}.")
+    db.session.commit()
+    url = f"/posts/{post.id}-{post.slug}"
+    rendered: list[str] = []
+
+    def note(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        assert "Later comments" in client.get(url).get_data(as_text=True)
+        comments.add_comment(member, post, "The newest one.")
+        db.session.commit()
+        with count_queries() as queries:
+            page = client.get(url).get_data(as_text=True)
+        assert any("FROM comments" in statement for statement in queries)
+        assert "52 comments" in page and "Comment number 49." in page and "The newest one." not in page
+        assert rendered.count("posts/show.html") == 2 and rendered.count("posts/_thread.html") == 1
+        assert "The newest one." in client.get(f"{url}?comments=2").get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(note, app)
+
+
 def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, make_post, count_queries):
     post = make_post(title="Offline mode")
     addresses = ["/", "/?sort=new", f"/posts/{post.id}-{post.slug}", "/roadmap", "/search?q=offline"]

@@ -207,21 +207,30 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
         "merged_here": [p for p in merges.merged_into(post) if guardian().can_see_post(p)] if merged else [],
     }
     flag_form = FlagForm(formdata=None) if guardian().can_write else None  # see Guardian.can_flag
+    read: dict = {}
+
+    def thread() -> tuple[list, bool]:
+        if not read:
+            read["thread"] = comments.thread(guardian(), post, page=comment_page)
+        return read["thread"]
 
     def render_thread() -> str:
-        thread, more_comments = comments.thread(guardian(), post, page=comment_page)
-        return render_template("posts/_thread.html", post=post, thread=thread, comment_page=comment_page,
+        shown_thread, more_comments = thread()
+        return render_template("posts/_thread.html", post=post, thread=shown_thread, comment_page=comment_page,
                                more_comments=more_comments, flag_form=flag_form)  # fmt: skip
 
     staff_answers, staff_notes = guardian().can_respond(post), guardian().can_see_notes()
 
     def render() -> str:
-        # The comments apart, kept for visitors while the post's thread version (read with the post)
-        # is the same: a vote or a status changes the page but not its comments, and reading them
-        # again (two queries and their digest, ~5 ms for 174 comments) and rendering them (14 ms)
-        # was most of a busy post's page, in every worker at each vote of a viral post.
+        # The comments apart, kept for visitors while they are the same: a vote or a status changes the
+        # page but not its comments, and rendering them (14 ms for 174 comments) was most of a busy
+        # post's page, in every worker at each vote of a viral post. While the post's thread version
+        # (read with the post) stands, they are not even read (two queries and their digest, ~2 ms).
+        thread_digest = caching.by_version_for_visitors(
+            ("thread", post.id, comment_page, post.thread_version), lambda: caching.digest(*thread())
+        )
         thread_html = caching.part_for_visitors(
-            render_thread, ("thread", post.id, post.slug, comment_page, post.thread_version)
+            render_thread, ("thread", post.id, post.slug, comment_page, thread_digest)
         )
         return render_template(
             "posts/show.html",

@@ -35,9 +35,7 @@ def counted_score(post_id: int) -> float:
     vote's time into Python (`counted_vote_times`) was 45% of taking a vote back on a busy post."""
     weight = vote_weight_sql(Vote.created_at, db.session.get_bind().dialect.name)
     weights = (
-        select(weight)
-        .join(User, User.id == Vote.user_id)
-        .where(Vote.post_id == post_id, counts_as_voter(utcnow()))
+        select(weight).join(User, User.id == Vote.user_id).where(Vote.post_id == post_id, counts_as_voter(utcnow()))
     )
     score = db.session.execute(score_sql(weights)).scalar()
     return EMPTY if score is None else score
