@@ -211,6 +211,8 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
     """A visitor's kept comments are reused while the post's thread version is the same; triggers move
     it on every write that changes what the discussion shows, through the services or not (a `flask`
     command, a fix in SQL). Each change below leaves the rest of the page as it was."""
+    from datetime import UTC, datetime
+
     from sqlalchemy import text
 
     from forum import caching
@@ -245,6 +247,12 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
     db.session.commit()
     page = visitor_page()
     assert "Quiet Member" in page and "Chatty Member" not in page
+    sql(
+        "INSERT INTO comments (post_id, author_id, body, body_html, created_at, is_hidden) "
+        "VALUES (:post, :author, 'Imported.', '<p>Imported from the old forum.</p>', :now, false)",
+        post=post.id, author=member.id, now=datetime.now(UTC).replace(tzinfo=None),
+    )  # fmt: skip
+    assert "Imported from the old forum." in visitor_page()
     sql("UPDATE comments SET body_html = '<p>I need this on the bus.</p>' WHERE id = :id", id=first.id)
     assert "I need this on the bus." in visitor_page()
     sql("UPDATE comments SET post_id = :to WHERE id = :id", to=elsewhere.id, id=first.id)
