@@ -3,6 +3,7 @@ database time goes.
 
     .venv/bin/python bench/search_plans.py                    # 100 pairs of title words, 100,000 posts
     .venv/bin/python bench/search_plans.py --posts 1000 --seed 7 --slowest 5
+    .venv/bin/python bench/search_plans.py --full-pages       # bench/run.py's full pages instead
 
 Uses the database `bench/run.py` builds (forum_bench_<posts>; run it once first). Each pair goes through
 forum.search.search() as a visitor with SEARCH_BACKEND=postgres; its search statement is then run
@@ -28,6 +29,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slowest", type=int, default=10)
+    parser.add_argument(
+        "--full-pages", action="store_true", help="bench/run.py's full pages (a title word and a body word) instead"
+    )
     args = parser.parse_args()
     server = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
     os.environ.update(DATABASE_URL=f"{server}/forum_bench_{args.posts}", SECRET_KEY="bench")
@@ -42,7 +46,14 @@ def main() -> None:
     app = create_app({"SEARCH_BACKEND": "postgres"})
     words = sorted({w.lower() for phrase in VERBS + THINGS + WHERE for w in phrase.split() if len(w) > 3})
     rng = random.Random(args.seed)
-    pairs = rng.sample([f"{a} {b}" for i, a in enumerate(words) for b in words[i + 1 :]], args.searches)
+    if args.full_pages:
+        sys.path.insert(0, str(BENCH))
+        import run as bench
+
+        every = bench.full_page_searches(bench.prepare("postgresql", 1000, reseed=False))
+    else:
+        every = [f"{a} {b}" for i, a in enumerate(words) for b in words[i + 1 :]]
+    pairs = rng.sample(every, min(args.searches, len(every)))
     plans = []
 
     def explain(conn, cursor, statement, parameters, context, executemany):

@@ -208,3 +208,31 @@ def test_a_post_found_by_its_title_shows_its_own_text(search_backend, make_post,
     hit = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="swimlanes")).hits[0]
     assert hit.found_in == "post" and str(hit.snippet) == "Group cards in rows."
     assert str(hit.title) == "<mark>Swimlanes</mark> on boards"
+
+
+def test_a_post_found_deep_in_its_comments_shows_the_first_comment_with_a_word(search_backend, make_post, make_user):
+    """A post's comments are read a few at first for its snippet, and further only when none of those
+    shows a searched word: the snippet is the first comment that does, however deep, and a hidden one
+    never shows to a visitor."""
+    moderator = make_user(Role.MODERATOR)
+    shallow, deep = make_post(title="Board colours", body="Pick a colour."), make_post(title="Slow sync", body="Hm.")
+    member = make_user()
+    comments.add_comment(member, shallow, "Teal for the flamingo team, please.")
+    for n in range(search.SNIPPET_COMMENTS + 5):
+        comments.add_comment(member, deep, f"Same here, number {n}.")
+    hidden = comments.add_comment(member, deep, "A flamingo, hidden by a moderator.")
+    moderation.hide_comment(moderator, hidden)
+    comments.add_comment(member, deep, "The flamingo report shows it at once.")
+    db.session.commit()
+    hits = {
+        hit.post.title: hit
+        for hit in search.search(Guardian(AnonymousUser()), search.SearchRequest(text="flamingo")).hits
+    }
+    assert set(hits) == {"Board colours", "Slow sync"}
+    assert hits["Board colours"].found_in == "comment" and "Teal for the <mark>flamingo</mark>" in str(
+        hits["Board colours"].snippet
+    )
+    assert hits["Slow sync"].found_in == "comment"
+    assert "The <mark>flamingo</mark> report" in str(hits["Slow sync"].snippet)
+    moderated = search.search(Guardian(moderator), search.SearchRequest(text="flamingo")).hits
+    assert "A <mark>flamingo</mark>, hidden" in str(next(h for h in moderated if h.post.title == "Slow sync").snippet)
