@@ -3,12 +3,13 @@
 Why: issue 7, the viral post (docs/PERFORMANCE.md, section 8). A visitor's post page keeps its comments
 rendered apart, but found out whether they had changed by reading them again (two queries and a
 digest of every comment shown, ~5 of the ~13 ms of CPU the busiest post's page took after each
-vote). Now the page's own query reads `posts.thread_version`, and the kept comments are used while it
-is the same: a vote's page reads no comment.
+vote). Now the page's own query reads `posts.thread_version`, and while it is the same the comments
+are not read: a vote's page reads no comment. When it moved, they are read again and their digest
+finds their kept rendering if they are the same (a new comment on a long thread lands on its last page).
 
 Kept by triggers, in the same transaction as the rows, whoever writes them (a request, a `flask`
-command, a bulk update): a comment added, changed (text, hidden, deleted, moved by a merge) or
-removed moves the version of its post (both posts, for a move); a member's new display name moves the
+command, a bulk update): a comment added, changed (text, hidden, deleted, moved to another post)
+or removed moves the version of its post (both posts, for a move); a member's new display name moves the
 version of every post they commented on. Nothing else of a row shows in a visitor's discussion
 (forum/services/comments.py, `_THREAD_COLUMNS`). The version only grows; its value means nothing else.
 
