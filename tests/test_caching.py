@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from forum.extensions import db
 from forum.services import votes
 
@@ -57,6 +59,21 @@ def test_static_files_are_linked_by_content_and_cached_for_a_year(client):
 
 
 # -- visitors' pages kept rendered (forum/caching.py: for_visitors) ----------------------------
+@pytest.fixture
+def rendered(app):
+    """The names of the templates rendered during the test, in order."""
+    from flask import template_rendered
+
+    names: list[str] = []
+
+    def note(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(note, app)
+    yield names
+    template_rendered.disconnect(note, app)
+
+
 def visitor_page_hits(app) -> int:
     return app.extensions["visitor_pages"].hits
 
@@ -163,12 +180,10 @@ def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept
 
 
 def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(
-    app, client, login_as, make_post, make_user, monkeypatch
+    app, client, login_as, make_post, make_user, monkeypatch, rendered
 ):
     """On a viral post every vote changes the page; its comments, most of the rendering, are kept apart
     for visitors while they stay the same. Members always get theirs rendered (reply forms)."""
-    from flask import template_rendered
-
     from forum import caching
     from forum.services import comments
 
@@ -178,31 +193,22 @@ def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(
     url = f"/posts/{post.id}-{post.slug}"
     comments.add_comment(make_user(), post, "Mine takes an hour.")
     db.session.commit()
-    rendered: list[str] = []
-
-    def note(sender, template, context, **extra):
-        rendered.append(template.name)
-
-    template_rendered.connect(note, app)
-    try:
-        assert "Mine takes an hour." in client.get(url).get_data(as_text=True)
-        assert rendered.count("posts/_thread.html") == 1
-        votes.add(make_user(), post)
-        db.session.commit()
-        page = client.get(url).get_data(as_text=True)
-        assert re.search(r">\s*2\s*<", page) and "Mine takes an hour." in page
-        assert rendered.count("posts/show.html") == 2 and rendered.count("posts/_thread.html") == 1
-        comments.add_comment(make_user(), post, "Mine too, since Monday.")
-        db.session.commit()
-        page = client.get(url).get_data(as_text=True)
-        assert "Mine takes an hour." in page and "Mine too, since Monday." in page
-        assert rendered.count("posts/_thread.html") == 2
-        login_as(make_user())
-        for _ in range(2):
-            assert "Your reply to" in client.get(url).get_data(as_text=True)
-        assert rendered.count("posts/_thread.html") == 4
-    finally:
-        template_rendered.disconnect(note, app)
+    assert "Mine takes an hour." in client.get(url).get_data(as_text=True)
+    assert rendered.count("posts/_thread.html") == 1
+    votes.add(make_user(), post)
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r">\s*2\s*<", page) and "Mine takes an hour." in page
+    assert rendered.count("posts/show.html") == 2 and rendered.count("posts/_thread.html") == 1
+    comments.add_comment(make_user(), post, "Mine too, since Monday.")
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Mine takes an hour." in page and "Mine too, since Monday." in page
+    assert rendered.count("posts/_thread.html") == 2
+    login_as(make_user())
+    for _ in range(2):
+        assert "Your reply to" in client.get(url).get_data(as_text=True)
+    assert rendered.count("posts/_thread.html") == 4
 
 
 def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_once(
@@ -265,12 +271,10 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
 
 
 def test_a_comment_on_a_later_page_keeps_the_first_pages_comments_rendered(
-    app, client, make_post, make_user, monkeypatch, count_queries
+    app, client, make_post, make_user, monkeypatch, count_queries, rendered
 ):
     """A new comment moves its post's thread version, so the comments are read again; the first page's
     are the same (the new one is on the last page), and their kept rendering is used."""
-    from flask import template_rendered
-
     from forum import caching
     from forum.services import comments
 
@@ -280,24 +284,15 @@ def test_a_comment_on_a_later_page_keeps_the_first_pages_comments_rendered(
         comments.add_comment(member, post, f"Comment number {n}.")
     db.session.commit()
     url = f"/posts/{post.id}-{post.slug}"
-    rendered: list[str] = []
-
-    def note(sender, template, context, **extra):
-        rendered.append(template.name)
-
-    template_rendered.connect(note, app)
-    try:
-        assert "Later comments" in client.get(url).get_data(as_text=True)
-        comments.add_comment(member, post, "The newest one.")
-        db.session.commit()
-        with count_queries() as queries:
-            page = client.get(url).get_data(as_text=True)
-        assert any("FROM comments" in statement for statement in queries)
-        assert "52 comments" in page and "Comment number 49." in page and "The newest one." not in page
-        assert rendered.count("posts/show.html") == 2 and rendered.count("posts/_thread.html") == 1
-        assert "The newest one." in client.get(f"{url}?comments=2").get_data(as_text=True)
-    finally:
-        template_rendered.disconnect(note, app)
+    assert "Later comments" in client.get(url).get_data(as_text=True)
+    comments.add_comment(member, post, "The newest one.")
+    db.session.commit()
+    with count_queries() as queries:
+        page = client.get(url).get_data(as_text=True)
+    assert any("FROM comments" in statement for statement in queries)
+    assert "52 comments" in page and "Comment number 49." in page and "The newest one." not in page
+    assert rendered.count("posts/show.html") == 2 and rendered.count("posts/_thread.html") == 1
+    assert "The newest one." in client.get(f"{url}?comments=2").get_data(as_text=True)
 
 
 def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, make_post, count_queries):
