@@ -324,7 +324,8 @@ def part_for_visitors(render: Callable[[], str], shown: Hashable) -> Markup:
 def by_version_for_visitors(version: Hashable, compute: Callable[[], bytes]) -> bytes:
     """`compute()`, a digest of rows (for the key of a kept part), or for a visitor the digest it gave
     last in this process under `version`: a value read with the page's own rows that the database
-    moves whenever those rows change (`posts.thread_version`). While it stands, the rows are not read.
+    draws anew whenever those rows change (`posts.thread_version`). While it stands, the rows are not
+    read.
 
     A version may move without the rows changing (a new comment on the last page of a thread moves its
     post's version, not the first page's rows): the rows are read again then, and their digest finds

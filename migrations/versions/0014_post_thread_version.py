@@ -1,4 +1,4 @@
-"""A post's thread version: a number that moves whenever anything its discussion shows changes.
+"""A post's thread version: a random number, drawn anew whenever anything its discussion shows changes.
 
 Why: issue 7, the viral post (docs/PERFORMANCE.md, section 8). A visitor's post page keeps its comments
 rendered apart, but found out whether they had changed by reading them again (two queries and a
@@ -11,7 +11,11 @@ Kept by triggers, in the same transaction as the rows, whoever writes them (a re
 command, a bulk update): a comment added, changed (text, hidden, deleted, moved to another post)
 or removed moves the version of its post (both posts, for a move); a member's new display name moves the
 version of every post they commented on. Nothing else of a row shows in a visitor's discussion
-(forum/services/comments.py, `_THREAD_COLUMNS`). The version only grows; its value means nothing else.
+(forum/services/comments.py, `_THREAD_COLUMNS`).
+
+Random (64 bits on SQLite, about 52 on PostgreSQL), not a counter: a database restored from a backup under a
+running server, then written to, would give a post the counter values it had before with other
+comments, and a worker would take them for the comments it saw then. Its value means nothing else.
 
 PostgreSQL: statement triggers (a COPY of 300,000 seeded comments updates each post once), which lock
 their posts in id order, as migration 0013's do: a post before its search document, and two writers of
@@ -37,7 +41,7 @@ LANGUAGE sql AS $$
     WITH locked AS (
         SELECT p.id FROM posts p WHERE p.id = ANY(post_ids) ORDER BY p.id FOR NO KEY UPDATE
     )
-    UPDATE posts p SET thread_version = p.thread_version + 1 FROM locked WHERE p.id = locked.id;
+    UPDATE posts p SET thread_version = floor(random() * 9007199254740992)::bigint FROM locked WHERE p.id = locked.id;
 $$;
 
 CREATE FUNCTION comments_thread_inserted() RETURNS trigger
@@ -92,7 +96,7 @@ POSTGRES_FUNCTION_NAMES = [
     "posts_thread_changed(integer[])",
 ]
 
-BUMP = "UPDATE posts SET thread_version = thread_version + 1 WHERE id"
+BUMP = "UPDATE posts SET thread_version = random() WHERE id"
 SQLITE_TRIGGERS = [
     ("comments_thread_insert", "AFTER INSERT ON comments", f"{BUMP} = NEW.post_id"),
     ("comments_thread_update", "AFTER UPDATE ON comments", f"{BUMP} IN (OLD.post_id, NEW.post_id)"),
@@ -104,7 +108,7 @@ SQLITE_TRIGGERS = [
 
 
 def upgrade():
-    op.add_column('posts', sa.Column('thread_version', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('posts', sa.Column('thread_version', sa.BigInteger(), server_default='0', nullable=False))
     # A renamed member's comments, found without reading every comment.
     op.create_index('ix_comments_author_id', 'comments', ['author_id'])
     if op.get_bind().dialect.name == "postgresql":
