@@ -18,7 +18,7 @@ from forum.models.post import (
     Vote,
 )
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
-from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter
+from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -51,5 +51,6 @@ __all__ = [
     "User",
     "Vote",
     "counts_as_voter",
+    "uncounted_voters",
     "utcnow",
 ]

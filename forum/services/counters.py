@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
-from forum.models import Comment, Post, User, Vote, counts_as_voter, utcnow
+from forum.models import Comment, Post, User, Vote, counts_as_voter, uncounted_voters, utcnow
 from forum.services.ranking import EMPTY, score_sql, trending_score, vote_weight_sql
 
 
@@ -34,9 +34,9 @@ def counted_score(post_id: int) -> float:
     """The post's trending score from its counted votes, summed in the database: reading every
     vote's time into Python (`counted_vote_times`) was 45% of taking a vote back on a busy post."""
     weight = vote_weight_sql(Vote.created_at, db.session.get_bind().dialect.name)
-    weights = (
-        select(weight).join(User, User.id == Vote.user_id).where(Vote.post_id == post_id, counts_as_voter(utcnow()))
-    )
+    # The post's votes but those of the few members who do not count: joining every voter to the
+    # members built a hash of all 50,000 of them for a post with 23,000 votes (32 -> 15 ms).
+    weights = select(weight).where(Vote.post_id == post_id, Vote.user_id.not_in(uncounted_voters(utcnow())))
     score = db.session.execute(score_sql(weights)).scalar()
     return EMPTY if score is None else score
 

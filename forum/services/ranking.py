@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy import Float, case, cast, func, literal, select, true
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 HALF_LIFE = timedelta(days=3)
@@ -75,5 +75,6 @@ def score_sql(weights):
     """SQL for `trending_score` of a query's one column of vote weights (NULL when it has no row)."""
     found = weights.cte("weights")
     column = found.c[0]
-    peak = select(func.max(column)).scalar_subquery()
-    return select(peak + func.ln(func.sum(func.exp(column - peak))))
+    peak = select(func.max(column).label("peak")).cte("peak")  # once (a scalar subquery twice ran twice)
+    score = peak.c.peak + func.ln(func.sum(func.exp(column - peak.c.peak)))
+    return select(score).select_from(found.join(peak, true())).group_by(peak.c.peak)

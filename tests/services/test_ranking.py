@@ -60,28 +60,31 @@ def test_the_score_moved_in_sql_equals_the_score_from_the_rows(make_post, make_u
 
 def test_taking_a_vote_back_rescores_from_the_counted_votes_in_sql(make_post, make_user):
     """The score after an unvote is summed in the database: votes of many ages (down to the
-    microsecond), a suspended member's vote left out, no votes at all."""
+    microsecond); the votes of a suspended and of a deleted member left out, those of a member whose
+    suspension has ended counted; no votes at all."""
     post = make_post()  # with its author's vote
-    voters = [make_user() for _ in range(5)]
+    voters = [make_user() for _ in range(7)]
     for voter in voters:
         votes.add(voter, post)
     db.session.commit()
     when = {voter.id: NOW - timedelta(days=9 * n, seconds=n, microseconds=123457 * n) for n, voter in enumerate(voters)}
     when[post.author_id] = NOW - timedelta(hours=5, microseconds=999999)
-    when[voters[4].id] = NOW  # the newest, and the one that does not count
+    when[voters[4].id] = when[voters[5].id] = NOW  # the newest, and they do not count
     for user_id, voted_at in when.items():
         db.session.execute(update(Vote).where(Vote.user_id == user_id).values(created_at=voted_at))
     voters[4].suspended_until = datetime(2099, 1, 1, tzinfo=UTC)
+    voters[5].deleted_at = datetime.now(UTC)
+    voters[6].suspended_until = datetime.now(UTC) - timedelta(days=1)  # over: counts again
     db.session.commit()
 
     votes.remove(voters[0], db.session.get(Post, post.id))
     db.session.commit()
-    counted = [when[post.author_id], *(when[voter.id] for voter in voters[1:4])]
+    counted = [when[post.author_id], *(when[voter.id] for voter in (*voters[1:4], voters[6]))]
     stored = db.session.get(Post, post.id).trending_score
     assert stored == pytest.approx(trending_score(counted), abs=1e-9)
     assert stored != pytest.approx(trending_score([*counted, when[voters[4].id]]), abs=1e-3)
 
-    for user_id in [post.author_id, *(voter.id for voter in voters[1:4])]:  # the suspended vote stays
+    for user_id in [post.author_id, *(voter.id for voter in (*voters[1:4], voters[6]))]:  # the others stay
         votes.remove(db.session.get(User, user_id), db.session.get(Post, post.id))
     db.session.commit()
     assert db.session.get(Post, post.id).trending_score == EMPTY
