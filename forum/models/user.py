@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Index, String, and_, or_, select, text
+from sqlalchemy import Index, String, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -24,16 +24,8 @@ class Role(StrEnum):
         return self.value.capitalize()
 
 
-# The members who may not count as voters at some time: deleted or suspended, now or once (a few).
-MAY_NOT_COUNT = "deleted_at IS NOT NULL OR suspended_until IS NOT NULL"
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    # `uncounted_voters` reads them along it, not every member (migration 0015).
-    __table_args__ = (
-        Index("ix_users_may_not_count", "id", postgresql_where=text(MAY_NOT_COUNT), sqlite_where=text(MAY_NOT_COUNT)),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -73,12 +65,17 @@ def counts_as_voter(now: datetime):
     return and_(User.deleted_at.is_(None), or_(User.suspended_until.is_(None), User.suspended_until <= now))
 
 
+# The members whose votes may not count at some time: deleted, or suspended now or once (a few).
+# `uncounted_voters` reads them along this index, not every member (migration 0015).
+MAY_NOT_COUNT = or_(User.deleted_at.is_not(None), User.suspended_until.is_not(None))
+Index("ix_users_may_not_count", User.id, postgresql_where=MAY_NOT_COUNT, sqlite_where=MAY_NOT_COUNT)
+
+
 def uncounted_voters(now: datetime):
     """SQL: the ids of the members whose votes do not count at `now` (those `counts_as_voter` leaves
-    out), read along `ix_users_may_not_count`: its condition is repeated so that SQLite, which only
-    uses a partial index whose condition the query states, uses it."""
-    may_not_count = or_(User.deleted_at.is_not(None), User.suspended_until.is_not(None))  # MAY_NOT_COUNT
-    return select(User.id).where(may_not_count, or_(User.deleted_at.is_not(None), User.suspended_until > now))
+    out), read along `ix_users_may_not_count`: its condition is stated too, for SQLite uses a partial
+    index only when the query states the index's condition."""
+    return select(User.id).where(MAY_NOT_COUNT, or_(User.deleted_at.is_not(None), User.suspended_until > now))
 
 
 class AnonymousUser(AnonymousUserMixin):

@@ -1,3 +1,4 @@
+import functools
 import re
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
@@ -207,12 +208,10 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
         "merged_here": [p for p in merges.merged_into(post) if guardian().can_see_post(p)] if merged else [],
     }
     flag_form = FlagForm(formdata=None) if guardian().can_write else None  # see Guardian.can_flag
-    read: dict = {}
 
+    @functools.cache  # read at most once, for the digest and the rendering alike
     def thread() -> tuple[list, bool]:
-        if not read:
-            read["thread"] = comments.thread(guardian(), post, page=comment_page)
-        return read["thread"]
+        return comments.thread(guardian(), post, page=comment_page)
 
     def render_thread() -> str:
         shown_thread, more_comments = thread()
