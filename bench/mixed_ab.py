@@ -1,6 +1,8 @@
 """The mixed or viral run (bench/run.py's), alternating two checkouts of the forum, for before/after figures.
 
     git worktree add /tmp/before <commit>
+    ln -s "$PWD/.venv" /tmp/before/.venv; ln -s "$PWD/bench/data" /tmp/before/bench/data
+    cp migrations/versions/<new ones> /tmp/before/migrations/versions/   # if this checkout adds any
     .venv/bin/python bench/mixed_ab.py --before /tmp/before                       # PostgreSQL, 100,000 posts
     .venv/bin/python bench/mixed_ab.py --before /tmp/before --viral --database sqlite --rounds 3
 
