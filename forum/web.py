@@ -235,11 +235,14 @@ def _healthz():
 def _ago(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    seconds = int((datetime.now(UTC) - moment).total_seconds())
+    elapsed = (datetime.now(UTC) - moment).total_seconds()
+    seconds = int(elapsed)
     for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = seconds // size
+            caching.true_for((count + 1) * size - elapsed)  # then the count (or the unit) changes
             return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    caching.true_for(60 - elapsed)
     return "just now"
 
 

@@ -1,6 +1,7 @@
 """HTTP caching: visitors revalidate with ETags, members' pages are never stored, static URLs are fingerprinted."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -179,15 +180,10 @@ def test_a_visitor_sees_a_discussion_change_at_once_though_the_post_page_is_kept
     assert "Planned for the spring release." in page
 
 
-def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(
-    app, client, login_as, make_post, make_user, monkeypatch, rendered
-):
+def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(app, client, login_as, make_post, make_user, rendered):
     """On a viral post every vote changes the page; its comments, most of the rendering, are kept apart
     for visitors while they stay the same. Members always get theirs rendered (reply forms)."""
-    from forum import caching
     from forum.services import comments
-
-    monkeypatch.setattr(caching, "_minute", lambda: 0)  # the same minute throughout, whatever the clock
 
     post = make_post(title="Sync is slow")
     url = f"/posts/{post.id}-{post.slug}"
@@ -211,9 +207,7 @@ def test_a_vote_rerenders_a_kept_post_page_but_not_its_comments(
     assert rendered.count("posts/_thread.html") == 4
 
 
-def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_once(
-    app, client, make_post, make_user, monkeypatch
-):
+def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_once(app, client, make_post, make_user):
     """A visitor's kept comments are reused while the post's thread version is the same; triggers move
     it on every write that changes what the discussion shows, through the services or not (a `flask`
     command, a fix in SQL). Each change below leaves the rest of the page as it was."""
@@ -221,11 +215,9 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
 
     from sqlalchemy import text
 
-    from forum import caching
     from forum.models import Post
     from forum.services import accounts, comments, moderation
 
-    monkeypatch.setattr(caching, "_minute", lambda: 0)  # the same minute throughout, whatever the clock
     staff, member = make_user("staff"), make_user(name="Chatty Member")
     post, elsewhere = make_post(title="Offline mode"), make_post(title="Export to CSV")
     url = f"/posts/{post.id}-{post.slug}"
@@ -271,14 +263,12 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
 
 
 def test_a_comment_on_a_later_page_keeps_the_first_pages_comments_rendered(
-    app, client, make_post, make_user, monkeypatch, count_queries, rendered
+    app, client, make_post, make_user, count_queries, rendered
 ):
     """A new comment moves its post's thread version, so the comments are read again; the first page's
     are the same (the new one is on the last page), and their kept rendering is used."""
-    from forum import caching
     from forum.services import comments
 
-    monkeypatch.setattr(caching, "_minute", lambda: 0)  # the same minute throughout, whatever the clock
     post, member = make_post(title="Sync is slow"), make_user()
     for n in range(comments.COMMENTS_PER_PAGE + 1):
         comments.add_comment(member, post, f"Comment number {n}.")
@@ -306,6 +296,77 @@ def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, ma
         assert queries == [], address
         assert "Offline mode" in response.get_data(as_text=True)
         assert response.get_data(as_text=True).count("csrf") == first[address].count("csrf")
+
+
+def test_a_megabyte_keeps_more_pages_than_their_text_would_fill(app, client, make_post, count_queries, monkeypatch):
+    """Kept pages are stored compressed: a worker's memory keeps several times the pages it would as text."""
+    from forum.caching import VisitorPages
+
+    pages = VisitorPages(1, app.extensions["visitor_pages"].stamp)
+    monkeypatch.setitem(app.extensions, "visitor_pages", pages)
+    for number in range(8):
+        make_post(title=f"Hovercraft parking, request {number}", body="Please let us park on the lake. " * 20)
+    addresses = [f"/search?q=hovercraft&n={number}" for number in range(150)]
+    responses = [client.get(address) for address in addresses]
+    assert {response.status_code for response in responses} == {200}
+    text = sum(len(response.get_data()) for response in responses)
+    assert text > 1_500_000  # as text, these pages would not fit in a megabyte
+    for address in addresses:
+        with count_queries() as queries:
+            page = client.get(address).get_data(as_text=True)
+        assert queries == [], address
+        assert "Hovercraft parking, request 7" in page
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the clock the pages see (the kept pages' and the "ago" texts') forward: `clock(61)`."""
+    import time
+    from datetime import datetime
+
+    from forum import web
+
+    offset = [0.0]
+    real_time = time.time
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(seconds=offset[0])
+
+    monkeypatch.setattr(time, "time", lambda: real_time() + offset[0])
+    monkeypatch.setattr(web, "datetime", Later)
+
+    def forward(seconds: float) -> None:
+        offset[0] += seconds
+
+    return forward
+
+
+def test_a_kept_page_lasts_as_long_as_its_ago_texts_stay_true(app, client, make_post, count_queries, rendered, clock):
+    """Kept by what it shows and while its "ago" texts are true: a "just now" for a minute, a page of
+    last week's posts through the hours."""
+    old = make_post(title="Dark mode")
+    old.created_at = old.last_activity_at = datetime.now(UTC) - timedelta(days=3, hours=1)
+    make_post(title="Offline mode")
+    db.session.commit()
+    page = client.get("/?sort=new").get_data(as_text=True)
+    assert "just now" in page and "3 days ago" in page
+    clock(30)
+    with count_queries() as queries:
+        assert "just now" in client.get("/?sort=new").get_data(as_text=True)
+    assert queries == []
+    clock(31)
+    page = client.get("/?sort=new").get_data(as_text=True)
+    assert "1 minute ago" in page and "just now" not in page and "3 days ago" in page
+
+    assert "3 days ago" in client.get("/search?q=dark").get_data(as_text=True)
+    clock(3 * 3600)
+    assert "3 days ago" in client.get("/search?q=dark").get_data(as_text=True)
+    assert rendered.count("search/results.html") == 1  # its rows read again (UNREAD_FOR), its page kept
+    clock(20 * 3600)  # four days now
+    assert "4 days ago" in client.get("/search?q=dark").get_data(as_text=True)
+    assert rendered.count("search/results.html") == 2
 
 
 def test_a_page_with_a_problem_is_kept_with_its_status(app, client, make_post, count_queries):
