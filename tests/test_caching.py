@@ -298,26 +298,6 @@ def test_an_unchanged_page_is_served_to_visitors_without_a_query(app, client, ma
         assert response.get_data(as_text=True).count("csrf") == first[address].count("csrf")
 
 
-def test_a_megabyte_keeps_more_pages_than_their_text_would_fill(app, client, make_post, count_queries, monkeypatch):
-    """Kept pages are stored compressed: a worker's memory keeps several times the pages it would as text."""
-    from forum.caching import VisitorPages
-
-    pages = VisitorPages(1, app.extensions["visitor_pages"].stamp)
-    monkeypatch.setitem(app.extensions, "visitor_pages", pages)
-    for number in range(8):
-        make_post(title=f"Hovercraft parking, request {number}", body="Please let us park on the lake. " * 20)
-    addresses = [f"/search?q=hovercraft&n={number}" for number in range(150)]
-    responses = [client.get(address) for address in addresses]
-    assert {response.status_code for response in responses} == {200}
-    text = sum(len(response.get_data()) for response in responses)
-    assert text > 1_500_000  # as text, these pages would not fit in a megabyte
-    for address in addresses:
-        with count_queries() as queries:
-            page = client.get(address).get_data(as_text=True)
-        assert queries == [], address
-        assert "Hovercraft parking, request 7" in page
-
-
 @pytest.fixture
 def clock(monkeypatch):
     """Moves the clock the pages see (the kept pages' and the "ago" texts') forward: `clock(61)`."""
