@@ -31,10 +31,12 @@ above. The file is shared by the workers of one host; with REDIS_URL set the sta
 
 import functools
 import hashlib
+import hmac
 import logging
 import math
 import os
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -43,6 +45,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import diskcache
 from cachetools import LRUCache
 from flask import Flask, current_app, g, has_app_context, request, session, url_for
 from flask_login import current_user
@@ -66,12 +69,39 @@ def init_app(app: Flask) -> None:
         stamp = RedisStamp(app.config["REDIS_URL"], f"forum:visitor-pages-stamp:{database}")
     else:
         stamp = WriteStamp(app.config["VISITOR_PAGE_STAMP"])
-    app.extensions["visitor_pages"] = VisitorPages(app.config["VISITOR_PAGE_CACHE_MB"], stamp)
+    shared = None
+    if app.config["VISITOR_PAGE_CACHE_MB"] and app.config["VISITOR_PAGE_SHARED_MB"]:
+        shared = diskcache.Cache(
+            app.config["VISITOR_PAGE_DIR"], size_limit=app.config["VISITOR_PAGE_SHARED_MB"] * 1_000_000, timeout=0.05
+        )
+    slot = hmac.new(str(app.config["SECRET_KEY"]).encode(), b"visitor page token slot", "sha256").hexdigest()[:32]
+    app.extensions["visitor_pages"] = VisitorPages(
+        app.config["VISITOR_PAGE_CACHE_MB"], stamp, token_slot=slot, version=_version(app), shared=shared
+    )
     if not event.contains(Session, "after_commit", _stamp_commit):
         event.listen(Session, "after_commit", _stamp_commit)
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
     app.after_request(_cache_headers)
+
+
+def _version(app: Flask) -> bytes:
+    """What a page is rendered with besides its data: the code, templates and static files (by name,
+    size and time of change) and the plain settings. Part of every kept page's key."""
+    version = hashlib.blake2b(digest_size=16)
+    roots = [
+        Path(__file__).parent,
+        Path(app.root_path, app.template_folder or "templates"),
+        Path(app.static_folder or "static"),
+    ]
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                found = path.stat()
+                version.update(f"{path}\0{found.st_size}\0{found.st_mtime_ns}\n".encode())
+    plain = sorted((k, v) for k, v in app.config.items() if isinstance(v, str | int | float | bool | None))
+    version.update(repr(plain).encode())
+    return version.digest()
 
 
 def static_url(filename: str) -> str:
@@ -192,56 +222,115 @@ class RedisStamp:
 
 
 class VisitorPages:
-    """Rendered visitors' pages of one process, by address and shown data, each with the moment its
-    first "ago" text changes: an LRU bounded by the characters it holds. `latest` remembers, per
-    address, the page last served, the write stamp read before its rows were, and when."""
+    """Rendered visitors' pages of one process, by the digest of their address and shown data, each
+    with the moment its first "ago" text changes: an LRU bounded by the characters it holds.
+    `latest` remembers, per address, the page last served, the write stamp read before its rows
+    were, and when.
 
-    def __init__(self, megabytes: int, stamp: WriteStamp | RedisStamp):
+    With `shared` (a diskcache.Cache in a folder of the instance), every page and every `latest`
+    is also written there, and a process that has not rendered a page itself looks there before
+    rendering it: each page is rendered once per host, not once per worker. Keys are digests of the
+    page's address and data and of `version` (the code, templates, static files and settings that
+    rendered it), so workers of another deploy never serve each other's pages."""
+
+    def __init__(
+        self,
+        megabytes: int,
+        stamp: WriteStamp | RedisStamp,
+        *,
+        token_slot: str,
+        version: bytes = b"",
+        shared: diskcache.Cache | None = None,
+    ):
         self.size = megabytes * 1_000_000
         self.stamp = stamp
         self.pages: LRUCache = LRUCache(maxsize=max(self.size, 1), getsizeof=lambda kept: len(kept[0]))
         self.latest: LRUCache = LRUCache(maxsize=4096)
         self.by_version: LRUCache = LRUCache(maxsize=4096)  # see `by_version_for_visitors`
         self.lock = threading.Lock()
-        # Stands for the session's CSRF token in a stored page; random, so no text typed by a member
-        # can contain it.
-        self.token_slot = secrets.token_hex(16)
+        # Stands for the session's CSRF token in a stored page: drawn from the secret key (every
+        # worker's pages carry the same), so no text typed by a member can contain it.
+        self.token_slot = token_slot
+        self.version = version
+        self.shared = shared
         self.hits = 0
 
-    def get(self, key: Hashable) -> tuple[str, float] | None:
+    def key(self, *parts: object) -> bytes:
+        return digest(self.version, *parts)
+
+    def get(self, key: bytes) -> tuple[str, float] | None:
         """The page kept under `key` and until when it stays true, if it still does."""
         with self.lock:
             kept = self.pages.get(key)
-            if kept is None or kept[1] <= time.time():
-                return None
+        if kept is None and self.shared is not None:
+            kept = self._shared_get(b"page:" + key)
+            if kept is not None and len(kept[0]) <= self.size // 10:
+                with self.lock:
+                    self.pages[key] = kept
+        if kept is None or kept[1] <= time.time():
+            return None
+        with self.lock:
             self.hits += 1
         return kept
 
-    def put(self, key: Hashable, page: str, until: float) -> None:
+    def put(self, key: bytes, page: str, until: float) -> None:
         if len(page) > self.size // 10:
             return  # one page may not push out the rest
         with self.lock:
             self.pages[key] = (page, until)
+        self._shared_set(b"page:" + key, (page, until), until)
 
-    def unchanged(self, place: Hashable, stamp: bytes) -> tuple[str, int] | None:
+    def unchanged(self, place: bytes, stamp: bytes) -> tuple[str, int] | None:
         """The page served last at this place and its status, if nothing was written since."""
         with self.lock:
             latest = self.latest.get(place)
-            if latest is None or latest[0] != stamp or latest[3] + UNREAD_FOR <= time.time():
-                return None
+        if not self._current(latest, stamp) and self.shared is not None:
+            latest = self._shared_get(b"latest:" + place)
+            if self._current(latest, stamp):
+                with self.lock:
+                    self.latest[place] = latest
+        if not self._current(latest, stamp):
+            return None
         kept = self.get(latest[1])
         return None if kept is None else (kept[0], latest[2])
 
-    def remember(self, place: Hashable, stamp: bytes, key: Hashable, status: int) -> None:
+    @staticmethod
+    def _current(latest: tuple | None, stamp: bytes) -> bool:
+        return latest is not None and latest[0] == stamp and latest[3] + UNREAD_FOR > time.time()
+
+    def remember(self, place: bytes, stamp: bytes, key: bytes, status: int) -> None:
+        latest = (stamp, key, status, time.time())
         with self.lock:
-            if key in self.pages:
-                self.latest[place] = (stamp, key, status, time.time())
+            if key not in self.pages:
+                return
+            self.latest[place] = latest
+        self._shared_set(b"latest:" + place, latest, latest[3] + UNREAD_FOR)
 
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
             self.latest.clear()
             self.by_version.clear()
+        if self.shared is not None:
+            self.shared.clear()
+
+    def _shared_get(self, key: bytes):
+        try:
+            return self.shared.get(key)
+        except (diskcache.Timeout, sqlite3.Error, OSError):
+            log.warning("the shared visitor pages cannot be read", exc_info=True)
+            return None
+
+    def _shared_set(self, key: bytes, value: tuple, until: float) -> None:
+        if self.shared is None:
+            return
+        expire = None if until == math.inf else max(until - time.time(), 0.001)
+        try:
+            self.shared.set(key, value, expire=expire)
+        except diskcache.Timeout:
+            pass  # another process writes: this page stays this process's own
+        except (sqlite3.Error, OSError):
+            log.warning("a visitor page cannot be shared", exc_info=True)
 
 
 def _serves_visitor(pages: VisitorPages) -> bool:
@@ -250,8 +339,8 @@ def _serves_visitor(pages: VisitorPages) -> bool:
     return not current_user.is_authenticated
 
 
-def _place() -> tuple:
-    return (request.path, request.query_string)
+def _place(pages: VisitorPages) -> bytes:
+    return pages.key(request.path, request.query_string)
 
 
 def true_for(seconds: float) -> None:
@@ -287,7 +376,7 @@ def kept_for_visitors(view):
         pages: VisitorPages = current_app.extensions["visitor_pages"]
         if not _serves_visitor(pages):
             return view(*args, **kwargs)
-        place, stamp = _place(), pages.stamp.read()  # the stamp first, then the rows
+        place, stamp = _place(pages), pages.stamp.read()  # the stamp first, then the rows
         kept = pages.unchanged(place, stamp)
         if kept is not None:
             return _with_token(pages, kept[0]), kept[1]
@@ -314,7 +403,7 @@ def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
     pages: VisitorPages = current_app.extensions["visitor_pages"]
     if not _serves_visitor(pages):
         return render()
-    key = (*g.get("visitor_page_place", _place()), shown)
+    key = pages.key(g.get("visitor_page_place") or _place(pages), shown)
     g.visitor_page_key = key
     kept = pages.get(key)
     if kept is not None:
@@ -333,7 +422,7 @@ def part_for_visitors(render: Callable[[], str], shown: Hashable) -> Markup:
     pages: VisitorPages = current_app.extensions["visitor_pages"]
     if not _serves_visitor(pages):
         return Markup(render())
-    key = ("part", shown)
+    key = pages.key("part", shown)
     kept = pages.get(key)
     if kept is not None:
         part, until = kept

@@ -92,6 +92,10 @@ class Config:
         self.MAX_PAGE = 500
         # Megabytes of visitors' pages kept rendered in each process (forum/caching.py); 0 turns it off.
         self.VISITOR_PAGE_CACHE_MB = int(os.environ.get("VISITOR_PAGE_CACHE_MB", "32"))
+        # Megabytes of those pages shared by the processes of this host, in a folder (a diskcache.Cache):
+        # a page rendered by one worker is served by the others; 0 keeps each process's own.
+        self.VISITOR_PAGE_SHARED_MB = int(os.environ.get("VISITOR_PAGE_SHARED_MB", "256"))
+        self.VISITOR_PAGE_DIR = os.environ.get("VISITOR_PAGE_DIR") or str(Path(instance_path) / "visitor-pages")
         # Replaced after every commit by every process of this host that writes to the database.
         self.VISITOR_PAGE_STAMP = os.environ.get("VISITOR_PAGE_STAMP") or str(
             Path(instance_path) / "visitor-pages.stamp"

@@ -94,6 +94,7 @@ def app(database_url, tmp_path_factory):
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
             "VISITOR_PAGE_STAMP": str(tmp_path_factory.mktemp("stamp") / "visitor-pages.stamp"),
+            "VISITOR_PAGE_DIR": str(tmp_path_factory.mktemp("visitor-pages")),
             "DELIVERY": "manual",  # tests deliver the outbox themselves
         }
     )

@@ -390,6 +390,41 @@ def test_the_stamp_is_shared_through_its_file(app, client, make_post, count_quer
     pages.stamp.bump()
 
 
+def test_a_page_one_worker_rendered_is_served_by_the_others(app, client, make_post, make_user, count_queries, rendered):
+    """The workers of a host share their kept pages (VISITOR_PAGE_DIR): unread while nothing was written,
+    by its rows after a write; and never a page of another deploy (other code, templates or settings)."""
+    from forum import create_app
+    from tests.conftest import IsolatedClient
+
+    worker = create_app(dict(app.config))
+    worker.test_client_class = IsolatedClient
+    other = worker.test_client()
+    post = make_post(title="Offline mode")
+    url = f"/posts/{post.id}-{post.slug}"
+    addresses = ["/", url, "/search?q=offline", "/roadmap"]
+    first = {address: client.get(address).get_data(as_text=True) for address in addresses}
+    count = len(rendered)
+    for address in addresses:
+        with count_queries() as queries:
+            page = other.get(address).get_data(as_text=True)
+        assert queries == [], address
+        assert page.count("csrf") == first[address].count("csrf") and "Offline mode" in page
+    assert len(rendered) == count
+    deploy = create_app({**app.config, "SITE_NAME": "Another deploy"})
+    deploy.test_client_class = IsolatedClient
+    assert "Another deploy" in deploy.test_client().get(url).get_data(as_text=True)
+
+    before = int(vote_count_of(first["/"], post))
+    votes.add(make_user(), post)
+    db.session.commit()
+    page = other.get("/").get_data(as_text=True)  # the rows read again, the new count rendered there
+    assert vote_count_of(page, post) == str(before + 1)
+    with count_queries() as queries:
+        page = client.get("/").get_data(as_text=True)
+    assert vote_count_of(page, post) == str(before + 1)
+    assert queries == [] and len(rendered) == count  # `rendered` counts this worker's (`app`) renders
+
+
 def test_a_vote_committed_while_a_page_renders_shows_on_the_next_view(app, client, make_post, make_user, monkeypatch):
     """The stamp is read before the rows: a page rendered from rows older than a commit is never
     served as current after it."""
@@ -485,7 +520,14 @@ def test_with_redis_a_commit_on_another_host_shows_at_once(app, make_post, tmp_p
     hosts = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        host = create_app({**app.config, "REDIS_URL": url, "VISITOR_PAGE_STAMP": str(tmp_path / name / "stamp")})
+        host = create_app(
+            {
+                **app.config,
+                "REDIS_URL": url,
+                "VISITOR_PAGE_STAMP": str(tmp_path / name / "stamp"),
+                "VISITOR_PAGE_DIR": str(tmp_path / name / "pages"),
+            }
+        )
         host.test_client_class = IsolatedClient
         hosts.append(host)
     first, second = hosts
