@@ -61,6 +61,8 @@ READS = frozenset({"GET", "HEAD"})
 # Seconds a page is served without reading its rows while the write stamp stands: only a stamp that
 # could not be replaced nor removed after a commit (a broken disk) lets a page lag, and no longer.
 UNREAD_FOR = 300
+# Seconds without a write after which the workers share their visitors' pages (VisitorPages.settled).
+SETTLED_AFTER = 1.0
 
 
 def init_app(app: Flask) -> None:
@@ -229,9 +231,12 @@ class VisitorPages:
 
     With `shared` (a diskcache.Cache in a folder of the instance), every page and every `latest`
     is also written there, and a process that has not rendered a page itself looks there before
-    rendering it: each page is rendered once per host, not once per worker. Keys are digests of the
-    page's address and data and of `version` (the code, templates, static files and settings that
-    rendered it), so workers of another deploy never serve each other's pages."""
+    rendering it: each page is rendered once per host, not once per worker. Only while writes have
+    settled (`settled`): while they come faster than other workers could reuse what one shares, the
+    writes to the folder would cost more than they save (the mixed run, with a write every 16 ms,
+    was 10% slower). Keys are digests of the page's address and data and of `version` (the code,
+    templates, static files and settings that rendered it), so workers of another deploy never
+    serve each other's pages."""
 
     def __init__(
         self,
@@ -253,7 +258,16 @@ class VisitorPages:
         self.token_slot = token_slot
         self.version = version
         self.shared = shared
+        self.stamp_seen = (b"", 0.0)  # the last write stamp this process read, and since when
         self.hits = 0
+
+    def settled(self, stamp: bytes) -> bool:
+        """Whether the write stamp has stood for SETTLED_AFTER seconds, as far as this process saw."""
+        now = time.monotonic()
+        with self.lock:
+            if stamp != self.stamp_seen[0]:
+                self.stamp_seen = (stamp, now)
+            return now - self.stamp_seen[1] >= SETTLED_AFTER
 
     def key(self, *parts: object) -> bytes:
         return digest(self.version, *parts)
@@ -262,7 +276,7 @@ class VisitorPages:
         """The page kept under `key` and until when it stays true, if it still does."""
         with self.lock:
             kept = self.pages.get(key)
-        if kept is None and self.shared is not None:
+        if kept is None and self._sharing():
             kept = self._shared_get(b"page:" + key)
             if kept is not None and len(kept[0]) <= self.size // 10:
                 with self.lock:
@@ -284,7 +298,7 @@ class VisitorPages:
         """The page served last at this place and its status, if nothing was written since."""
         with self.lock:
             latest = self.latest.get(place)
-        if not self._current(latest, stamp) and self.shared is not None:
+        if not self._current(latest, stamp) and self._sharing():
             latest = self._shared_get(b"latest:" + place)
             if self._current(latest, stamp):
                 with self.lock:
@@ -314,6 +328,9 @@ class VisitorPages:
         if self.shared is not None:
             self.shared.clear()
 
+    def _sharing(self) -> bool:
+        return self.shared is not None and g.get("visitor_pages_settled", False)
+
     def _shared_get(self, key: bytes):
         try:
             return self.shared.get(key)
@@ -322,7 +339,7 @@ class VisitorPages:
             return None
 
     def _shared_set(self, key: bytes, value: tuple, until: float) -> None:
-        if self.shared is None:
+        if not self._sharing():
             return
         expire = None if until == math.inf else max(until - time.time(), 0.001)
         try:
@@ -377,6 +394,7 @@ def kept_for_visitors(view):
         if not _serves_visitor(pages):
             return view(*args, **kwargs)
         place, stamp = _place(pages), pages.stamp.read()  # the stamp first, then the rows
+        g.visitor_pages_settled = pages.settled(stamp)
         kept = pages.unchanged(place, stamp)
         if kept is not None:
             return _with_token(pages, kept[0]), kept[1]

@@ -390,12 +390,16 @@ def test_the_stamp_is_shared_through_its_file(app, client, make_post, count_quer
     pages.stamp.bump()
 
 
-def test_a_page_one_worker_rendered_is_served_by_the_others(app, client, make_post, make_user, count_queries, rendered):
-    """The workers of a host share their kept pages (VISITOR_PAGE_DIR): unread while nothing was written,
-    by its rows after a write; and never a page of another deploy (other code, templates or settings)."""
-    from forum import create_app
+def test_a_page_one_worker_rendered_is_served_by_the_others(
+    app, client, make_post, make_user, count_queries, rendered, monkeypatch
+):
+    """The workers of a host share their kept pages (VISITOR_PAGE_DIR) once writes have settled: unread
+    while nothing was written, by its rows after a write; never a page of another deploy (other code,
+    templates or settings); and nothing while writes come faster than SETTLED_AFTER."""
+    from forum import caching, create_app
     from tests.conftest import IsolatedClient
 
+    monkeypatch.setattr(caching, "SETTLED_AFTER", 0)
     worker = create_app(dict(app.config))
     worker.test_client_class = IsolatedClient
     other = worker.test_client()
@@ -423,6 +427,15 @@ def test_a_page_one_worker_rendered_is_served_by_the_others(app, client, make_po
         page = client.get("/").get_data(as_text=True)
     assert vote_count_of(page, post) == str(before + 1)
     assert queries == [] and len(rendered) == count  # `rendered` counts this worker's (`app`) renders
+
+    monkeypatch.setattr(caching, "SETTLED_AFTER", 3600)
+    shared = app.extensions["visitor_pages"].shared
+    entries = len(shared)
+    votes.add(make_user(), post)
+    db.session.commit()
+    assert vote_count_of(other.get("/").get_data(as_text=True), post) == str(before + 2)
+    assert vote_count_of(client.get("/").get_data(as_text=True), post) == str(before + 2)
+    assert len(rendered) == count + 1 and len(shared) == entries
 
 
 def test_a_vote_committed_while_a_page_renders_shows_on_the_next_view(app, client, make_post, make_user, monkeypatch):
