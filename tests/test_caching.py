@@ -401,41 +401,46 @@ def test_a_page_one_worker_rendered_is_served_by_the_others(
 
     monkeypatch.setattr(caching, "SETTLED_AFTER", 0)
     worker = create_app(dict(app.config))
-    worker.test_client_class = IsolatedClient
-    other = worker.test_client()
-    post = make_post(title="Offline mode")
-    url = f"/posts/{post.id}-{post.slug}"
-    addresses = ["/", url, "/search?q=offline", "/roadmap"]
-    first = {address: client.get(address).get_data(as_text=True) for address in addresses}
-    count = len(rendered)
-    for address in addresses:
-        with count_queries() as queries:
-            page = other.get(address).get_data(as_text=True)
-        assert queries == [], address
-        assert page.count("csrf") == first[address].count("csrf") and "Offline mode" in page
-    assert len(rendered) == count
     deploy = create_app({**app.config, "SITE_NAME": "Another deploy"})
-    deploy.test_client_class = IsolatedClient
-    assert "Another deploy" in deploy.test_client().get(url).get_data(as_text=True)
+    try:
+        for other_app in (worker, deploy):
+            other_app.test_client_class = IsolatedClient
+        other = worker.test_client()
+        post = make_post(title="Offline mode")
+        url = f"/posts/{post.id}-{post.slug}"
+        addresses = ["/", url, "/search?q=offline", "/roadmap"]
+        first = {address: client.get(address).get_data(as_text=True) for address in addresses}
+        count = len(rendered)
+        for address in addresses:
+            with count_queries() as queries:
+                page = other.get(address).get_data(as_text=True)
+            assert queries == [], address
+            assert page.count("csrf") == first[address].count("csrf") and "Offline mode" in page
+        assert len(rendered) == count
+        assert "Another deploy" in deploy.test_client().get(url).get_data(as_text=True)
 
-    before = int(vote_count_of(first["/"], post))
-    votes.add(make_user(), post)
-    db.session.commit()
-    page = other.get("/").get_data(as_text=True)  # the rows read again, the new count rendered there
-    assert vote_count_of(page, post) == str(before + 1)
-    with count_queries() as queries:
-        page = client.get("/").get_data(as_text=True)
-    assert vote_count_of(page, post) == str(before + 1)
-    assert queries == [] and len(rendered) == count  # `rendered` counts this worker's (`app`) renders
+        before = int(vote_count_of(first["/"], post))
+        votes.add(make_user(), post)
+        db.session.commit()
+        page = other.get("/").get_data(as_text=True)  # the rows read again, the new count rendered there
+        assert vote_count_of(page, post) == str(before + 1)
+        with count_queries() as queries:
+            page = client.get("/").get_data(as_text=True)
+        assert vote_count_of(page, post) == str(before + 1)
+        assert queries == [] and len(rendered) == count  # `rendered` counts this worker's (`app`) renders
 
-    monkeypatch.setattr(caching, "SETTLED_AFTER", 3600)
-    shared = app.extensions["visitor_pages"].shared
-    entries = len(shared)
-    votes.add(make_user(), post)
-    db.session.commit()
-    assert vote_count_of(other.get("/").get_data(as_text=True), post) == str(before + 2)
-    assert vote_count_of(client.get("/").get_data(as_text=True), post) == str(before + 2)
-    assert len(rendered) == count + 1 and len(shared) == entries
+        monkeypatch.setattr(caching, "SETTLED_AFTER", 3600)
+        shared = app.extensions["visitor_pages"].shared
+        entries = len(shared)
+        votes.add(make_user(), post)
+        db.session.commit()
+        assert vote_count_of(other.get("/").get_data(as_text=True), post) == str(before + 2)
+        assert vote_count_of(client.get("/").get_data(as_text=True), post) == str(before + 2)
+        assert len(rendered) == count + 1 and len(shared) == entries
+    finally:
+        for other_app in (worker, deploy):
+            with other_app.app_context():
+                db.engine.dispose()
 
 
 def test_a_vote_committed_while_a_page_renders_shows_on_the_next_view(app, client, make_post, make_user, monkeypatch):
