@@ -10,13 +10,14 @@ votes and their token: those are never stored (`no-store`), nor given an ETag.
 Static files are linked as `static_url('css/forum.css')` -> `/static/css/forum.css?v=<content hash>`;
 a request carrying `v=` may be cached for a year, since a changed file gets a new URL.
 
-Busy lists are also kept rendered, per process, for visitors (`for_visitors`): the view reads the
+Busy lists are also kept rendered for visitors (`for_visitors`), by each process and, once writes
+have settled, in a folder shared by the processes of the host (`VisitorPages`): the view reads the
 rows the page shows (cheap, indexed, plain values), and the rendered page is stored under the address
 *and those rows*. A vote, an edit or a new post changes the rows, hence the key, so a stored page is
 never stale; it is only reused while what it shows is exactly what the database holds, and while its
 "5 minutes ago" texts stay true: each tells how long (`true_for`), and the page is kept no longer (a
-list of posts from last week for hours, a "just now" for a minute). Members' pages (their votes, their bell) and pages
-carrying a flash message are always rendered.
+list of posts from last week for hours, a "just now" for a minute). Members' pages (their votes,
+their bell) and pages carrying a flash message are always rendered.
 
 A page kept that way still costs the queries that read its rows. On top of it, `kept_for_visitors`
 serves a page *without touching the database* while nothing at all has been written since it was
