@@ -74,9 +74,14 @@ def init_app(app: Flask) -> None:
         stamp = WriteStamp(app.config["VISITOR_PAGE_STAMP"])
     shared = None
     if app.config["VISITOR_PAGE_CACHE_MB"] and app.config["VISITOR_PAGE_SHARED_MB"]:
-        shared = diskcache.Cache(
-            app.config["VISITOR_PAGE_DIR"], size_limit=app.config["VISITOR_PAGE_SHARED_MB"] * 1_000_000, timeout=0.05
-        )
+        try:
+            shared = diskcache.Cache(
+                app.config["VISITOR_PAGE_DIR"],
+                size_limit=app.config["VISITOR_PAGE_SHARED_MB"] * 1_000_000,
+                timeout=0.05,
+            )
+        except (OSError, sqlite3.Error, diskcache.Timeout):  # a read-only instance folder: each worker keeps its own
+            log.warning("cannot open the shared visitor pages in %s", app.config["VISITOR_PAGE_DIR"], exc_info=True)
     slot = hmac.new(str(app.config["SECRET_KEY"]).encode(), b"visitor page token slot", "sha256").hexdigest()[:32]
     app.extensions["visitor_pages"] = VisitorPages(
         app.config["VISITOR_PAGE_CACHE_MB"], stamp, token_slot=slot, version=_version(app), shared=shared

@@ -443,6 +443,26 @@ def test_a_page_one_worker_rendered_is_served_by_the_others(
                 db.engine.dispose()
 
 
+def test_a_folder_that_cannot_be_opened_leaves_each_worker_its_own_pages(app, make_post, tmp_path, caplog):
+    from forum import create_app
+    from tests.conftest import IsolatedClient
+
+    (tmp_path / "a-file").write_text("not a folder")
+    worker = create_app({**app.config, "VISITOR_PAGE_DIR": str(tmp_path / "a-file" / "pages")})
+    try:
+        worker.test_client_class = IsolatedClient
+        assert worker.extensions["visitor_pages"].shared is None
+        assert "cannot open the shared visitor pages" in caplog.text
+        make_post(title="Offline mode")
+        client = worker.test_client()
+        for _ in range(2):
+            assert "Offline mode" in client.get("/").get_data(as_text=True)
+        assert worker.extensions["visitor_pages"].hits == 1
+    finally:
+        with worker.app_context():
+            db.engine.dispose()
+
+
 def test_a_vote_committed_while_a_page_renders_shows_on_the_next_view(app, client, make_post, make_user, monkeypatch):
     """The stamp is read before the rows: a page rendered from rows older than a commit is never
     served as current after it."""
