@@ -230,7 +230,7 @@ class RedisStamp:
 
 
 class VisitorPages:
-    """Rendered visitors' pages of one process, by the digest of their address and shown data, each
+    """Rendered visitors' pages of one process, by their address and shown data, each
     with the moment its first "ago" text changes: an LRU bounded by the characters it holds.
     `latest` remembers, per address, the page last served, the write stamp read before its rows
     were, and when.
@@ -240,7 +240,7 @@ class VisitorPages:
     rendering it: each page is rendered once per host, not once per worker. Only while writes have
     settled (`settled`): while they come faster than other workers could reuse what one shares, the
     writes to the folder would cost more than they save (the mixed run, with a write every 16 ms,
-    was 10% slower). Keys are digests of the page's address and data and of `version` (the code,
+    was 10% slower). Keys in the folder are digests of the page's own key and of `version` (the code,
     templates, static files and settings that rendered it), so workers of another deploy never
     serve each other's pages."""
 
@@ -275,15 +275,26 @@ class VisitorPages:
                 self.stamp_seen = (stamp, now)
             return now - self.stamp_seen[1] >= SETTLED_AFTER
 
-    def key(self, *parts: object) -> bytes:
-        return digest(self.version, *parts)
+    def _sharing_key(self, key: Hashable) -> bytes | None:
+        """While sharing, the key of a page (or `latest`) in the shared folder: a digest of its own key
+        and of the version (computed only then: a digest of a list's twenty cards costs ~0.1 ms)."""
+        if not self._sharing():
+            return None
+        if isinstance(key, bytes):
+            return key
+        try:
+            return digest(self.version, key)
+        except TypeError:  # a value `digest` cannot read: the page stays this process's own
+            log.warning("a visitor page's key cannot be shared", exc_info=True)
+            return None
 
-    def get(self, key: bytes) -> tuple[str, float] | None:
-        """The page kept under `key` and until when it stays true, if it still does."""
+    def get(self, key: Hashable) -> tuple[str, float] | None:
+        """The page kept under `key` and until when it stays true, if it still does. `key` is the
+        page's own key, or its key in the shared folder (as another process's `latest` names it)."""
         with self.lock:
             kept = self.pages.get(key)
-        if kept is None and self._sharing():
-            kept = self._shared_get(b"page:" + key)
+        if kept is None and (shared_key := self._sharing_key(key)):
+            kept = self._shared_get(b"page:" + shared_key)
             if kept is not None and len(kept[0]) <= self.size // 10:
                 with self.lock:
                     self.pages[key] = kept
@@ -293,19 +304,20 @@ class VisitorPages:
             self.hits += 1
         return kept
 
-    def put(self, key: bytes, page: str, until: float) -> None:
+    def put(self, key: Hashable, page: str, until: float) -> None:
         if len(page) > self.size // 10:
             return  # one page may not push out the rest
         with self.lock:
             self.pages[key] = (page, until)
-        self._shared_set(b"page:" + key, (page, until), until)
+        if shared_key := self._sharing_key(key):
+            self._shared_set(b"page:" + shared_key, (page, until), until)
 
-    def unchanged(self, place: bytes, stamp: bytes) -> tuple[str, int] | None:
+    def unchanged(self, place: Hashable, stamp: bytes) -> tuple[str, int] | None:
         """The page served last at this place and its status, if nothing was written since."""
         with self.lock:
             latest = self.latest.get(place)
-        if not self._current(latest, stamp) and self._sharing():
-            latest = self._shared_get(b"latest:" + place)
+        if not self._current(latest, stamp) and (shared_place := self._sharing_key(place)):
+            latest = self._shared_get(b"latest:" + shared_place)
             if self._current(latest, stamp):
                 with self.lock:
                     self.latest[place] = latest
@@ -318,13 +330,15 @@ class VisitorPages:
     def _current(latest: tuple | None, stamp: bytes) -> bool:
         return latest is not None and latest[0] == stamp and latest[3] + UNREAD_FOR > time.time()
 
-    def remember(self, place: bytes, stamp: bytes, key: bytes, status: int) -> None:
-        latest = (stamp, key, status, time.time())
+    def remember(self, place: Hashable, stamp: bytes, key: Hashable, status: int) -> None:
+        at = time.time()
         with self.lock:
             if key not in self.pages:
                 return
-            self.latest[place] = latest
-        self._shared_set(b"latest:" + place, latest, latest[3] + UNREAD_FOR)
+            self.latest[place] = (stamp, key, status, at)
+        shared_place, shared_key = self._sharing_key(place), self._sharing_key(key)
+        if shared_place and shared_key:
+            self._shared_set(b"latest:" + shared_place, (stamp, shared_key, status, at), at + UNREAD_FOR)
 
     def clear(self) -> None:
         with self.lock:
@@ -345,8 +359,6 @@ class VisitorPages:
             return None
 
     def _shared_set(self, key: bytes, value: tuple, until: float) -> None:
-        if not self._sharing():
-            return
         expire = None if until == math.inf else max(until - time.time(), 0.001)
         try:
             self.shared.set(key, value, expire=expire)
@@ -362,8 +374,8 @@ def _serves_visitor(pages: VisitorPages) -> bool:
     return not current_user.is_authenticated
 
 
-def _place(pages: VisitorPages) -> bytes:
-    return pages.key(request.path, request.query_string)
+def _place() -> tuple:
+    return (request.path, request.query_string)
 
 
 def true_for(seconds: float) -> None:
@@ -399,7 +411,7 @@ def kept_for_visitors(view):
         pages: VisitorPages = current_app.extensions["visitor_pages"]
         if not _serves_visitor(pages):
             return view(*args, **kwargs)
-        place, stamp = _place(pages), pages.stamp.read()  # the stamp first, then the rows
+        place, stamp = _place(), pages.stamp.read()  # the stamp first, then the rows
         g.visitor_pages_settled = pages.settled(stamp)
         kept = pages.unchanged(place, stamp)
         if kept is not None:
@@ -427,7 +439,7 @@ def for_visitors(render: Callable[[], str], shown: Hashable) -> str:
     pages: VisitorPages = current_app.extensions["visitor_pages"]
     if not _serves_visitor(pages):
         return render()
-    key = pages.key(g.get("visitor_page_place") or _place(pages), shown)
+    key = (*g.get("visitor_page_place", _place()), shown)
     g.visitor_page_key = key
     kept = pages.get(key)
     if kept is not None:
@@ -446,7 +458,7 @@ def part_for_visitors(render: Callable[[], str], shown: Hashable) -> Markup:
     pages: VisitorPages = current_app.extensions["visitor_pages"]
     if not _serves_visitor(pages):
         return Markup(render())
-    key = pages.key("part", shown)
+    key = ("part", shown)
     kept = pages.get(key)
     if kept is not None:
         part, until = kept
