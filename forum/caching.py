@@ -64,6 +64,7 @@ READS = frozenset({"GET", "HEAD"})
 UNREAD_FOR = 300
 # Seconds without a write after which the workers share their visitors' pages (VisitorPages.settled).
 SETTLED_AFTER = 1.0
+SHARED_TIMEOUT = 0.05  # seconds a read or write of the shared pages waits for another process's write
 
 
 def init_app(app: Flask) -> None:
@@ -74,14 +75,7 @@ def init_app(app: Flask) -> None:
         stamp = WriteStamp(app.config["VISITOR_PAGE_STAMP"])
     shared = None
     if app.config["VISITOR_PAGE_CACHE_MB"] and app.config["VISITOR_PAGE_SHARED_MB"]:
-        try:
-            shared = diskcache.Cache(
-                app.config["VISITOR_PAGE_DIR"],
-                size_limit=app.config["VISITOR_PAGE_SHARED_MB"] * 1_000_000,
-                timeout=0.05,
-            )
-        except (OSError, sqlite3.Error, diskcache.Timeout):  # a read-only instance folder: each worker keeps its own
-            log.warning("cannot open the shared visitor pages in %s", app.config["VISITOR_PAGE_DIR"], exc_info=True)
+        shared = _open_shared(app.config["VISITOR_PAGE_DIR"], app.config["VISITOR_PAGE_SHARED_MB"])
     slot = hmac.new(str(app.config["SECRET_KEY"]).encode(), b"visitor page token slot", "sha256").hexdigest()[:32]
     app.extensions["visitor_pages"] = VisitorPages(
         app.config["VISITOR_PAGE_CACHE_MB"], stamp, token_slot=slot, version=_version(app), shared=shared
@@ -91,6 +85,25 @@ def init_app(app: Flask) -> None:
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
     app.after_request(_cache_headers)
+
+
+def _open_shared(folder: str, megabytes: int) -> diskcache.Cache | None:
+    """The folder of the pages shared by this host's processes, or None (each keeps its own) if it
+    cannot be opened. A busy folder makes a read or a write wait SHARED_TIMEOUT at most, then go
+    without; opening it writes too, and the workers of a server all open it as they start, so that is
+    tried again for a second."""
+    error: Exception | None = None
+    for _ in range(20):
+        try:
+            return diskcache.Cache(folder, size_limit=megabytes * 1_000_000, timeout=SHARED_TIMEOUT)
+        except diskcache.Timeout as busy:
+            error = busy
+            time.sleep(SHARED_TIMEOUT)
+        except (OSError, sqlite3.Error) as failed:  # a read-only instance folder, a full disk
+            error = failed
+            break
+    log.warning("cannot open the shared visitor pages in %s: %r", folder, error)
+    return None
 
 
 def _version(app: Flask) -> bytes:
