@@ -50,15 +50,15 @@ def main() -> None:
     wrk_args = argparse.Namespace(threads=2, connections=4, workers=4, worker_class="sync", duration=args.seconds)
     for round_ in range(args.rounds):
         for name in ("before", "after") if round_ % 2 == 0 else ("after", "before"):
-            print(f"round {round_ + 1}, {name}: {one_run(checkouts[name], url, data, wrk_args, args.warm)}", flush=True)
+            result = one_run(checkouts[name], url, data, wrk_args, args.warm, args.varied)
+            print(f"round {round_ + 1}, {name}: {result}", flush=True)
 
 
-def one_run(checkout: Path, url: str, data: Path, wrk_args, warm: int) -> str:
+def one_run(checkout: Path, url: str, data: Path, wrk_args, warm: int, varied: bool) -> str:
     bench.ROOT = checkout  # gunicorn's folder (and PYTHONPATH): that checkout's code and gunicorn.conf.py
     env = {**bench.app_settings(url), "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(checkout)}
     log = bench.DATA / "mixed-ab.log"
     log.unlink(missing_ok=True)
-    varied = data.suffix == ".txt"
     script = {"BENCH_QUERIES" if varied else "BENCH_MIXED": str(data)}
     lua, path = ("search.lua", "/search") if varied else ("mixed.lua", "/")
     with bench.Gunicorn("wsgi:app", env, wrk_args, access_log=log) as server:

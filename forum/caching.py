@@ -367,7 +367,7 @@ class VisitorPages:
     def _shared_get(self, key: bytes):
         try:
             return self.shared.get(key)
-        except (diskcache.Timeout, sqlite3.Error, OSError):
+        except Exception:  # busy, a broken disk, a file cut short by a crash: a cache read that fails is a miss
             log.warning("the shared visitor pages cannot be read", exc_info=True)
             return None
 
