@@ -68,9 +68,9 @@ def main() -> None:
     for database in args.databases.split(","):
         varied: list[str] = []  # the same searches at every size: read once per database
         full_pages: list[str] = []
-        sizes = sorted(int(s) for s in args.sizes.split(","))
-        for size in sizes:
-            url = prepare(database, size, args.reseed)
+        urls: dict[int, str] = {}
+        for size in sorted(int(s) for s in args.sizes.split(",")):
+            url = urls[size] = prepare(database, size, args.reseed)
             # The ceilings are measured again before each database and size, so each ratio compares
             # numbers taken minutes apart on the same machine, not at both ends of a long run (a
             # shared machine's speed drifts: hello gave 2,200 to 5,700 req/s on different runs).
@@ -122,12 +122,13 @@ def main() -> None:
                         label += f" ({SEARCH_LABELS[backend]})" if backend != "whoosh" else ""
                         rows.append(search_run(args, server, database, size, url, ceilings, label, full_pages, backend))
             measure_ceilings(args, database, size, rows, before=ceilings)
-        if args.turns and len(sizes) > 1:
-            turns += in_turns(args, database, (sizes[0], sizes[-1]), only, varied, full_pages)
+        if args.turns and len(urls) > 1:
+            ends = {size: urls[size] for size in (min(urls), max(urls))}
+            turns += in_turns(args, database, ends, only, varied, full_pages)
     write_results(rows, args, turns)
 
 
-def in_turns(args, database: str, sizes: tuple[int, int], only: set, varied: list, full_pages: list) -> list[dict]:
+def in_turns(args, database: str, urls: dict[int, str], only: set, varied: list, full_pages: list) -> list[dict]:
     """The read scenarios again, the smallest and the largest size served side by side and measured in
     turns (small, large, large, small, ...: `--turns` rounds of half `--duration` each), for the flatness
     verdict. The blocks above are ten minutes apart, and this machine's speed moved by up to 30% in
@@ -135,7 +136,7 @@ def in_turns(args, database: str, sizes: tuple[int, int], only: set, varied: lis
     taken seconds apart see the same machine, and the order that flips each round cancels a steady drift.
     The Jinja list served twice, in the same turns, shows the method's own noise. The mixed and viral
     runs write, so they are judged on the blocks."""
-    urls = {size: prepare(database, size, False) for size in sizes}
+    sizes = list(urls)
     post = {size: read_targets(url)["commented_post"] for size, url in urls.items()}
     alternative = OTHER_SEARCH_BACKEND[database]
     nothing_kept = {"VISITOR_PAGE_CACHE_MB": "0", "SEARCH_RESULTS_KEPT": "0"}
