@@ -45,7 +45,7 @@ def main() -> None:
     clients, tops = [], []
     for url in urls:
         os.environ.update(bench.app_settings(url))
-        os.environ.update({"RATELIMIT_ENABLED": "0", "VISITOR_PAGE_CACHE_MB": "0", "SEARCH_RESULTS_KEPT": "0"})
+        os.environ.update({"RATELIMIT_ENABLED": "0", **bench.NOTHING_KEPT})
         app = create_app()
         client = app.test_client()
         for q in pairs:

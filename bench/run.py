@@ -40,6 +40,8 @@ SESSIONS = 200  # signed-in members writing in the mixed scenario
 # Besides Whoosh (the default), each database's own full-text search backend is measured.
 OTHER_SEARCH_BACKEND = {"sqlite": "sqlite", "postgresql": "postgres"}
 SEARCH_LABELS = {"sqlite": "SEARCH_BACKEND=sqlite, FTS5", "postgres": "SEARCH_BACKEND=postgres"}
+SORTS = ("trending", "top", "new", "active")
+NOTHING_KEPT = {"VISITOR_PAGE_CACHE_MB": "0", "SEARCH_RESULTS_KEPT": "0"}  # every request searches and renders
 
 
 def main() -> None:
@@ -75,17 +77,17 @@ def main() -> None:
             # numbers taken minutes apart on the same machine, not at both ends of a long run (a
             # shared machine's speed drifts: hello gave 2,200 to 5,700 req/s on different runs).
             ceilings = measure_ceilings(args, database, size, rows)
-            app_env = {**app_settings(url), "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+            app_env = served_app_settings(url)
             targets = read_targets(url)
             with Gunicorn("wsgi:app", app_env, args) as server:
-                scenarios = [(f"home ?sort={sort}", f"/?sort={sort}") for sort in ("trending", "top", "new", "active")]
+                scenarios = [(f"home ?sort={sort}", f"/?sort={sort}") for sort in SORTS]
                 scenarios.append(("post, 500 comments", targets["commented_post"]))
                 scenarios.append((f"post, most comments ({targets['busiest_comments']:,})", targets["busiest_post"]))
                 scenarios.append(("roadmap", "/roadmap"))
                 if server.status("/search?q=export") == 200:
                     scenarios.append(("search", "/search?q=export"))
                 for label, path in scenarios:
-                    if only and label.split(" ")[0].rstrip(",") not in only:
+                    if not wanted(only, label):
                         continue
                     server.warm(path)
                     row = {
@@ -110,16 +112,14 @@ def main() -> None:
             if searches:
                 # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
                 with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args) as server:
-                    label = f"search, varied words ({SEARCH_LABELS[alternative]})"
+                    label = search_label("search, varied words", alternative)
                     rows.append(search_run(args, server, database, size, url, ceilings, label, varied, alternative))
                 # Pages of the same length at every size, nothing kept: the search engine's own flatness.
                 full_pages = full_pages or full_page_searches(url)
-                nothing_kept = {"VISITOR_PAGE_CACHE_MB": "0", "SEARCH_RESULTS_KEPT": "0"}
                 for backend in ("whoosh", alternative):
-                    env = {**app_env, **nothing_kept, "SEARCH_BACKEND": backend}
+                    env = {**app_env, **NOTHING_KEPT, "SEARCH_BACKEND": backend}
                     with Gunicorn("wsgi:app", env, args) as server:
-                        label = "search, full pages, nothing kept"
-                        label += f" ({SEARCH_LABELS[backend]})" if backend != "whoosh" else ""
+                        label = search_label("search, full pages, nothing kept", backend)
                         rows.append(search_run(args, server, database, size, url, ceilings, label, full_pages, backend))
             measure_ceilings(args, database, size, rows, before=ceilings)
         if args.turns and len(urls) > 1:
@@ -139,25 +139,24 @@ def in_turns(args, database: str, urls: dict[int, str], only: set, varied: list,
     sizes = list(urls)
     post = {size: read_targets(url)["commented_post"] for size, url in urls.items()}
     alternative = OTHER_SEARCH_BACKEND[database]
-    nothing_kept = {"VISITOR_PAGE_CACHE_MB": "0", "SEARCH_RESULTS_KEPT": "0"}
 
     def same(path: str) -> dict[int, str]:
         return dict.fromkeys(sizes, path)
 
     # Each server's extra settings, and its scenarios: (label, the path at each size, or the searches).
-    reads = [(f"home ?sort={sort}", same(f"/?sort={sort}"), None) for sort in ("trending", "top", "new", "active")]
+    reads = [(f"home ?sort={sort}", same(f"/?sort={sort}"), None) for sort in SORTS]
     reads += [("post, 500 comments", post, None), ("roadmap", same("/roadmap"), None)]
     reads += [("search", same("/search?q=export"), None)]
-    setups = [({}, [read for read in reads if not only or read[0].split(" ")[0].rstrip(",") in only])]
+    setups = [({}, [read for read in reads if wanted(only, read[0])])]
     searches = not only or "search" in only
     if varied and searches:
         setups[0][1].append(("search, varied words", same("/search"), varied))
-        label = f"search, varied words ({SEARCH_LABELS[alternative]})"
+        label = search_label("search, varied words", alternative)
         setups.append(({"SEARCH_BACKEND": alternative}, [(label, same("/search"), varied)]))
     if full_pages and searches:
         for backend in ("whoosh", alternative):
-            label = "search, full pages, nothing kept" + (f" ({SEARCH_LABELS[backend]})" if backend != "whoosh" else "")
-            setups.append(({**nothing_kept, "SEARCH_BACKEND": backend}, [(label, same("/search"), full_pages)]))
+            label = search_label("search, full pages, nothing kept", backend)
+            setups.append(({**NOTHING_KEPT, "SEARCH_BACKEND": backend}, [(label, same("/search"), full_pages)]))
     out = []
     jinja = {"PYTHONPATH": str(ROOT)}
     with Gunicorn("bench.list_app:app", jinja, args) as one, Gunicorn("bench.list_app:app", jinja, args) as two:
@@ -166,9 +165,7 @@ def in_turns(args, database: str, urls: dict[int, str], only: set, varied: list,
     for extra, scenarios in setups:
         if not scenarios:
             continue
-        envs = [
-            {**app_settings(urls[size]), "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT), **extra} for size in sizes
-        ]
+        envs = [{**served_app_settings(urls[size]), **extra} for size in sizes]
         with Gunicorn("wsgi:app", envs[0], args) as one, Gunicorn("wsgi:app", envs[1], args) as two:
             servers = dict(zip(sizes, (one, two), strict=True))
             for label, paths, queries in scenarios:
@@ -205,6 +202,15 @@ def turn_rounds(args, database: str, label: str, servers: dict, paths: dict, que
 
 def median(values) -> float:
     return statistics.median(list(values))
+
+
+def wanted(only: set, label: str) -> bool:
+    """Whether `--only` keeps this scenario: by its label's first word ("home", "post", "search" ...)."""
+    return not only or label.split(" ")[0].rstrip(",") in only
+
+
+def search_label(label: str, backend: str) -> str:
+    return f"{label} ({SEARCH_LABELS[backend]})" if backend != "whoosh" else label
 
 
 def search_run(
@@ -366,6 +372,11 @@ def search_index(url: str) -> Path:
 
 def app_settings(url: str) -> dict[str, str]:
     return {"DATABASE_URL": url, "SECRET_KEY": SECRET, "SEARCH_INDEX_DIR": str(search_index(url))}
+
+
+def served_app_settings(url: str) -> dict[str, str]:
+    """The forum's settings under gunicorn in the bench: no rate limits (a few connections make every request)."""
+    return {**app_settings(url), "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
 
 
 def psql(sql: str) -> str:
