@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Links in emails point where `make run` serves, unless SITE_URL says otherwise.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTHON ?= python3
 export FLASK_APP := wsgi
 # The PostgreSQL server the second test run uses (trust auth on the dev and CI machines).

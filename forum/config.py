@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _database_url(instance_path: str) -> str:
@@ -72,8 +73,15 @@ class Config:
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Feedback <feedback@localhost>")
         self.MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox")
 
-        # Where links in emails point (emails are built outside requests).
+        # Where links in emails, feeds and exports point: never the request's Host (forum/links.py).
         self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+        # Host names the site answers to; a request naming another Host gets a 400 (Flask's
+        # TRUSTED_HOSTS). By default SITE_URL's host and the loopback names, for local tools.
+        self.TRUSTED_HOSTS = _names(os.environ.get("TRUSTED_HOSTS")) or [
+            urlsplit(self.SITE_URL).hostname or "localhost",
+            "localhost",
+            "127.0.0.1",
+        ]
         # How queued emails leave: "rq" (a worker, needs REDIS_URL), "thread" (inside the web process)
         # or "manual" (`flask notifications deliver`, from cron).
         self.DELIVERY = os.environ.get("DELIVERY") or ("rq" if self.REDIS_URL else "thread")
@@ -100,6 +108,10 @@ class Config:
         self.VISITOR_PAGE_STAMP = os.environ.get("VISITOR_PAGE_STAMP") or str(
             Path(instance_path) / "visitor-pages.stamp"
         )
+
+
+def _names(value: str | None) -> list[str]:
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
 def _flag(name: str, default: bool) -> bool:

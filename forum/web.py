@@ -3,12 +3,12 @@
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, has_request_context, jsonify, render_template, request
+from flask import Flask, Response, has_request_context, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import caching
@@ -50,9 +50,10 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     if app.config.get("TRUST_PROXY_HEADERS"):
-        # Behind one reverse proxy (nginx, a load balancer): believe its X-Forwarded-* headers,
-        # so the client's address (rate limits) and HTTPS (secure cookies) are seen.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # Behind one reverse proxy (nginx, a load balancer): believe its X-Forwarded-For and -Proto,
+        # so the client's address (rate limits) and HTTPS (secure cookies) are seen. Not
+        # X-Forwarded-Host: a client can send one, and the proxy passes the real Host itself.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     app.wsgi_app = _AsciiQueryString(app.wsgi_app)
     app.before_request(_json_body_is_an_object)
     app.after_request(_security_headers)
@@ -149,6 +150,11 @@ def _kept_text() -> dict[str, str]:
 def _http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no address can be built for it, so no page template.
+        return Response(
+            "This site does not answer to that host name.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        )
     if error.code == 429:
         return error_response(429, retry_after=_retry_after(error))
     custom = error.description if error.description != type(error).description else None

@@ -63,6 +63,10 @@ class SignupForm(HumanCheck, FlaskForm):
     next = HiddenField()
 
 
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token."""
+
+
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])

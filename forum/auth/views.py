@@ -5,8 +5,9 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import limits, mail
 from forum.auth import safe_next
-from forum.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
+from forum.auth.forms import ConfirmForm, LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from forum.extensions import db
+from forum.links import absolute_url
 from forum.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -65,15 +66,15 @@ def _send_signup_link(form):
     existing = accounts.find_by_email(email)
     if existing is None:
         token = accounts.signup_token(email, form.password.data, form.display_name.data)
-        link = url_for("auth.confirm_signup", token=token, next=safe_next(form.next.data) or None, _external=True)
+        link = absolute_url("auth.confirm_signup", token=token, next=safe_next(form.next.data) or None)
         body = render_template("email/signup.txt", link=link, name=form.display_name.data)
         mail.send(email, f"Finish creating your {current_app.config['SITE_NAME']} account", body)
     else:
         body = render_template(
             "email/signup_taken.txt",
             user=existing,
-            login=url_for("auth.login", _external=True),
-            reset=url_for("auth.request_reset", _external=True),
+            login=absolute_url("auth.login"),
+            reset=absolute_url("auth.request_reset"),
         )
         mail.send(email, f"Your {current_app.config['SITE_NAME']} account", body)
     session["sent_to"] = email
@@ -85,19 +86,29 @@ def signup_sent():
     return render_template("auth/sent.html", email=session.get("sent_to"), purpose="signup")
 
 
-@bp.get("/signup/confirm/<token>")
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
 def confirm_signup(token: str):
-    try:
-        user = accounts.create_from_signup_token(token)
-        if user is not None:
-            db.session.commit()
-    except (accounts.EmailTaken, IntegrityError):
-        db.session.rollback()
-        flash("Your account is already set up. Sign in with your email and password.", "info")
-        return redirect(url_for("auth.login"), 303)
-    if user is None:
+    """The mailed link opens a page with a button; only the button's POST creates the account. A mail
+    scanner fetching the link (GET or HEAD, no cookie) must not create an account with the password
+    whoever typed the address chose."""
+    pending = accounts.read_signup_token(token)
+    if pending is None:
         return render_template("auth/link_expired.html", purpose="signup"), 400
-    return _welcome(user, request.args.get("next"))
+    next_url = safe_next(request.args.get("next"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_from_signup(pending)
+            db.session.commit()
+        except (accounts.EmailTaken, IntegrityError):
+            db.session.rollback()
+        else:
+            return _welcome(user, next_url)
+    if accounts.find_by_email(pending.email) is not None:
+        flash("Your account is already set up. Sign in with your email and password.", "info")
+        return redirect(url_for("auth.login", next=next_url), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/confirm_signup.html", form=form, pending=pending, next=next_url), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -142,7 +153,7 @@ def request_reset():
         user = accounts.find_by_email(email)
         # The same answer either way: only the mailbox's owner learns whether an account exists.
         if user is not None and user.deleted_at is None:
-            link = url_for("auth.reset_password", token=accounts.password_reset_token(user), _external=True)
+            link = absolute_url("auth.reset_password", token=accounts.password_reset_token(user))
             body = render_template("email/reset.txt", user=user, link=link)
             mail.send(user.email, f"Reset your {current_app.config['SITE_NAME']} password", body)
         session["sent_to"] = email

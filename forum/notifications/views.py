@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from forum import limits, markup
 from forum.auth import safe_next
 from forum.extensions import csrf, db
+from forum.links import absolute_url
 from forum.models import Category, EmailMode, Event, utcnow
 from forum.notifications.forms import PreferencesForm
 from forum.posts.views import load_post, post_url
@@ -135,10 +136,11 @@ def post_feed(post_id: int):
     post = load_post(post_id)
     if post.is_hidden:
         abort(404)  # a feed reader is no one in particular
+    link = absolute_url("posts.show", post_id=post.id, slug=post.slug)
     feed = _feed(
         f"{post.title} · updates",
-        post_url(post, _external=True),
-        url_for(".post_feed", post_id=post.id, _external=True),
+        link,
+        absolute_url("notifications.post_feed", post_id=post.id),
     )
     items = []
     for change in responses.timeline(post):
@@ -153,9 +155,9 @@ def post_feed(post_id: int):
     feed.updated(items[-1][0] if items else post.created_at)
     for moment, key, title in items:
         entry = feed.add_entry(order="append")
-        entry.id(f"{post_url(post, _external=True)}#{key}")
+        entry.id(f"{absolute_url('posts.show', post_id=post.id, slug=post.slug)}#{key}")
         entry.title(title)
-        entry.link(href=post_url(post, _external=True))
+        entry.link(href=link)
         entry.updated(moment)
     return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
 
@@ -168,16 +170,17 @@ def category_feed(slug: str):
         abort(404)
     feed = _feed(
         f"{category.name}: new posts",
-        url_for("posts.index", category=slug, sort="new", _external=True),
-        url_for(".category_feed", slug=slug, _external=True),
+        absolute_url("posts.index", category=slug, sort="new"),
+        absolute_url("notifications.category_feed", slug=slug),
     )
     newest = posts.newest_in(category, FEED_SIZE)
     feed.updated(newest[0].created_at if newest else utcnow())
     for post in newest:
         entry = feed.add_entry(order="append")
-        entry.id(post_url(post, _external=True))
+        link = absolute_url("posts.show", post_id=post.id, slug=post.slug)
+        entry.id(link)
         entry.title(post.title)
-        entry.link(href=post_url(post, _external=True))
+        entry.link(href=link)
         entry.author(name=post.author.display_name)
         entry.published(post.created_at)
         entry.updated(post.updated_at or post.created_at)

@@ -191,7 +191,9 @@ def page_arg(problems: list[str]) -> int:
 def show(post_id: int, slug: str | None = None):
     post, answered, changed, merged = _visible_post(_POST_AND_PARTS, post_id)
     if slug != post.slug:
-        return redirect(post_url(post, **request.args), 301)
+        # Only the page's own parameters: any other key would reach url_for (`_external`, `post_id`).
+        kept = {"comments": request.args["comments"]} if "comments" in request.args else {}
+        return redirect(post_url(post, **kept), 301)
     return _render_post(post, parts=(answered, changed, merged))
 
 

@@ -1,11 +1,11 @@
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from forum import caching, markup
 from forum.extensions import reads_only
+from forum.links import absolute_url
 from forum.models import Kind, utcnow
 from forum.posts.forms import StatusForm
-from forum.posts.views import post_url
 from forum.services import insights, posts, roadmap
 from forum.web import whole_number
 
@@ -64,17 +64,17 @@ def changelog_feed():
     released, _ = roadmap.shipped(page=1, per_page=FEED_SIZE)
     lines = roadmap.latest_response_lines([p.id for p in released])
     feed = FeedGenerator()
-    feed.id(url_for("roadmap.changelog", _external=True))
+    feed.id(absolute_url("roadmap.changelog"))
     feed.title(f"{current_app.config['SITE_NAME']}: shipped")
     feed.subtitle(f"What {current_app.config['COMPANY_NAME']} has built from customers' requests.")
-    feed.link(href=url_for("roadmap.changelog", _external=True), rel="alternate")
-    feed.link(href=url_for("roadmap.changelog_feed", _external=True), rel="self")
+    feed.link(href=absolute_url("roadmap.changelog"), rel="alternate")
+    feed.link(href=absolute_url("roadmap.changelog_feed"), rel="self")
     feed.language("en")
     feed.author(name=current_app.config["COMPANY_NAME"])  # RFC 4287: a feed names an author
     feed.updated(released[0].status_changed_at if released else utcnow())
     for post in reversed(released):  # feedgen prepends entries
         entry = feed.add_entry()
-        url = post_url(post, _external=True)
+        url = absolute_url("posts.show", post_id=post.id, slug=post.slug)
         entry.id(url)
         entry.title(post.title)
         entry.link(href=url)

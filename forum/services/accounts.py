@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -105,17 +106,32 @@ def signup_token(email: str, password: str, display_name: str) -> str:
     )
 
 
-def create_from_signup_token(token: str) -> User | None:
-    """The new account, or None for a stale or forged link. Raises EmailTaken when it was used before."""
+@dataclass(frozen=True)
+class PendingSignup:
+    """What a sign-up link carries: the account to create once its owner confirms."""
+
+    email: str
+    display_name: str
+    password_hash: str
+
+
+def read_signup_token(token: str) -> PendingSignup | None:
+    """The account a sign-up link would create, or None for a stale or forged link."""
     max_age = current_app.config["SIGNUP_LINK_MAX_AGE"].total_seconds()
     try:
         data = _serializer("signup").loads(token, max_age=max_age)
-        email, name, password_hash = str(data["e"]), str(data["n"]), str(data["h"])
+        return PendingSignup(str(data["e"]), str(data["n"]), str(data["h"]))
     except (BadData, KeyError, TypeError):
         return None
-    if find_by_email(email) is not None:
-        raise EmailTaken(email)
-    user = User(email=email, display_name=name, password_hash=password_hash, role=Role.MEMBER)
+
+
+def create_from_signup(pending: PendingSignup) -> User:
+    """The new account. Raises EmailTaken when the link was used before."""
+    if find_by_email(pending.email) is not None:
+        raise EmailTaken(pending.email)
+    user = User(
+        email=pending.email, display_name=pending.display_name, password_hash=pending.password_hash, role=Role.MEMBER
+    )
     db.session.add(user)
     db.session.flush()
     return user

@@ -20,13 +20,14 @@ same Message-ID twice in that window -- receivers drop such duplicates).
 import threading
 from datetime import timedelta
 
-from flask import current_app, has_app_context, render_template, url_for
+from flask import current_app, has_app_context, render_template
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from forum import mail
 from forum.extensions import db
+from forum.links import absolute_url
 from forum.models import EmailMode, Event, Notification, OutboxMessage, Post, User, utcnow
 
 STALE_CLAIM = timedelta(minutes=5)
@@ -193,14 +194,14 @@ def _send_one(message: OutboxMessage) -> None:
     post = db.session.get(Post, notification.post_id)
     with _site_context():
         event_ = Event(notification.event)
-        unsubscribe = url_for("notifications.unsubscribe", token=unsubscribe_token(user, event_), _external=True)
+        unsubscribe = absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, event_))
         context = {
             "user": user,
             "post": post,
             "notification": notification,
-            "post_link": url_for("posts.show", post_id=post.id, slug=post.slug, _external=True),
+            "post_link": absolute_url("posts.show", post_id=post.id, slug=post.slug),
             "unsubscribe": unsubscribe,
-            "settings": url_for("notifications.settings", _external=True),
+            "settings": absolute_url("notifications.settings"),
             "event": event_,
         }
         text = render_template("email/notification.txt", **context)
@@ -255,9 +256,9 @@ def send_digests() -> int:
             continue
         user = db.session.get(User, user_id)
         with _site_context():
-            items = [(n, url_for("posts.show", post_id=n.post.id, slug=n.post.slug, _external=True)) for _, n in rows]
+            items = [(n, absolute_url("posts.show", post_id=n.post.id, slug=n.post.slug)) for _, n in rows]
             text = render_template(
-                "email/digest.txt", user=user, items=items, settings=url_for("notifications.settings", _external=True)
+                "email/digest.txt", user=user, items=items, settings=absolute_url("notifications.settings")
             )
         mail.send(user.email, f"Your {current_app.config['SITE_NAME']} digest: {len(items)} updates", text,
                   key=f"digest-{rows[0][0]}")  # fmt: skip

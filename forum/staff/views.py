@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
+from forum.links import absolute_url
 from forum.models import AuditEntry, Post, User, Vote, utcnow
 from forum.permissions import guardian
-from forum.posts.views import load_post, post_url
+from forum.posts.views import load_post
 from forum.services import insights, queue, themes
 from forum.web import whole_number
 
@@ -84,7 +85,7 @@ def export_posts():
         for p in posts:
             yield [p.id, p.kind, p.title, p.category.slug, p.status, p.vote_count, p.comment_count,
                    _iso(p.created_at), _iso(p.first_response_at), _iso(p.status_changed_at),
-                   "yes" if p.is_hidden else "no", post_url(p, _external=True)]  # fmt: skip
+                   "yes" if p.is_hidden else "no", absolute_url("posts.show", post_id=p.id, slug=p.slug)]  # fmt: skip
 
     return _csv("posts.csv", POSTS_HEADER, rows)
 

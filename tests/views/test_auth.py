@@ -15,7 +15,12 @@ def test_sign_up_mails_a_link_that_creates_the_account_and_signs_in(client, send
     [message] = outbox()
     assert message["To"] == "zoe@example.com"
 
-    confirmed = client.get(link_in(message, "/signup/confirm/"))
+    link = link_in(message, "/signup/confirm/")
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Create my account" in page.get_data(as_text=True)
+    assert db.session.scalars(select(User)).first() is None  # opening the link creates nothing
+    confirmed = send(link)
     assert confirmed.status_code == 303
     user = db.session.scalars(select(User)).one()
     assert (user.email, user.display_name, user.role) == ("zoe@example.com", "Zoë Dubois", "member")
@@ -24,7 +29,7 @@ def test_sign_up_mails_a_link_that_creates_the_account_and_signs_in(client, send
     assert "Welcome, Zoë Dubois!" in page
     assert "Sign out" in page
     # The link is spent: a second click creates nothing and points to sign-in.
-    again = client.get(link_in(message, "/signup/confirm/"))
+    again = send(link)
     assert again.status_code == 303
     assert db.session.scalars(select(User)).one().id == user.id
 
