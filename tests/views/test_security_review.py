@@ -28,11 +28,9 @@ def _links(message) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "headers", [{"Host": "attacker.example"}, {"X-Forwarded-Host": "attacker.example"}], ids=["host", "x-forwarded-host"]
+    "headers", [{"Host": "attacker.example"}, {"X-Forwarded-Host": "attacker.example"}], ids=["host", "forwarded"]
 )
-def test_every_emailed_link_uses_site_url_whatever_host_the_request_names(
-    make_user, site_url, client, outbox, headers
-):
+def test_every_emailed_link_uses_site_url_whatever_host_the_request_names(make_user, site_url, client, outbox, headers):
     def send(url, data):
         token = csrf_token_from(client.get("/__csrf__", headers=headers).get_data(as_text=True))
         return client.post(url, data={**data, "csrf_token": token}, headers=headers)
@@ -65,7 +63,8 @@ def _settings_of(site_url):
     from flask import current_app
 
     keys = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MAIL_OUTBOX", "SEARCH_INDEX_DIR", "DELIVERY")
-    return {"TESTING": True, "RATELIMIT_ENABLED": False, "SITE_URL": site_url, **{k: current_app.config[k] for k in keys}}
+    kept = {key: current_app.config[key] for key in keys}
+    return {"TESTING": True, "RATELIMIT_ENABLED": False, "SITE_URL": site_url, **kept}
 
 
 def test_a_host_that_is_not_the_sites_is_refused(client, app):
