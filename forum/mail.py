@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from forum import markup
+
 
 def send(
     to: str, subject: str, text: str, html: str | None = None, headers: dict | None = None, key: str | None = None
@@ -20,7 +22,7 @@ def send(
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = markup.one_line(subject)  # a newline in a title would be a header injection
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = f"<{key}@forum.local>" if key else make_msgid(domain="forum.local")
     for name, value in (headers or {}).items():

@@ -45,6 +45,18 @@ def clean_text(text: str | None) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Control, format (zero-width, direction marks), private-use, surrogate, unassigned and line/paragraph
+# separator characters: nothing a one-line text should hold.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+def one_line(text: str | None) -> str:
+    """A one-line text as typed (a title, a name, an email subject): NFC, without control or invisible
+    characters (by Unicode category), newlines and runs of spaces folded into one space."""
+    text = " ".join(unicodedata.normalize("NFC", text or "").split())  # a newline or tab parts two words
+    return " ".join("".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES).split())
+
+
 def has_bidi_controls(text: str) -> bool:
     return any(ch in BIDI_CONTROLS for ch in text)
 

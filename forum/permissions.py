@@ -8,6 +8,18 @@ from flask_login import current_user
 
 from forum.models import Comment, Post, Role
 
+TEAM_ROLES = (Role.MODERATOR, Role.STAFF, Role.ADMIN)
+
+
+def team_badge(role: str | None) -> str | None:
+    """The badge beside a team member's name ("Staff", "Moderator"), so that no member can pass for
+    one by choosing a name; None for members."""
+    if role in (Role.STAFF, Role.ADMIN):
+        return "Staff"
+    if role == Role.MODERATOR:
+        return "Moderator"
+    return None
+
 
 class Guardian:
     def __init__(self, user):

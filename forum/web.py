@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import caching
 from forum.extensions import db
-from forum.permissions import guardian
+from forum.permissions import guardian, team_badge
 from forum.services.insights import humanize
 
 CONTENT_SECURITY_POLICY = (
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _server_error)
     app.context_processor(lambda: {"guardian": guardian(), "now": datetime.now(UTC)})
+    app.add_template_global(team_badge, "team_badge")
     app.add_template_filter(_ago, "ago")
     app.add_template_filter(_iso, "iso")
     app.add_template_filter(_date, "date")

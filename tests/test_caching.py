@@ -241,7 +241,7 @@ def test_whatever_changes_a_discussion_moves_its_thread_version_and_shows_at_onc
     moderation.unhide_comment(staff, first)
     db.session.commit()
     assert "I need this on the train." in visitor_page()
-    accounts.update_profile(member, display_name="Quiet Member", email=member.email)
+    accounts.update_profile(member, display_name="Quiet Member")
     db.session.commit()
     page = visitor_page()
     assert "Quiet Member" in page and "Chatty Member" not in page

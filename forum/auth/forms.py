@@ -1,9 +1,11 @@
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from forum import markup
 from forum.antispam import HumanCheck
+from forum.services import accounts
 from forum.services.accounts import NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 
@@ -14,6 +16,15 @@ def strip(value):
 def no_bidi(form, field):
     if field.data and markup.has_bidi_controls(field.data):
         raise ValidationError("Names cannot contain invisible direction-changing characters.")
+
+
+def display_name_rules(form, field):
+    """Invisible characters go; a name that could pass for the team's is refused (services.accounts)."""
+    # Checked as it will be stored; the field keeps what was typed, to be shown again if anything is refused.
+    cleaned = accounts.clean_display_name(field.data)
+    problem = accounts.display_name_problem(cleaned, current_user if current_user.is_authenticated else None)
+    if problem:
+        raise ValidationError(problem)
 
 
 def email_field(label="Email"):
@@ -36,6 +47,7 @@ def display_name_field():
             DataRequired("Choose a display name."),
             Length(max=NAME_MAX, message=f"A display name has at most {NAME_MAX} characters."),
             no_bidi,
+            display_name_rules,
         ],
         description="Shown next to your posts and comments.",
     )

@@ -62,10 +62,11 @@ def _welcome(user, next_url: str | None):
 
 def _send_signup_link(form):
     """The same answer whether or not the address has an account: only its owner learns which."""
-    email = accounts.normalize_email(form.email.data)
+    pending = accounts.pending_signup(form.email.data, form.password.data, form.display_name.data)
+    email = pending.email
     existing = accounts.find_by_email(email)
     if existing is None:
-        token = accounts.signup_token(email, form.password.data, form.display_name.data)
+        token = accounts.signup_token(pending)
         link = absolute_url("auth.confirm_signup", token=token, next=safe_next(form.next.data) or None)
         body = render_template("email/signup.txt", link=link, name=form.display_name.data)
         mail.send(email, f"Finish creating your {current_app.config['SITE_NAME']} account", body)

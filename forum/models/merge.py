@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.base import UTCDateTime, utcnow
@@ -28,6 +28,9 @@ class PostMerge(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Loaded with the timeline's merges: it names the other post, or says it is no longer available.
+    duplicate: Mapped["Post"] = relationship(lazy="selectin", foreign_keys=[duplicate_id])  # noqa: F821
+    original: Mapped["Post"] = relationship(lazy="selectin", foreign_keys=[original_id])  # noqa: F821
 
 
 class MoveKind(StrEnum):

@@ -125,6 +125,10 @@ class Post(db.Model):
     category: Mapped[Category] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise", foreign_keys=[author_id])
     edited_by: Mapped[User | None] = relationship(lazy="raise", foreign_keys=[edited_by_id])
+    # Read only on a merged post's own page.
+    merged_into: Mapped["Post | None"] = relationship(
+        lazy="select", remote_side="Post.id", foreign_keys=[merged_into_id]
+    )
 
     @property
     def status_enum(self) -> Status:

@@ -3,6 +3,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
+from forum import markup
 from forum.antispam import HumanCheck
 from forum.auth.forms import strip
 from forum.models import Kind, Status
@@ -25,7 +26,7 @@ class PostForm(FlaskForm):
     )
     title = StringField(
         "Title",
-        filters=[strip],
+        filters=[markup.one_line],
         validators=[
             DataRequired("Give your post a title."),
             Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} characters or fewer."),

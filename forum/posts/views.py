@@ -379,7 +379,11 @@ def comment(post_id: int):
             return _render_post(post, comment_form=form, status=422)
     if not form.validate():
         return _render_post(post, comment_form=form, status=422)
-    new_comment = comments.add_comment(current_user, post, form.body.data, parent)
+    try:
+        new_comment = comments.add_comment(current_user, post, form.body.data, parent)
+    except Refused as refusal:
+        form.body.errors = [f"{refusal} Your text is below."]
+        return _render_post(post, comment_form=form, status=422)
     db.session.commit()
     flash("Your comment is posted.", "success")
     return redirect(post_url(post, _anchor=f"comment-{new_comment.id}"), 303)

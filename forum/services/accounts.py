@@ -2,8 +2,10 @@
 
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -13,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum import markup
 from forum.extensions import db
 from forum.models import SUSPENDED_FOR_GOOD, Role, User, Vote
-from forum.permissions import Guardian
+from forum.permissions import TEAM_ROLES, Guardian
 from forum.services import audit
 from forum.services.counters import recount
 
@@ -41,6 +43,52 @@ class EmailTaken(ValueError):
     pass
 
 
+# Words a member's name may not contain, in any look-alike spelling: they would read as the company's voice.
+RESERVED_NAME_WORDS = ("support", "official", "admin", "staff", "moderator")
+
+
+def clean_display_name(name: str | None) -> str:
+    """NFKC (full-width and styled letters become plain ones), one line, nothing invisible."""
+    return markup.one_line(unicodedata.normalize("NFKC", name or ""))
+
+
+def _skeleton(text: str) -> str:
+    """What `text` looks like (Unicode TR39 skeleton, by ICU), lower-cased, letters and digits only:
+    "Ѕupроrt", "SUPPORT" and "S u p p o r t" have the same one."""
+    # Skeleton, lower case, skeleton again ("M" -> "m" -> "rn"); "I" and "1" become "l" but lower-case "i"
+    # stays itself, so "MIA" would not meet "Mia": fold "i" too.
+    checker = _spoof_checker()
+    shape = checker.getSkeleton(0, checker.getSkeleton(0, unicodedata.normalize("NFKC", text)).casefold())
+    return "".join(ch for ch in shape if ch.isalnum()).replace("i", "l")
+
+
+@cache
+def _spoof_checker():
+    import icu
+
+    return icu.SpoofChecker()
+
+
+def display_name_problem(name: str, user: User | None = None) -> str | None:
+    """Why a (cleaned) display name cannot be used, or None. The team may name themselves as they
+    like; a member's name may not look like a team member's, the company's or an official word."""
+    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+        return "A display name needs at least one letter."
+    if user is not None and Guardian(user).is_moderator:
+        return None
+    shape = _skeleton(name)
+    company = current_app.config["COMPANY_NAME"]
+    for word in (*RESERVED_NAME_WORDS, company):
+        if _skeleton(word) in shape:
+            return f"Choose a name that does not look like “{word}”: it would read as {company} speaking."
+    others = select(User.display_name).where(User.role.in_(TEAM_ROLES))
+    if user is not None and user.id is not None:
+        others = others.where(User.id != user.id)
+    if any(_skeleton(team_name) == shape for team_name in db.session.scalars(others)):
+        return "That name looks like a team member's. Choose another."
+    return None
+
+
 def normalize_email(email: str) -> str:
     return markup.clean_text(email).strip().lower()
 
@@ -55,7 +103,7 @@ def create_user(email: str, password: str, display_name: str, role: Role = Role.
         raise EmailTaken(email)
     user = User(
         email=email,
-        display_name=markup.clean_text(display_name).strip(),
+        display_name=clean_display_name(display_name),
         password_hash=_hash(password),
         role=Role(role),
     )
@@ -99,13 +147,6 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def signup_token(email: str, password: str, display_name: str) -> str:
-    """Everything needed to create the account, signed: nothing is stored until the link is opened."""
-    return _serializer("signup").dumps(
-        {"e": normalize_email(email), "n": markup.clean_text(display_name).strip(), "h": _hash(password)}
-    )
-
-
 @dataclass(frozen=True)
 class PendingSignup:
     """What a sign-up link carries: the account to create once its owner confirms."""
@@ -113,6 +154,17 @@ class PendingSignup:
     email: str
     display_name: str
     password_hash: str
+
+
+def pending_signup(email: str, password: str, display_name: str) -> PendingSignup:
+    """The account a sign-up asks for, its password hashed. Called whether or not the address has an
+    account, so that both answers cost the same hashing (no timing tells which addresses exist)."""
+    return PendingSignup(normalize_email(email), clean_display_name(display_name), _hash(password))
+
+
+def signup_token(pending: PendingSignup) -> str:
+    """Everything needed to create the account, signed: nothing is stored until the link is used."""
+    return _serializer("signup").dumps({"e": pending.email, "n": pending.display_name, "h": pending.password_hash})
 
 
 def read_signup_token(token: str) -> PendingSignup | None:
@@ -137,14 +189,47 @@ def create_from_signup(pending: PendingSignup) -> User:
     return user
 
 
-def update_profile(user: User, *, display_name: str, email: str) -> None:
-    email = normalize_email(email)
-    if email != user.email:
-        other = find_by_email(email)
-        if other is not None and other.id != user.id:
-            raise EmailTaken(email)
-        user.email = email
-    user.display_name = markup.clean_text(display_name).strip()
+def update_profile(user: User, *, display_name: str) -> None:
+    user.display_name = clean_display_name(display_name)
+    db.session.flush()
+
+
+def _email_fingerprint(user: User) -> str:
+    """Changes when the address does: a link to an older change stops working."""
+    return hashlib.sha256(f"{user.email}:{user.session_version}".encode()).hexdigest()[:24]
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    """A link for the new address: the change takes effect only when its owner opens it. Raises
+    EmailTaken when another account uses the address."""
+    new_email = normalize_email(new_email)
+    other = find_by_email(new_email)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(new_email)
+    return _serializer("email").dumps({"u": user.id, "e": new_email, "f": _email_fingerprint(user)})
+
+
+def read_email_change_token(token: str) -> tuple[User, str] | None:
+    """The account and its new address, while the link is fresh and the address unchanged since."""
+    max_age = current_app.config["SIGNUP_LINK_MAX_AGE"].total_seconds()
+    try:
+        data = _serializer("email").loads(token, max_age=max_age)
+        user, new_email = db.session.get(User, int(data["u"])), str(data["e"])
+    except (BadData, KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if user is None or user.deleted_at is not None:
+        return None
+    if not hmac.compare_digest(_email_fingerprint(user), str(data["f"])):
+        return None
+    return user, new_email
+
+
+def change_email(user: User, new_email: str) -> None:
+    """Raises EmailTaken when another account took the address in the meantime."""
+    other = find_by_email(new_email)
+    if other is not None and other.id != user.id:
+        raise EmailTaken(new_email)
+    user.email = normalize_email(new_email)
     db.session.flush()
 
 

@@ -24,6 +24,8 @@ def add_comment(actor: User, post: Post, body: str, parent: Comment | None = Non
     Guardian(actor).ensure(Guardian(actor).can_comment(post))
     if parent is not None and parent.post_id != post.id:
         raise Refused("You can only reply to a comment on the same post.")
+    if parent is not None and (parent.is_hidden or parent.deleted_at is not None):
+        raise Refused("That comment is no longer available: comment on the post instead.")
     # Replies to a reply join the same thread: one level of nesting is shown.
     parent_id = None if parent is None else (parent.parent_id or parent.id)
     body = markup.clean_text(body).strip()
@@ -81,6 +83,7 @@ _THREAD_COLUMNS = (
     Comment.deleted_at,
     Comment.is_hidden,
     User.display_name,
+    User.role,
 )
 
 
@@ -127,4 +130,4 @@ def _thread_statements(for_moderator: bool) -> tuple[Select, Select]:
 
 
 def _thread_comments(query: Select, params: dict) -> list[ThreadComment]:
-    return [ThreadComment(*row[:9], author=CardAuthor(row[9])) for row in db.session.execute(query, params)]
+    return [ThreadComment(*row[:9], author=CardAuthor(row[9], row[10])) for row in db.session.execute(query, params)]

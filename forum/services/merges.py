@@ -34,6 +34,9 @@ def merge_posts(actor: User, duplicate: Post, original: Post) -> PostMerge:
         raise Refused(f"This post is already merged into post #{duplicate.merged_into_id}.")
     if original.merged_into_id is not None:
         raise Refused(f"Post #{original.id} is itself a duplicate: merge into post #{original.merged_into_id}.")
+    if original.is_hidden or original.deleted_at is not None:
+        # Its voters and followers would move somewhere visitors cannot follow them.
+        raise Refused(f"Post #{original.id} is hidden or deleted: merge into a post everyone can see.")
     now = utcnow()
     merge = PostMerge(duplicate_id=duplicate.id, original_id=original.id, actor_id=actor.id,
                       from_status=str(duplicate.status), created_at=now)  # fmt: skip

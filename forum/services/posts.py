@@ -41,7 +41,7 @@ def slugify(title: str) -> str:
 def create_post(actor: User, *, kind: Kind, title: str, body: str, category: "Category | CategoryChoice") -> Post:
     """Publish a post; the author's own vote counts from the start."""
     Guardian(actor).ensure(Guardian(actor).can_post())
-    title = markup.clean_text(title).strip()
+    title = markup.one_line(title)
     body = markup.clean_text(body).strip()
     previous = _recent_twin(actor, title, body)
     if previous is not None:
@@ -108,7 +108,7 @@ def _recent_twin(actor: User, title: str, body: str) -> Post | None:
 def edit_post(actor: User, post: Post, *, title: str, body: str, category: Category, kind: Kind) -> bool:
     """Change a post, keeping what it said before as a revision. False when nothing changed."""
     Guardian(actor).ensure(Guardian(actor).can_edit_post(post))
-    title = markup.clean_text(title).strip()
+    title = markup.one_line(title)
     body = markup.clean_text(body).strip()
     if (title, body, category.id, Kind(kind)) == (post.title, post.body, post.category_id, post.kind):
         return False
@@ -156,6 +156,7 @@ class PostFilter:
 @dataclass(frozen=True, slots=True)
 class CardAuthor:
     display_name: str
+    role: str = "member"
 
 
 @dataclass(frozen=True, slots=True)

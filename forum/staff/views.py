@@ -61,6 +61,7 @@ def _csv(filename: str, header: list[str], rows: Callable[[], Iterable[list]]) -
     # The rows are read from the database while streaming: keep the request (and its session) open.
     response = Response(stream_with_context(generate()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"  # voters' emails: no cache keeps a copy
     return response
 
 

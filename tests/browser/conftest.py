@@ -46,7 +46,11 @@ def live_url(app):
     server = make_server("127.0.0.1", 0, _read_through(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    site_url = app.config["SITE_URL"]
+    app.config["SITE_URL"] = url  # links in emails lead to this server, as SITE_URL does in production
+    yield url
+    app.config["SITE_URL"] = site_url
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)

@@ -68,6 +68,8 @@ def sign_up_and_post(page: Page, app, email_address: str, category_name: str) ->
         # The account is made from the link mailed to the address (no telling which addresses have one).
         expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
         visit(page, mailed_link(app, email_address, "/signup/confirm/"))
+        expect(page.get_by_role("heading", name="Finish creating your account")).to_be_visible()
+        page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_text("Welcome, Ada Customer!")).to_be_visible()
     screenshot(page, "journey-signed-up")
 

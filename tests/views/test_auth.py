@@ -165,7 +165,8 @@ def test_account_settings_change_name_email_and_password(make_user, login_as, se
     )
     assert ok.status_code == 303
     stored = db.session.get(User, user.id)
-    assert (stored.display_name, stored.email) == ("New name", "new@example.com")
+    assert (stored.display_name, stored.email) == ("New name", "old@example.com")  # until the new one confirms
+    assert "Your email address changes when you open it" in client.get("/account").get_data(as_text=True)
 
     wrong = send("/account/password", {"current_password": "nope nope", "new_password": "a brand new one"})
     assert "That is not your current password." in wrong.get_data(as_text=True)

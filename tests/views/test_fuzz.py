@@ -32,7 +32,7 @@ from forum.models import (
     Status,
     User,
 )
-from forum.services import comments, moderation
+from forum.services import accounts, comments, moderation
 from tests.conftest import PASSWORD, csrf_token_from
 
 FUZZ = settings(
@@ -111,7 +111,9 @@ STORED = {
     "edit post": lambda w, text: db.session.get(Post, w.post_id).title == text["title"],
     "comment": lambda w, text: _one(select(Comment.id).where(Comment.body == text["body"])),
     "reply": lambda w, text: _one(select(Comment.id).where(Comment.body == text["body"])),
-    "profile": lambda w, text: db.session.get(User, w.users["member"].id).display_name == text["display_name"],
+    "profile": lambda w, text: (
+        db.session.get(User, w.users["member"].id).display_name == accounts.clean_display_name(text["display_name"])
+    ),
     "official response": lambda w, text: _one(select(OfficialResponse.id).where(OfficialResponse.body == text["body"])),
     "note": lambda w, text: _one(select(InternalNote.id).where(InternalNote.body == text["body"])),
     "suspend": lambda w, text: db.session.get(User, w.target_id).suspension_reason == text["reason"],
@@ -222,11 +224,19 @@ def kept_values(html: str) -> list[str]:
     return [value.strip() for value in values]
 
 
+def _as_text(typed: str) -> str:
+    return markup.clean_text(typed).strip()
+
+
+# One-line fields are stored and shown folded to one line (markup.one_line); the rest as typed.
+NORMALISED = {"title": markup.one_line}
+
+
 def assert_kept(response, name: str, world: World, data: dict) -> None:
     """Nothing typed is lost: a refusal (400, 409, 422) shows every typed field's text again, and a
     redirect means it was stored. Texts are compared as the app normalises them (NFC, no controls)."""
     form = FORMS[name]
-    typed = {field: markup.clean_text(data.get(field, "")).strip() for field in form.typed}
+    typed = {field: NORMALISED.get(field, _as_text)(data.get(field, "")) for field in form.typed}
     if response.status_code in (400, 409, 422):
         values = kept_values(response.get_data(as_text=True))
         for field, expected in typed.items():
@@ -298,6 +308,7 @@ LISTINGS = {
     "/signup": ("visitor", ["next"]),
     "/users/{target}": ("visitor", ["page"]),
     "/posts/{post_path}": ("staff", ["page", "sort", "comments"]),
+    "/posts/{post}": ("visitor", ["comments"]),  # the redirect to the slugged address
     "/staff/queue": ("staff", ["view", "page"]),
     "/staff/insights": ("staff", ["days"]),
     "/staff/audit": ("staff", ["action", "target", "actor", "page"]),
@@ -313,12 +324,17 @@ LISTINGS = {
 }
 
 
+# Keys that mean something to url_for and to the routes themselves: a view that passed request.args
+# on to url_for answered 500 for them (`?post_id=9`) or built an external link (`?_external=1`).
+URL_BUILDING_KEYS = ["_external", "_scheme", "_anchor", "_method", "post_id", "slug", "endpoint", "values", "token"]
+
+
 @pytest.mark.parametrize("path", list(LISTINGS))
 def test_any_query_string_on_any_listing(path, client, world):
     role, names = LISTINGS[path]
     browser = Browser(client, world, role)
     url = path.format(post_path=world.post_path, post=world.post_id, target=world.target_id)
-    keys = st.one_of(st.sampled_from(names), nasty_text)
+    keys = st.one_of(st.sampled_from(names), st.sampled_from(URL_BUILDING_KEYS), nasty_text)
     encoded = st.lists(st.tuples(keys, nasty_text), max_size=5).map(urlencode)
     raw = nasty_bytes.map(lambda b: b.decode("latin-1"))  # what a server hands over for a raw query
 
@@ -333,7 +349,7 @@ def test_any_query_string_on_any_listing(path, client, world):
         assert response.status_code < 500, (path, raw_query if use_raw else query)
 
     browser.start()
-    assert client.get(url).status_code == 200, "the listing itself must work for this role"
+    assert client.get(url).status_code == (301 if path == "/posts/{post}" else 200), "the listing must work"
     run()
 
 

@@ -224,7 +224,8 @@ def test_the_table_covers_every_state_changing_route(app):
     covered_elsewhere = {"/posts/<int:post_id>/" + a for a in ("vote", "unvote", "comments", "edit", "delete")}
     covered_elsewhere |= {"/posts/<int:post_id>/response", "/posts/<int:post_id>/status", "/posts"}
     # Signing up, in and back (visitors' own forms) and notification settings belong to other suites.
-    not_moderation = {"/signup", "/login", "/reset", "/reset/<token>"}
+    not_moderation = {"/signup", "/login", "/reset", "/reset/<token>", "/signup/confirm/<token>"}
+    not_moderation |= {"/account/email/<token>"}  # a mailed link, whoever opens it: tests/views/test_security_review.py
     not_moderation |= {r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/notifications", "/unsub"))}
     not_moderation |= {"/account/notifications", "/posts/<int:post_id>/follow", "/posts/<int:post_id>/unfollow"}
     here = {
