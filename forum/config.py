@@ -48,6 +48,8 @@ class Config:
 
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Several sites (or test runs) can share one Redis: each counts under its own prefix.
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "forum")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
 

@@ -6,6 +6,9 @@ numbers leave room for an eager person -- a dozen comments in a busy thread,
 voting down a whole page of posts -- and stop a script within a minute.
 Storage is in-process by default and Redis when REDIS_URL is set
 (RATELIMIT_STORAGE_URI in config.py), so several workers share the counts.
+Counts kept in each process would give an attacker one allowance per worker:
+gunicorn.conf.py refuses to start more than one worker that way
+(`unshared_limits_problem`).
 """
 
 from flask import request
@@ -50,3 +53,15 @@ posting = per_account_and_address("posting", "5 per 10 minutes;20 per day", "10 
 commenting = per_account_and_address("commenting", "10 per minute;200 per day", "20 per minute;400 per day")
 voting = per_account_and_address("voting", "60 per minute;1000 per day", "120 per minute")
 flagging = per_account_and_address("flagging", "10 per hour", "30 per hour")
+
+
+def unshared_limits_problem(app, workers: int) -> str | None:
+    """Why `workers` processes of this app would each count the limits apart, or None."""
+    config = app.config
+    if workers > 1 and config["RATELIMIT_ENABLED"] and config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        return (
+            f"{workers} workers without REDIS_URL would each keep their own abuse-limit counts, so every "
+            f"limit would allow {workers} times as many tries. Set REDIS_URL (the workers then share the "
+            "counts), or run one worker (gunicorn --workers 1 --threads N)."
+        )
+    return None

@@ -133,3 +133,99 @@ def test_limits_are_shared_through_redis_when_configured(app):
                 db.session.remove()
                 db.engine.dispose()
         limiter.enabled = app.config["RATELIMIT_ENABLED"]
+
+
+# -- limits counted by every worker of a server (security review, finding 5) -------------------------
+def _gunicorn(database_url, tmp_path, workers: int, **env):
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "limits-test",
+        "RATELIMIT_ENABLED": "1",
+        "DELIVERY": "manual",
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "VISITOR_PAGE_DIR": str(tmp_path / "pages"),
+        "VISITOR_PAGE_STAMP": str(tmp_path / "stamp"),
+        **env,
+    }
+    if "REDIS_URL" not in env:
+        settings.pop("REDIS_URL", None)
+    root = Path(__file__).resolve().parents[2]
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen([*command, "wsgi:app"], cwd=root, env=settings, stderr=subprocess.PIPE, text=True)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_up(server, url: str) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stderr.read()
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not answer within 30 seconds")
+
+
+def test_two_workers_without_redis_refuse_to_start_and_say_why(database_url, tmp_path):
+    server, _ = _gunicorn(database_url, tmp_path, workers=2)
+    try:
+        code = server.wait(timeout=60)
+        errors = server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.stderr.close()
+    assert code != 0
+    assert "without REDIS_URL would each keep their own abuse-limit counts" in errors
+
+
+def test_two_workers_share_the_sign_in_limit_through_redis(database_url, tmp_path):
+    import http.cookiejar
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    import uuid
+
+    prefix = f"limits-test-{uuid.uuid4().hex}"
+    redis = live_redis("redis://127.0.0.1:6379/0")
+    server, url = _gunicorn(
+        database_url, tmp_path, workers=2, REDIS_URL="redis://127.0.0.1:6379/0", RATELIMIT_KEY_PREFIX=prefix
+    )
+    try:
+        _wait_until_up(server, url)
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        token = csrf_token_from(opener.open(f"{url}/login", timeout=10).read().decode())
+        codes = []
+        for _ in range(14):  # the review's 14 wrong passwords for one email, on two workers
+            form = urllib.parse.urlencode(
+                {"email": "victim@example.com", "password": "wrong password", "csrf_token": token}
+            ).encode()
+            try:
+                codes.append(opener.open(f"{url}/login", data=form, timeout=10).status)
+            except urllib.error.HTTPError as answer:
+                codes.append(answer.code)
+                answer.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stderr.close()
+        for key in redis.scan_iter(f"{prefix}*"):
+            redis.delete(key)
+        redis.close()
+    assert codes[:10] == [422] * 10
+    assert codes[10:] == [429] * 4

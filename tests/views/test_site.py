@@ -139,7 +139,7 @@ def test_a_server_worker_is_warmed_before_its_first_request(app):
     conf.post_worker_init(SimpleNamespace(wsgi=Flask("hello_app")))
     assert backend._searcher_kept is None and not app.jinja_env.cache
 
-    conf.post_worker_init(SimpleNamespace(wsgi=app))
+    conf.post_worker_init(SimpleNamespace(wsgi=app, cfg=SimpleNamespace(workers=1)))
     assert backend._searcher_kept is not None
     compiled = {name for _, name in app.jinja_env.cache}
     assert {"base.html", "_macros.html", "search/results.html"} <= set(BUSIEST_TEMPLATES) <= compiled
