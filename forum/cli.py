@@ -26,7 +26,7 @@ def demo_group():
 @demo_group.command("load")
 @click.option("--seed", default=7, show_default=True, help="Random seed, for the same data every time.")
 def demo_load(seed: int):
-    """Load categories, staff accounts and ~200 posts, once (skipped when posts exist)."""
+    """Load the demo forum from forum/demo/*.yaml, once (skipped when posts exist)."""
     from forum.demo import load_demo
 
     summary = load_demo(seed=seed)
