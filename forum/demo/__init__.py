@@ -113,17 +113,15 @@ def load_demo(seed: int = 7) -> str | None:
             }
             for v in voters
         ]
-        followers = {author.id, *(v.id for v in voters)}
-        moment = created
-        for comment in _thread(rng, spec, files["chatter"], post, author, regulars, now):
-            followers.add(comment.author_id)
-            moment = max(moment, comment.created_at)
+        thread = _thread(rng, spec, files["chatter"], post, author, regulars, now)
+        followers = {author.id, *(v.id for v in voters), *(c.author_id for c in thread)}
         follows += [{"user_id": user_id, "post_id": post.id, "created_at": created} for user_id in followers]
+        post.last_activity_at = max([created, *(c.created_at for c in thread)])
         if "response" in spec:
             responder = rng.choice(staff[:2])
-            moment = _respond(rng, post, spec["response"], responder, now)
-            notifications += _told(post, followers - {responder.id}, responder, spec["response"]["body"], moment, now)
-        post.last_activity_at = max(moment, post.last_activity_at)
+            answered = _respond(rng, post, spec["response"], responder, now)
+            notifications += _told(post, followers - {responder.id}, responder, spec["response"]["body"], answered, now)
+            post.last_activity_at = max(post.last_activity_at, answered)
     for model, rows in ((Vote, votes), (Follow, follows), (Notification, notifications)):
         db.session.execute(insert(model), rows)
     db.session.flush()
