@@ -417,7 +417,7 @@ def read_targets(url: str) -> dict:
     """The post with 500 comments, the one with the most, and open posts to vote on and comment."""
     code = """
 from sqlalchemy import func, select
-from forum.bench import COMMENTED_POST_COMMENTS
+from bench.seed import COMMENTED_POST_COMMENTS
 from forum.models import Post
 busiest = db.session.scalars(select(Post).order_by(Post.comment_count.desc()).limit(1)).one()
 # the seeded post with 500 comments (the mixed runs may have added a few): the same page at every size
@@ -439,7 +439,7 @@ def varied_words(url: str) -> list[str]:
     """Two of the 42 words of the seeded titles: 1,764 searches (a word may come twice). At 1,000 posts
     their pages hold fewer results than at 100,000 (many pairs never meet in one title)."""
     code = """
-from forum.bench import THINGS, VERBS, WHERE
+from bench.seed import THINGS, VERBS, WHERE
 print(json.dumps(sorted({w.lower() for phrase in VERBS + THINGS + WHERE for w in phrase.split() if len(w) > 3})))
 """
     words = json.loads(in_app(url, code))
@@ -453,7 +453,7 @@ def full_page_searches(url: str) -> list[str]:
     code = """
 import re
 from forum import search
-from forum.bench import SENTENCES, THINGS, VERBS, WHERE
+from bench.seed import SENTENCES, THINGS, VERBS, WHERE
 from forum.models import AnonymousUser
 from forum.permissions import Guardian
 from forum.search.query import analyze

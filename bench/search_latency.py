@@ -4,7 +4,7 @@
     .venv/bin/python bench/search_latency.py --posts 100000 --backend postgres \
         --database postgresql+psycopg://postgres@127.0.0.1:5432/search_bench
 
-Seeds the database with `forum.bench.seed` (the data `flask bench seed` makes:
+Seeds the database with `bench.seed.seed` (the data `flask bench seed` makes:
 skewed votes, comments, official responses), builds the Whoosh index when
 that backend is measured (`flask search reindex`, timed), then runs a fixed
 mix of queries (one word, two words, a phrase, a filter, a miss, a malformed
@@ -63,8 +63,8 @@ def main():
 def run(args, work: Path) -> None:
     from flask_migrate import upgrade
 
+    from bench.seed import seed
     from forum import create_app, search
-    from forum.bench import seed
     from forum.extensions import db
     from forum.models import AnonymousUser, Kind, Status
     from forum.permissions import Guardian

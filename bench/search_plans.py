@@ -37,8 +37,8 @@ def main() -> None:
     os.environ.update(DATABASE_URL=f"{server}/forum_bench_{args.posts}", SECRET_KEY="bench")
     from sqlalchemy import event
 
+    from bench.seed import THINGS, VERBS, WHERE
     from forum import create_app, search
-    from forum.bench import THINGS, VERBS, WHERE
     from forum.extensions import db
     from forum.models import AnonymousUser
     from forum.permissions import Guardian

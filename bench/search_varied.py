@@ -34,8 +34,8 @@ def main() -> None:
         server = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
         url, index = f"{server}/forum_bench_{args.posts}", f"forum_bench_{args.posts}"
     os.environ.update(DATABASE_URL=url, SECRET_KEY=os.environ.get("SECRET_KEY", "bench"))
+    from bench.seed import THINGS, VERBS, WHERE
     from forum import create_app, search
-    from forum.bench import THINGS, VERBS, WHERE
     from forum.models import AnonymousUser
     from forum.permissions import Guardian
 

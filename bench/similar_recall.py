@@ -4,7 +4,7 @@
     .venv/bin/python bench/similar_recall.py --embedding # also all-MiniLM-L6-v2 (needs torch, see below)
 
 Corpus: the 50 originals of tests/data/paraphrase_pairs.json among the 200 demo
-posts (forum/demo/content.py, which hold near-duplicates of their own); each
+posts (forum/demo/content.yaml, which hold near-duplicates of their own); each
 pair's `typed` title is the query; a hit is the original among the top five.
 Every method ranks the whole corpus (no candidate step), so they compare on
 equal terms; tests/services/test_similar.py measures the production path
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from whoosh.lang.porter import stem  # noqa: E402
 
-from forum.demo.content import POSTS  # noqa: E402
+from forum.demo import data  # noqa: E402
 from forum.services import similar, themes  # noqa: E402
 
 K = 5
@@ -48,7 +48,7 @@ K = 5
 def load(part="pairs"):
     pairs = json.loads((ROOT / "tests/data/paraphrase_pairs.json").read_text())[part]
     corpus = [(p["original"]["title"], p["original"]["body"]) for p in pairs]
-    corpus += [(p["title"], p["body"]) for p in POSTS]
+    corpus += [(p["title"], p["body"]) for p in data()["content"]["posts"]]
     return [p["typed"] for p in pairs], corpus
 
 

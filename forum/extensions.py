@@ -68,8 +68,8 @@ def _sqlite_on_begin(conn):
 def reads_only(view):
     """For a page that only reads: its queries run without a transaction around them (autocommit).
 
-    On PostgreSQL that saves two of a visitor's round trips per page, BEGIN and ROLLBACK, which on the
-    cached home list were a quarter of the request (docs/PERFORMANCE.md). A view wearing this must not
+    On PostgreSQL that saves two of a visitor's round trips per page, BEGIN and ROLLBACK, a large part
+    of a cheap page's time. A view wearing this must not
     write: each statement would commit on its own. When the request has already begun a transaction
     (a member's page loads the member first), that transaction is kept."""
 

@@ -1,8 +1,11 @@
 """`flask bench seed`: bulk data whose counters already agree with the rows."""
 
+import subprocess
+import sys
+
 from sqlalchemy import func, select
 
-from forum.bench import COMMENTED_POST_COMMENTS
+from bench.seed import COMMENTED_POST_COMMENTS
 from forum.extensions import db
 from forum.models import Comment, OfficialResponse, Post, Status, StatusChange, User, Vote
 from forum.services.counters import recount
@@ -113,3 +116,18 @@ def test_the_bench_report_judges_each_target_by_its_worst_row():
         "| 20.0 → 19.5 |",
         "| sqlite | ceiling: jinja list (served twice) | 3.0 → 3.3 (+10%) | 6.0 → 6.0 (+0%) |  |  | (the machine) | |",
     ]
+
+
+def test_a_served_app_never_imports_the_benchmark_data_generator(tmp_path):
+    # A fresh interpreter: in this one, other tests have imported bench.seed already.
+    code = (
+        "import sys\n"
+        "from forum import create_app\n"
+        "app = create_app()\n"
+        "app.test_client().get('/healthz')\n"
+        "print(sorted(name for name in sys.modules if name == 'bench' or name.startswith('bench.')))\n"
+    )
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'forum.db'}", "SECRET_KEY": "test", "PATH": ""}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
 from forum.models import Category, Comment, Follow, Notification, OfficialResponse, Post, Role, Status, User, Vote
+from forum.services import accounts
 
 
 def test_user_create_makes_an_account_with_a_role(app, app_ctx):
@@ -62,6 +65,18 @@ def test_demo_load_fills_an_empty_forum_once(app, app_ctx):
     } <= statuses
     staff = db.session.scalars(select(User).where(User.email == "staff@example.com")).one()
     assert staff.role == Role.STAFF
+    # Believable for the staff and product pages: many members, a long tail of votes, long discussions,
+    # answers spread over months.
+    assert count(User) >= 1500
+    votes = sorted(db.session.scalars(select(Post.vote_count)), reverse=True)
+    assert votes[2] >= 200 and votes[len(votes) // 2] <= 20
+    assert len([n for n in db.session.scalars(select(Post.comment_count)) if n >= 50]) >= 3
+    first, last = db.session.execute(
+        select(func.min(OfficialResponse.created_at), func.max(OfficialResponse.created_at))
+    ).one()
+    assert last - first > timedelta(days=90)
+    member = db.session.scalars(select(User).where(User.email == "member1500@example.com")).one()
+    assert accounts.authenticate(member.email, "demo-member-pass") == member
     # Counters agree with the rows.
     from forum.services.counters import recount
 

@@ -1,9 +1,20 @@
-"""Demo data: a believable forum to click through on first start."""
+"""Demo data: a believable forum to click through on first start (`flask demo load`).
 
+What people say (categories, posts, comments, official answers, names) is in the YAML files beside
+this module. Who writes and votes, and when, is drawn here with a seeded random, so every load gives
+the same forum: votes with a long tail (a few posts with hundreds, most with a handful), members who
+are more or less active, answers and status changes spread over months.
+"""
+
+import heapq
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 
-from sqlalchemy import func, select
+import yaml
+from sqlalchemy import func, insert, select
 
 from forum import markup
 from forum.extensions import db
@@ -26,6 +37,7 @@ from forum.services import accounts
 from forum.services.counters import recount
 from forum.services.posts import slugify
 
+HERE = Path(__file__).parent
 # Sign-in details printed in the README.
 STAFF_ACCOUNTS = [
     ("admin@example.com", "Ada Admin", Role.ADMIN, "demo-admin-pass"),
@@ -35,29 +47,46 @@ STAFF_ACCOUNTS = [
 MEMBER_PASSWORD = "demo-member-pass"
 # The order a post moves through on its way to `done`.
 PATH = [Status.OPEN, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS, Status.DONE]
+FORUM_AGE_DAYS = 300
+# Votes of the post ranked r (from 0): TOP_VOTES / (r + 1) ** TAIL, give or take a quarter.
+TOP_VOTES, TAIL = 800, 0.9
+
+
+@cache
+def data() -> dict:
+    """The three data files: `content` (categories, posts), `people` (names), `chatter` (filler lines)."""
+    return {
+        name: yaml.safe_load((HERE / f"{name}.yaml").read_text("utf-8")) for name in ("content", "people", "chatter")
+    }
 
 
 def load_demo(seed: int = 7) -> str | None:
     if db.session.scalar(select(func.count()).select_from(Post)):
         return None
-    from forum.demo.content import CATEGORIES, MEMBER_NAMES, POSTS
-
+    files = data()
     rng = random.Random(seed)
     now = utcnow()
     staff = [accounts.create_user(email, password, name, role) for email, name, role, password in STAFF_ACCOUNTS]
-    members = [
-        accounts.create_user(f"member{i + 1}@example.com", MEMBER_PASSWORD, name) for i, name in enumerate(MEMBER_NAMES)
-    ]
+    for user in staff:
+        user.created_at = now - timedelta(days=FORUM_AGE_DAYS + 60)
+    members = _members(rng, files["people"], now)
+    regulars = [m for m in members if m.activity]
+    passers_by = [m for m in members if not m.activity]
     categories = {}
-    for position, spec in enumerate(CATEGORIES):
-        category = Category(position=position, **spec)
+    for position, spec in enumerate(files["content"]["categories"]):
+        categories[spec["slug"]] = category = Category(position=position, **spec)
         db.session.add(category)
-        categories[spec["slug"]] = category
     db.session.flush()
 
-    for spec in POSTS:
-        created = now - timedelta(days=rng.uniform(0.2, 150), minutes=rng.randint(0, 600))
-        author = rng.choice(members)
+    specs = files["content"]["posts"]
+    # The long discussions are among the most voted; the rest fall anywhere in the tail.
+    ranked = sorted(range(len(specs)), key=lambda i: ("discussion" not in specs[i], rng.random()))
+    votes, follows, notifications = [], [], []
+    for rank, index in enumerate(ranked):
+        spec = specs[index]
+        ago = rng.uniform(40, 150) if "discussion" in spec else rng.uniform(0.2, FORUM_AGE_DAYS)
+        created = now - timedelta(days=ago, minutes=rng.randint(0, 600))
+        author = _pick_author(rng, regulars, created)
         post = Post(
             kind=spec["kind"],
             title=spec["title"],
@@ -72,68 +101,153 @@ def load_demo(seed: int = 7) -> str | None:
         )
         db.session.add(post)
         db.session.flush()
-        # A few posts draw most of the votes, as on any real forum.
-        voters = {author} | set(rng.sample(members, min(len(members), int(rng.paretovariate(1.2) * 3))))
-        for voter in voters:
-            db.session.add(Vote(user_id=voter.id, post_id=post.id, created_at=_between(rng, created, now)))
-        followers = set(voters)
-        moment = created
-        for text in spec["comments"]:
-            moment = _between(rng, moment, now)
-            commenter = rng.choice(members)
-            followers.add(commenter)
-            db.session.add(
-                Comment(
-                    post_id=post.id,
-                    author_id=commenter.id,
-                    body=text,
-                    body_html=markup.render(text),
-                    created_at=moment,
-                )
-            )
-        for follower in followers:
-            db.session.add(Follow(user_id=follower.id, post_id=post.id, created_at=created))
-        if spec["response"]:
+        wanted = round(TOP_VOTES / (rank + 1) ** TAIL * rng.uniform(0.75, 1.25))
+        # Complaints draw more people who come for that one post than ideas do.
+        share = rng.uniform(0.15, 0.5) if spec["kind"] == "complaint" else rng.uniform(0.0, 0.25)
+        voters = _voters(rng, regulars, passers_by, author, wanted, share)
+        votes += [
+            {
+                "user_id": v.id,
+                "post_id": post.id,
+                "created_at": created if v is author else _after(rng, created, v, now),
+            }
+            for v in voters
+        ]
+        thread = _thread(rng, spec, files["chatter"], post, author, regulars, now)
+        followers = {author.id, *(v.id for v in voters), *(c.author_id for c in thread)}
+        follows += [{"user_id": user_id, "post_id": post.id, "created_at": created} for user_id in followers]
+        post.last_activity_at = max([created, *(c.created_at for c in thread)])
+        if "response" in spec:
             responder = rng.choice(staff[:2])
-            moment = _respond(rng, post, spec["response"], responder, moment, now)
-            _tell_followers(post, followers, responder, spec["response"]["body"], moment, now)
-        post.last_activity_at = moment
+            answered = _respond(rng, post, spec["response"], responder, now)
+            notifications += _told(post, followers - {responder.id}, responder, spec["response"]["body"], answered, now)
+            post.last_activity_at = max(post.last_activity_at, answered)
+    for model, rows in ((Vote, votes), (Follow, follows), (Notification, notifications)):
+        db.session.execute(insert(model), rows)
     db.session.flush()
     recount()
     return (
-        f"Loaded {len(CATEGORIES)} categories, {len(POSTS)} posts, {len(members)} members and "
-        f"{len(staff)} staff accounts."
+        f"Loaded {len(categories)} categories, {len(specs)} posts, {len(members)} members, {len(votes)} votes "
+        f"and {len(staff)} staff accounts."
     )
 
 
-def _tell_followers(post: Post, followers: set[User], responder: User, body: str, moment, now) -> None:
-    """The bell's history: what followers were told when the answer came (emailed back then)."""
-    summary = (
-        f"{responder.display_name} answered officially and moved it to {post.status_enum.label}: "
-        f"{markup.first_line(body, 200)}"
-    )
-    for follower in followers:
-        db.session.add(
-            Notification(
-                user_id=follower.id,
-                post_id=post.id,
-                event=Event.RESPONSE,
-                actor_id=responder.id,
-                summary=summary,
-                created_at=moment,
-                read_at=None if now - moment < timedelta(days=7) else moment + timedelta(hours=6),
-                emailed=True,
-            )
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """What the loader needs of a member, without loading 1,500 `User` objects."""
+
+    id: int
+    joined: datetime
+    activity: float
+
+
+def _members(rng: random.Random, people: dict, now: datetime) -> list[_Member]:
+    names = list(people["named"])
+    taken = set(names)
+    while len(names) < people["count"]:
+        name = f"{rng.choice(people['first_names'])} {rng.choice(people['last_names'])}"
+        if name not in taken:
+            taken.add(name)
+            names.append(name)
+    # Most joined before the forum opened; the rest arrived along the way.
+    joined = [
+        now
+        - timedelta(
+            days=rng.uniform(FORUM_AGE_DAYS, FORUM_AGE_DAYS + 200)
+            if rng.random() < 0.6
+            else rng.uniform(1, FORUM_AGE_DAYS)
         )
+        for _ in names
+    ]
+    # One password hash for all: hashing each of 1,500 passwords would take most of a minute.
+    first = accounts.create_user("member1@example.com", MEMBER_PASSWORD, names[0])
+    first.created_at = joined[0]
+    rows = [
+        {
+            "email": f"member{n}@example.com",
+            "display_name": name,
+            "password_hash": first.password_hash,
+            "created_at": when,
+        }
+        for n, (name, when) in enumerate(zip(names, joined, strict=True), start=1)
+        if n > 1
+    ]
+    db.session.execute(insert(User), rows)
+    ids = db.session.scalars(select(User.id).where(User.role == Role.MEMBER).order_by(User.id)).all()
+    # Half are regulars, a few of whom do most of the voting and writing; the other half came to vote
+    # for one post (activity 0).
+    return [
+        _Member(user_id, when, rng.paretovariate(1.1) if rng.random() < 0.5 else 0.0)
+        for user_id, when in zip(ids, joined, strict=True)
+    ]
 
 
-def _between(rng: random.Random, start, end):
-    return start + (end - start) * rng.random() ** 2
+def _pick_author(rng: random.Random, members: list[_Member], created: datetime) -> _Member:
+    there = [m for m in members if m.joined < created]
+    return rng.choices(there, weights=[m.activity for m in there])[0]
 
 
-def _respond(rng, post: Post, spec: dict, responder: User, after, now):
+def _voters(rng, regulars: list[_Member], passers_by: list[_Member], author: _Member, wanted: int, share: float):
+    """`wanted` distinct members, the author first: about `share` of them people who vote for this post
+    alone (taken from `passers_by`), the rest regulars drawn by activity (weighted, without replacement)."""
+    once = [passers_by.pop() for _ in range(min(len(passers_by), round(wanted * share)))]
+    others = [m for m in regulars if m is not author]
+    regular = heapq.nlargest(max(wanted - 1 - len(once), 0), others, key=lambda m: rng.random() ** (1 / m.activity))
+    return [author, *once, *regular]
+
+
+def _after(rng: random.Random, start: datetime, member: _Member, now: datetime) -> datetime:
+    """A moment after `start` and after the member joined, most of them early."""
+    return max(start + (now - start) * rng.random() ** 2, member.joined + timedelta(hours=1))
+
+
+def _thread(rng, spec: dict, chatter: dict, post: Post, author: _Member, members: list[_Member], now):
+    """The post's comments: its own lines in order, filled with chatter up to `discussion`, some as replies."""
+    said = list(spec.get("comments", []))
+    size = max(spec.get("discussion", 0), len(said))
+    slots = set(rng.sample(range(size), len(said)))
+    filler = _endless(rng, chatter[spec["kind"]])
+    lines = [said.pop(0) if n in slots else next(filler) for n in range(size)]
+    times = sorted(post.created_at + (now - post.created_at) * rng.random() ** 1.5 for _ in lines)
+    comments = []
+    for text, moment in zip(lines, times, strict=True):
+        there = [m for m in members if m.joined < moment]
+        writer = author if rng.random() < 0.08 else rng.choices(there, weights=[m.activity for m in there])[0]
+        tops = [c for c in comments if c.parent_id is None]
+        parent = rng.choice(tops) if size > 10 and len(tops) > 3 and rng.random() < 0.3 else None
+        comment = Comment(
+            post_id=post.id,
+            author_id=writer.id,
+            parent_id=parent.id if parent else None,
+            body=text,
+            body_html=markup.render(text),
+            created_at=moment,
+        )
+        db.session.add(comment)
+        if size > 10:
+            db.session.flush()  # a long thread's comments take replies: they need their ids
+        comments.append(comment)
+    return comments
+
+
+def _endless(rng: random.Random, lines: list[str]):
+    while True:
+        yield from rng.sample(lines, len(lines))
+
+
+def _respond(rng: random.Random, post: Post, spec: dict, responder: User, now: datetime) -> datetime:
+    """Walk the usual path to the answer's status, one step every few weeks; the answer comes with the last."""
     target = Status(spec["status"])
-    moment = _between(rng, after, now)
+    steps = PATH[1 : PATH.index(target) + 1] if target in PATH else [target]
+    gaps = [rng.expovariate(1 / 12)] + [rng.expovariate(1 / 25) for _ in steps[1:]]
+    room = (now - post.created_at).total_seconds() / 86400 * 0.95
+    scale = min(1.0, room / sum(gaps))
+    moment, previous, changes = post.created_at, Status.OPEN, []
+    for step, gap in zip(steps, gaps, strict=True):
+        moment += timedelta(days=gap * scale)
+        changes.append(StatusChange(post_id=post.id, actor_id=responder.id, from_status=previous, to_status=step,
+                                    created_at=moment))  # fmt: skip
+        previous = step
     response = OfficialResponse(
         post_id=post.id,
         author_id=responder.id,
@@ -143,24 +257,23 @@ def _respond(rng, post: Post, spec: dict, responder: User, after, now):
     )
     db.session.add(response)
     db.session.flush()
+    changes[-1].response_id = response.id
+    db.session.add_all(changes)
     post.first_response_at = moment
-    # Walk the usual path so the timeline reads like real history.
-    steps = PATH[1 : PATH.index(target) + 1] if target in PATH else [target]
-    previous = Status.OPEN
-    for index, step in enumerate(steps):
-        last = index == len(steps) - 1
-        when = moment if last else moment - timedelta(days=len(steps) - index)
-        db.session.add(
-            StatusChange(
-                post_id=post.id,
-                actor_id=responder.id,
-                from_status=previous,
-                to_status=step,
-                response_id=response.id if last else None,
-                created_at=max(when, post.created_at),
-            )
-        )
-        previous = step
     post.status = target
     post.status_changed_at = moment
     return moment
+
+
+def _told(post: Post, followers: set[int], responder: User, body: str, moment, now) -> list[dict]:
+    """The bell's history: what followers were told when the answer came (emailed back then)."""
+    summary = (
+        f"{responder.display_name} answered officially and moved it to {post.status_enum.label}: "
+        f"{markup.first_line(body, 200)}"
+    )
+    read_at = None if now - moment < timedelta(days=7) else moment + timedelta(hours=6)
+    return [
+        {"user_id": user_id, "post_id": post.id, "event": Event.RESPONSE, "actor_id": responder.id,
+         "summary": summary, "created_at": moment, "read_at": read_at, "emailed": True}
+        for user_id in sorted(followers)
+    ]  # fmt: skip

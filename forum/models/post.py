@@ -71,7 +71,7 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         # One index per sort, alone and behind each filter, so every list reads its page in index
-        # order (docs/PERFORMANCE.md has the plans). Not led by deleted_at: PostgreSQL cannot use
+        # order (migration 0007). Not led by deleted_at: PostgreSQL cannot use
         # `deleted_at IS NULL` to keep the order of the columns after it; the few deleted or hidden
         # rows are skipped as the scan meets them. Kind (two values) filters along the sort index.
         Index("ix_posts_trending", "trending_score", "id"),

@@ -33,7 +33,7 @@ class SearchDocument(db.Model):
     """What the PostgreSQL backend searches: written by triggers (migration 0009), never by the app.
 
     Besides the document, the post's filters, copied so that a search reads this table alone (a join
-    to posts costs ~10 µs a row, 70 ms for the 6,666 posts saying "dark mode" at 100,000 posts)."""
+    to posts for every match made broad searches slow)."""
 
     __tablename__ = "search_documents"
 

@@ -16,7 +16,7 @@ from forum.services.posts import DOUBLE_SUBMIT_WINDOW, CardAuthor, touch
 
 COMMENT_MAX = 10000
 # Top-level comments per page of a post, each with all its replies: rendering was most of a busy
-# post's time (100 made pages of 140 KB and a p99 of 200+ ms under load; docs/PERFORMANCE.md).
+# post's time, and a page of all its comments was too heavy to send.
 COMMENTS_PER_PAGE = 50
 
 

@@ -252,7 +252,7 @@ def test_check_finds_drift_and_fix_and_reindex_repair_it(pg, app, make_post):
 
 @on_postgres
 def test_bench_seed_leaves_every_document_in_place(pg):
-    from forum.bench import seed
+    from bench.seed import seed
 
     summary = seed(posts=60, votes=150, comments=90, users=12)
     assert summary.posts == 60

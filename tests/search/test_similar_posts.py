@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from forum.demo.content import POSTS
+from forum.demo import data
 from forum.extensions import db
 from forum.models import Category, Kind
 from forum.services import posts, similar
@@ -17,7 +17,7 @@ def _recall(pairs, make_user, category) -> float:
     author = make_user()
     originals = [posts.create_post(author, kind=Kind.IDEA, title=p["original"]["title"], body=p["original"]["body"],
                                    category=category) for p in pairs]  # fmt: skip
-    for demo in POSTS:
+    for demo in data()["content"]["posts"]:
         posts.create_post(author, kind=Kind(demo["kind"]), title=demo["title"], body=demo["body"], category=category)
     db.session.commit()  # one commit: one index update
     hits = 0

@@ -6,7 +6,7 @@ so a lazy load or a per-row query anywhere in a page shows up as a count that gr
 import pytest
 from sqlalchemy import select
 
-from forum.bench import seed
+from bench.seed import seed
 from forum.extensions import db
 from forum.models import Post, User
 

@@ -1,4 +1,4 @@
-"""Benchmark data: `flask bench seed` fills a database with a large, realistically skewed forum.
+"""Benchmark data: a large, realistically skewed forum, in bulk (`flask bench seed`, or `seed()`).
 
 Rows go in with bulk statements (COPY on PostgreSQL, executemany on SQLite), never through the
 ORM one object at a time, so 100,000 posts and a million votes load in minutes. Every counter is
