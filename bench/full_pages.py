@@ -5,7 +5,7 @@
 
 The searches are the bench's `search, full pages, nothing kept` (bench/run.py: a title word and a body
 word whose search fills a page of 20 at 1,000 posts). Both sizes are served by two apps in one process
-(`VISITOR_PAGE_CACHE_MB=0`, `SEARCH_RESULTS_KEPT=0`), every search run once first so every word is read,
+(`VISITOR_PAGE_CACHE=0`, `SEARCH_RESULTS_KEPT=0`), every search run once first so every word is read,
 then 300 of them timed in turn on each app, six times: this machine's speed drifts by a third between
 processes a minute apart, much less between two loops of one process. Prints the page's CPU time
 (`FlaskClient`, the whole request; on PostgreSQL the server's own time is not in it) and

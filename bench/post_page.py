@@ -1,14 +1,13 @@
-"""A visitor's post page in-process: what each read costs in the three ways a worker may serve it.
+"""A visitor's post page in-process: what each read costs in the two ways a worker may serve it.
 
     .venv/bin/python bench/post_page.py postgresql
     .venv/bin/python bench/post_page.py sqlite --posts 1000
 
 Uses the databases `bench/run.py` builds (run it once first). The pages are the mixed run's: the 200
 most trending open posts (`open`), and the busiest post, the viral run's (`busiest`). Each page is read
-    - from memory: nothing written since the worker served it (`caching.kept_for_visitors`);
-    - rows read again: the write stamp moved (in the mixed run, a write every ~10 requests moves it
-      between nearly any two reads of a page), the rows are the same, the kept page is used;
-    - rendered: nothing kept (a worker's first sight of the page, each minute, or its rows changed).
+    - from the cache: nothing written since it was stored (`caching.for_visitors`);
+    - rendered: something was written since (in the mixed run, a write every ~10 requests moves the
+      write version between nearly any two reads of a page).
 Prints the CPU time per read (`FlaskClient`, the whole request; on PostgreSQL the server's own time is
 not in it), the minimum of 5 loops, and the SQL statements per read.
 """
@@ -33,26 +32,25 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100000)
     args = parser.parse_args()
     url = bench.prepare(args.database, args.posts, reseed=False)
-    # One worker's own pages: the folder the workers share (caching.VisitorPages) is not what this measures.
-    os.environ.update({**bench.app_settings(url), "RATELIMIT_ENABLED": "0", "VISITOR_PAGE_SHARED_MB": "0"})
+    os.environ.update({**bench.app_settings(url), "RATELIMIT_ENABLED": "0"})
     from sqlalchemy import event
 
-    from forum import create_app
+    from forum import caching, create_app
     from forum.extensions import db
 
     app = create_app()
     targets = bench.read_targets(url)
     pages = {"open": targets["open_pages"], "busiest": [targets["busiest_post"]]}
     client = app.test_client()
-    kept = app.extensions["visitor_pages"]
     statements = [0]
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
-    ways = {
-        "from memory": lambda: None,
-        "rows read again": kept.stamp.bump,
-        "rendered": kept.clear,
-    }
+
+    def written() -> None:
+        with app.app_context():
+            caching.written()
+
+    ways = {"from the cache": lambda: None, "rendered": written}
     print(f"{args.database}, {args.posts:,} posts: CPU ms per read (minimum of {LOOPS} loops), statements per read")
     for name, paths in pages.items():
         for path in paths:

@@ -41,7 +41,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from forum.moderation.views import bp as moderation_bp
     from forum.posts.views import bp as posts_bp
     from forum.roadmap.views import bp as roadmap_bp
-    from forum.search.views import bp as search_bp
     from forum.staff.views import bp as staff_bp
 
     app.register_blueprint(auth_bp)
@@ -50,7 +49,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(staff_bp)
-    app.register_blueprint(search_bp)
     from forum.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)

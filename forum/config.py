@@ -100,16 +100,19 @@ class Config:
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
-        # Megabytes of visitors' pages kept rendered in each process (forum/caching.py); 0 turns it off.
-        self.VISITOR_PAGE_CACHE_MB = int(os.environ.get("VISITOR_PAGE_CACHE_MB", "32"))
-        # Megabytes of those pages shared by the processes of this host, in a folder (a diskcache.Cache):
-        # a page rendered by one worker is served by the others; 0 keeps each process's own.
-        self.VISITOR_PAGE_SHARED_MB = int(os.environ.get("VISITOR_PAGE_SHARED_MB", "256"))
-        self.VISITOR_PAGE_DIR = os.environ.get("VISITOR_PAGE_DIR") or str(Path(instance_path) / "visitor-pages")
-        # Replaced after every commit by every process of this host that writes to the database.
-        self.VISITOR_PAGE_STAMP = os.environ.get("VISITOR_PAGE_STAMP") or str(
-            Path(instance_path) / "visitor-pages.stamp"
-        )
+        # Visitors' pages kept whole (forum/caching.py, through Flask-Caching): in Redis with REDIS_URL,
+        # else in a folder of the instance shared by this host's workers. VISITOR_PAGE_CACHE=0 turns it off.
+        if not _flag("VISITOR_PAGE_CACHE", True):
+            self.CACHE_TYPE, self.CACHE_NO_NULL_WARNING = "NullCache", True
+        elif self.REDIS_URL:
+            self.CACHE_TYPE = "RedisCache"
+            self.CACHE_REDIS_URL = self.REDIS_URL
+            self.CACHE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        else:
+            self.CACHE_TYPE = "FileSystemCache"
+            self.CACHE_DIR = os.environ.get("VISITOR_PAGE_DIR") or str(Path(instance_path) / "visitor-pages")
+            self.CACHE_THRESHOLD = int(os.environ.get("VISITOR_PAGES_KEPT", "5000"))
+        self.CACHE_DEFAULT_TIMEOUT = 24 * 3600
 
 
 def _names(value: str | None) -> list[str]:

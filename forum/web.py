@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, has_request_context, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -62,7 +63,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     app.context_processor(lambda: {"guardian": guardian(), "now": datetime.now(UTC)})
     app.add_template_global(team_badge, "team_badge")
-    app.add_template_filter(_ago, "ago")
+    app.add_template_filter(relative_time)
     app.add_template_filter(_iso, "iso")
     app.add_template_filter(_date, "date")
     app.add_template_filter(_day, "day")
@@ -239,22 +240,17 @@ def _healthz():
     return {"status": "ok"}
 
 
-def _ago(moment: datetime | None) -> str:
+def relative_time(moment: datetime | None) -> Markup:
+    """`<time>` with the moment in UTC, which static/js/forum.js shows as "5 minutes ago": the page
+    itself never says how long ago, so a cached page never goes stale, and without JavaScript the
+    date shows."""
     if moment is None:
-        return ""
-    elapsed = (datetime.now(UTC) - moment).total_seconds()
-    seconds = int(elapsed)
-    for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            caching.true_for((count + 1) * size - elapsed)  # then the count (or the unit) changes
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    caching.true_for(60 - elapsed)
-    return "just now"
+        return Markup("")
+    return Markup('<time class="relative-time" datetime="{}">{}</time>').format(_iso(moment), _date(moment))
 
 
 def _iso(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else ""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
 
 
 def _day(moment: datetime | None) -> str:

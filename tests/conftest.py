@@ -93,8 +93,7 @@ def app(database_url, tmp_path_factory):
             "SERVER_NAME": None,
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
-            "VISITOR_PAGE_STAMP": str(tmp_path_factory.mktemp("stamp") / "visitor-pages.stamp"),
-            "VISITOR_PAGE_DIR": str(tmp_path_factory.mktemp("visitor-pages")),
+            "CACHE_DIR": str(tmp_path_factory.mktemp("visitor-pages")),
             "DELIVERY": "manual",  # tests deliver the outbox themselves
         }
     )
@@ -151,7 +150,6 @@ def _clean_database(app):
             for table in TABLES:
                 db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
-    app.extensions["visitor_pages"].clear()
     # The limiter is one object for every app: a test that built its own app
     # (create_app turns limits on by default) must not leave them on for the next.
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
@@ -268,9 +266,19 @@ def link_in(message, path_prefix: str) -> str:
 
 
 def csrf_token_from(html: str) -> str:
-    marker = 'name="csrf-token" content="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
+    """The CSRF token of a page: its `<meta>` (a member's page) or a form's hidden field (a visitor's
+    page carries one only in a form that needs it, such as sign-in)."""
+    import re
+
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', html
+    )
+    assert found, f"no CSRF token in {html[:300]}"
+    return found.group(1)
+
+
+def has_csrf_token(html: str) -> bool:
+    return 'name="csrf-token"' in html or 'name="csrf_token"' in html
 
 
 @pytest.fixture
@@ -278,8 +286,11 @@ def send(client):
     """POST a form as a browser would: with the session's CSRF token."""
 
     def post(url, data=None, **kwargs):
-        page = client.get("/__csrf__")  # any page carries the token; a 404 is the cheapest
-        token = csrf_token_from(page.get_data(as_text=True))
+        # A member's every page carries the token (a 404 is the cheapest); a visitor's, the sign-in form.
+        page = client.get("/__csrf__").get_data(as_text=True)
+        if not has_csrf_token(page):
+            page = client.get("/login").get_data(as_text=True)
+        token = csrf_token_from(page)
         headers = {"X-CSRFToken": token, **kwargs.pop("headers", {})}
         return client.post(url, data={**(data or {}), "csrf_token": token}, headers=headers, **kwargs)
 

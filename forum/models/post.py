@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -102,10 +102,6 @@ class Post(db.Model):
     status: Mapped[Status] = mapped_column(String(20), default=Status.OPEN)
     vote_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0)
-    # A random number drawn anew whenever anything the post's discussion shows changes (a comment added,
-    # edited, hidden, deleted or moved, a commenter renamed): triggers keep it (migration 0014), whoever
-    # writes. A visitor's page reuses its rendered comments while it is the same, without reading them.
-    thread_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     trending_score: Mapped[float] = mapped_column(default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

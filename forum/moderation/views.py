@@ -221,8 +221,9 @@ def _render_member(user: User, suspend_form: SuspendForm | None = None, status: 
         user=user,
         posts=user_posts,
         comments=user_comments,
-        suspend_form=suspend_form or SuspendForm(formdata=None),
-        role_form=RoleForm(formdata=None, role=user.role),
+        # Forms only for those who see them: a visitor's page writes no session (forum/caching.py).
+        suspend_form=suspend_form or (SuspendForm(formdata=None) if viewer.can_suspend(user) else None),
+        role_form=RoleForm(formdata=None, role=user.role) if viewer.can_change_roles() else None,
     ), status
 
 

@@ -1,25 +1,23 @@
-import functools
-import re
-
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum import caching, limits
+from forum import caching, limits, search
 from forum.extensions import db, reads_only
 from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusChange
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
+from forum.posts.filters import ListFilters
 from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseForm, StatusForm
 from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
+from forum.services import similar as similar_posts
 from forum.web import wants_json, whole_number
 
 bp = Blueprint("posts", __name__)
 
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and PostgreSQL refuses them
+SEARCH_FIELDS = ("kind", "status", "category", "page")
 
 
 def load_post(post_id: int) -> Post:
@@ -28,15 +26,12 @@ def load_post(post_id: int) -> Post:
 
 
 _ID = db.bindparam("post_id", type_=db.Integer)
-# Built once (building and keying it anew was ~0.3 ms of each page).
 _POST = db.select(Post).where(Post.id == _ID).options(db.joinedload(Post.author), db.joinedload(Post.category))
 # What else a post's page shows, asked in the post's own query: most posts have no official response,
 # no status change and no duplicate merged into them, and asking each table apart took three of the
-# page's six queries (~2 of a worker's ~7.5 ms for a page whose rows are read again after any write,
-# the mixed run's common read). Each selects only its indexed column: SQLite planned
-# `EXISTS (SELECT * FROM posts AS posts_1 WHERE merged_into_id = ...)` as a scan of every post (40 ms
-# at 100,000 posts: its statistics count the NULLs as one key of 100,000 rows), `SELECT posts_1.id`
-# along the index, which covers it.
+# page's queries. Each selects only its indexed column: SQLite planned
+# `EXISTS (SELECT * FROM posts AS posts_1 WHERE merged_into_id = ...)` as a scan of every post (its
+# statistics count the NULLs as one key of every row), `SELECT posts_1.id` along the index, which covers it.
 _DUPLICATE = db.aliased(Post)
 _POST_AND_PARTS = _POST.add_columns(
     db.select(OfficialResponse.post_id).where(OfficialResponse.post_id == _ID).exists().label("answered"),
@@ -54,139 +49,73 @@ def _visible_post(statement, post_id: int) -> Row:
     return row
 
 
+@bp.app_template_global()
 def post_url(post: Post, **kwargs) -> str:
-    if kwargs or not _PLAIN_SLUG.fullmatch(post.slug):
-        return url_for("posts.show", post_id=post.id, slug=post.slug, **kwargs)
-    head, middle, tail = _url_pattern("posts.show", post_id=_ID_STAND_IN, slug=_SLUG_STAND_IN)
-    return f"{head}{post.id}{middle}{post.slug}{tail}"
+    return url_for("posts.show", post_id=post.id, slug=post.slug, **kwargs)
 
 
-bp.app_template_global("post_url")(post_url)
-
-
-@bp.app_template_global()
-def post_action_url(endpoint: str, post_id: int) -> str:
-    """`url_for(endpoint, post_id=post_id)`, for an endpoint of a post taking nothing else."""
-    head, tail = _url_pattern(endpoint, post_id=_ID_STAND_IN)
-    return f"{head}{post_id}{tail}"
-
-
-@bp.app_template_global()
-def category_url(slug: str) -> str:
-    """The list of one category's posts."""
-    if not _PLAIN_SLUG.fullmatch(slug):
-        return url_for("posts.index", category=slug)
-    head, tail = _url_pattern("posts.index", category=_SLUG_STAND_IN)
-    return f"{head}{slug}{tail}"
-
-
-# A list page holds twenty post cards, each with a vote form and a category link: the parts they share
-# are built once per request (five `url_for`, two macros and a CSRF token a card cost ~70 µs). The
-# URLs of a card (its post, its vote and unvote forms, its category) are built once per request and
-# endpoint with stand-ins, then filled in: seventy `url_for` were 10% of a page of search results.
-_ID_STAND_IN = 9_081_726_354_000
-_SLUG_STAND_IN = "slug-stand-in"
-_PLAIN_SLUG = re.compile(r"[a-z0-9-]+")  # what slugify makes; url_for would quote nothing in it
-
-
-def _url_pattern(endpoint: str, **stand_ins: object) -> tuple[str, ...]:
-    """`url_for(endpoint, **stand_ins)` cut where the stand-ins are, once per request."""
-    patterns = g.setdefault("url_patterns", {})
-    key = (endpoint, *stand_ins)
-    if key not in patterns:
-        url = url_for(endpoint, **stand_ins)
-        patterns[key] = tuple(re.split("|".join(re.escape(str(value)) for value in stand_ins.values()), url))
-    return patterns[key]
-
-
-@bp.app_template_global()
-def vote_form_fields() -> Markup:
-    """A vote form's hidden fields: the CSRF token, and the page to come back to after a vote
-    without JavaScript (this page, when it is one to come back to); built once per request."""
-    fields = g.get("vote_form_fields")
-    if fields is None:
-        back = request.full_path if request.method == "GET" else ""
-        fields = g.vote_form_fields = Markup(
-            '<input type="hidden" name="csrf_token" value="{}">\n    <input type="hidden" name="next" value="{}">'
-        ).format(generate_csrf(), back)
-    return fields
-
-
-# -- the list ------------------------------------------------------------------
+# -- the list, search and one post -------------------------------------------------
 @bp.get("/")
-@caching.kept_for_visitors
+@caching.for_visitors
 @reads_only
 def index():
-    problems: list[str] = []
-    args = request.args
-    sort = args.get("sort", posts.DEFAULT_SORT)
-    if sort not in posts.SORTS:
-        problems.append(f"“{sort[:40]}” is not a sort order; showing trending posts.")
-        sort = posts.DEFAULT_SORT
-    kind = enum_arg(Kind, "kind", "kind of post", problems)
-    status = enum_arg(Status, "status", "status", problems)
     all_categories = posts.categories()
-    category = category_arg(all_categories, problems)
-    page = page_arg(problems)
-    filters = posts.PostFilter(sort=sort, kind=kind, status=status, category=category)
+    filters = ListFilters.from_args(request.args, all_categories)
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page_posts, has_next = posts.listing(guardian(), filters, page=page, per_page=per_page)
-    voted = votes.has_voted(current_user, [p.id for p in page_posts])
-
-    def render() -> str:
-        return render_template(
-            "posts/index.html",
-            posts=page_posts,
-            voted=voted,
-            filters=filters,
-            categories=all_categories,
-            page=page,
-            has_next=has_next,
-            problems=problems,
-            sorts=list(posts.SORTS),
-        )
-
-    html = caching.for_visitors(render, shown=(tuple(page_posts), has_next, all_categories))
-    return html, 400 if problems else 200
+    page_posts, has_next = posts.listing(guardian(), filters.for_listing, page=filters.page, per_page=per_page)
+    return render_template(
+        "posts/index.html",
+        posts=page_posts,
+        voted=votes.has_voted(current_user, [p.id for p in page_posts]),
+        filters=filters,
+        categories=all_categories,
+        has_next=has_next,
+        sorts=list(posts.SORTS),
+    ), 400 if filters.problems else 200
 
 
-def enum_arg(enum, name: str, label: str, problems: list[str], instead: str = "showing all"):
-    """A query-string choice (kind, status...), or None with a problem noted for the page."""
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return enum(value)
-    except ValueError:
-        problems.append(f"“{value[:40]}” is not a {label}; {instead}.")
-        return None
+@bp.get("/search", endpoint="search")
+@caching.for_visitors
+@reads_only
+def search_page():
+    all_categories = posts.categories()
+    filters = ListFilters.from_args(request.args, all_categories, fields=SEARCH_FIELDS, searching=True)
+    found = search.search(
+        guardian(),
+        search.SearchRequest(
+            text=request.args.get("q", ""),
+            kind=filters.kind,
+            status=filters.status,
+            category=filters.category,
+            page=filters.page,
+        ),
+    )
+    return render_template(
+        "search/results.html",
+        results=found,
+        q=found.query.text,
+        filters=filters,
+        categories=all_categories,
+        voted=votes.has_voted(current_user, [hit.post.id for hit in found.hits]),
+    ), 400 if filters.problems else 200
 
 
-def category_arg(all_categories, problems: list[str], instead: str = "showing every category"):
-    """The category named by ?category=, or None with a problem noted for the page."""
-    slug = request.args.get("category")
-    if not slug:
-        return None
-    category = next((c for c in all_categories if c.slug == slug), None)
-    if category is None:
-        problems.append(f"There is no category “{slug[:40]}”; {instead}.")
-    return category
+@bp.get("/posts/similar")
+def similar():
+    """Posts that say the same as a title being typed (static/js/forum.js), as JSON."""
+    title = search.query.clean(request.args.get("title", ""))
+    found = similar_posts.similar_posts(title) if len(title.strip()) >= 3 else []
+    return jsonify(
+        [
+            {"id": p.id, "title": p.title, "url": post_url(p), "status": str(p.status), "votes": p.vote_count}
+            for p in found
+        ]
+    )
 
 
-def page_arg(problems: list[str]) -> int:
-    raw = request.args.get("page", "1")
-    max_page = current_app.config["MAX_PAGE"]
-    number = whole_number(raw, 1, max_page)
-    if number is not None:
-        return number
-    problems.append(f"Pages are numbered 1 to {max_page}; showing the first page.")
-    return 1
-
-
-# -- one post ------------------------------------------------------------------
 @bp.get("/posts/<int:post_id>")
 @bp.get("/posts/<int:post_id>-<slug>")
-@caching.kept_for_visitors
+@caching.for_visitors
 @reads_only
 def show(post_id: int, slug: str | None = None):
     post, answered, changed, merged = _visible_post(_POST_AND_PARTS, post_id)
@@ -201,58 +130,31 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
     """`parts`: whether the post has an official response, status changes and duplicates merged into
     it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
     answered, changed, merged = parts or (True, True, True)
+    viewer = guardian()
     comment_page = whole_number(request.args.get("comments", "1"), 1, current_app.config["MAX_PAGE"]) or 1
-    shown = {
-        "post": post,
-        "response": responses.latest_response(post) if answered else None,
-        "timeline": responses.timeline(post) if changed else [],
-        "comment_page": comment_page,
-        "merged_here": [p for p in merges.merged_into(post) if guardian().can_see_post(p)] if merged else [],
-    }
-    flag_form = FlagForm(formdata=None) if guardian().can_write else None  # see Guardian.can_flag
-
-    @functools.cache  # read at most once, for the digest and the rendering alike
-    def thread() -> tuple[list, bool]:
-        return comments.thread(guardian(), post, page=comment_page)
-
-    def render_thread() -> str:
-        shown_thread, more_comments = thread()
-        return render_template("posts/_thread.html", post=post, thread=shown_thread, comment_page=comment_page,
-                               more_comments=more_comments, flag_form=flag_form)  # fmt: skip
-
-    staff_answers, staff_notes = guardian().can_respond(post), guardian().can_see_notes()
-
-    def render() -> str:
-        # The comments apart, kept for visitors while they are the same: a vote or a status changes the
-        # page but not its comments, and rendering them (14 ms for 174 comments) was most of a busy
-        # post's page, in every worker at each vote of a viral post. While the post's thread version
-        # (read with the post) stands, they are not even read (two queries and their digest, ~2 ms).
-        thread_digest = caching.by_version_for_visitors(
-            ("thread", post.id, comment_page, post.thread_version), lambda: caching.digest(*thread())
-        )
-        thread_html = caching.part_for_visitors(
-            render_thread, ("thread", post.id, post.slug, comment_page, thread_digest)
-        )
-        return render_template(
-            "posts/show.html",
-            **shown,
-            thread_html=thread_html,
-            voted=post.id in votes.has_voted(current_user, [post.id]),
-            following=notify.is_following(current_user, post),
-            comment_form=comment_form or CommentForm(formdata=None),
-            # Staff's forms only for staff: the page shows them to no one else (~1 ms of a visitor's page).
-            response_form=response_form or (ResponseForm(formdata=None) if staff_answers else None),
-            status_form=status_form or (StatusForm(formdata=None, status=post.status) if staff_answers else None),
-            notes=moderation.notes(post) if staff_notes else [],
-            note_form=NoteForm(formdata=None) if staff_notes else None,
-            flag_form=flag_form,
-            categories=posts.categories() if guardian().can_moderate() else [],
-        )
-
-    if comment_form or response_form or status_form:
-        return render(), status
-    # The post's row holds its thread version: a page is kept with the comments it was rendered with.
-    return caching.for_visitors(render, caching.digest(*shown.values())), status
+    thread, more_comments = comments.thread(viewer, post, page=comment_page)
+    # Forms only for those who see them: a form's CSRF token writes the session, and a visitor's page
+    # must not (forum/caching.py).
+    answers, sees_notes = viewer.can_respond(post), viewer.can_see_notes()
+    return render_template(
+        "posts/show.html",
+        post=post,
+        response=responses.latest_response(post) if answered else None,
+        timeline=responses.timeline(post) if changed else [],
+        merged_here=[p for p in merges.merged_into(post) if viewer.can_see_post(p)] if merged else [],
+        thread=thread,
+        comment_page=comment_page,
+        more_comments=more_comments,
+        voted=post.id in votes.has_voted(current_user, [post.id]),
+        following=notify.is_following(current_user, post),
+        comment_form=comment_form or (CommentForm(formdata=None) if viewer.can_comment(post) else None),
+        response_form=response_form or (ResponseForm(formdata=None) if answers else None),
+        status_form=status_form or (StatusForm(formdata=None, status=post.status) if answers else None),
+        notes=moderation.notes(post) if sees_notes else [],
+        note_form=NoteForm(formdata=None) if sees_notes else None,
+        flag_form=FlagForm(formdata=None) if viewer.can_write else None,  # see Guardian.can_flag
+        categories=posts.categories() if viewer.can_moderate() else [],
+    ), status
 
 
 # -- posting -------------------------------------------------------------------

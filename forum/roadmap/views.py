@@ -4,8 +4,8 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from forum import caching, markup
 from forum.extensions import reads_only
 from forum.links import absolute_url
-from forum.models import Kind, utcnow
-from forum.posts.forms import StatusForm
+from forum.models import utcnow
+from forum.posts.filters import ListFilters
 from forum.services import insights, posts, roadmap
 from forum.web import whole_number
 
@@ -14,38 +14,15 @@ FEED_SIZE = 50
 
 
 @bp.get("/roadmap")
-@caching.kept_for_visitors
+@caching.for_visitors
 @reads_only
 def index():
-    problems: list[str] = []
     categories = posts.categories()
-    category = None
-    if request.args.get("category"):
-        category = next((c for c in categories if c.slug == request.args["category"]), None)
-        if category is None:
-            problems.append(f"There is no category “{request.args['category'][:40]}”; showing every category.")
-    kind = None
-    if request.args.get("kind"):
-        try:
-            kind = Kind(request.args["kind"])
-        except ValueError:
-            problems.append(f"“{request.args['kind'][:40]}” is not a kind of post; showing all.")
-    columns, response_lines = roadmap.board(category=category, kind=kind)
-
-    def render() -> str:
-        return render_template(
-            "roadmap/index.html",
-            columns=columns,
-            response_lines=response_lines,
-            categories=categories,
-            category=category,
-            kind=kind,
-            problems=problems,
-            status_form=StatusForm(formdata=None),
-        )
-
-    shown = (tuple(tuple(c.cards) for c in columns), tuple(sorted(response_lines.items())), categories)
-    return caching.for_visitors(render, shown), 400 if problems else 200
+    filters = ListFilters.from_args(request.args, categories, fields=("category", "kind"))
+    columns, response_lines = roadmap.board(category=filters.category, kind=filters.kind)
+    return render_template(
+        "roadmap/index.html", columns=columns, response_lines=response_lines, categories=categories, filters=filters
+    ), 400 if filters.problems else 200
 
 
 @bp.get("/changelog")

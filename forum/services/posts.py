@@ -170,8 +170,7 @@ class Card:
     """What a post's card in a list shows, read as plain rows.
 
     Cheaper to load than `Post` objects with their author and category (a third of the home page's
-    time went there), and hashable: a visitor's page can be cached under the very data it shows, so
-    a vote or an edit changes the key and the page is rendered anew (forum/caching.py)."""
+    time went there)."""
 
     id: int
     slug: str

@@ -4,6 +4,27 @@
   document.documentElement.classList.add("js");
   var token = document.querySelector('meta[name="csrf-token"]');
 
+  // Times: the page says when, in UTC (a cached page stays true); the reader sees how long ago.
+  var UNITS = [["year", 31536000], ["month", 2592000], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  function ago(moment) {
+    var seconds = (Date.now() - moment) / 1000;
+    for (var i = 0; i < UNITS.length; i++) {
+      var count = Math.floor(seconds / UNITS[i][1]);
+      if (count >= 1) return count + " " + UNITS[i][0] + (count === 1 ? "" : "s") + " ago";
+    }
+    return "just now";
+  }
+  function showTimes() {
+    document.querySelectorAll("time.relative-time").forEach(function (time) {
+      var moment = Date.parse(time.getAttribute("datetime"));
+      if (isNaN(moment)) return;
+      if (!time.title) time.title = time.textContent;
+      time.textContent = ago(moment);
+    });
+  }
+  showTimes();
+  setInterval(showTimes, 60000);
+
   function announce(form, message) {
     var box = document.querySelector(".flashes");
     if (!box) {

@@ -374,30 +374,6 @@ def test_long_discussions_are_paged_with_replies_kept_under_their_comment(make_p
     assert "Comment number 0<" in client.get(f"/posts/{post.id}-{post.slug}?comments=abc").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("base_url", "root"), [("http://localhost/", ""), ("http://localhost/forum/", "/forum")])
-def test_a_cards_urls_built_once_per_request_are_url_fors_own(app, make_post, base_url, root):
-    from flask import url_for
-
-    from forum.posts.views import category_url, post_action_url, post_url
-
-    posts = [make_post(title="Dark mode"), make_post(title="Export to CSV")]
-    odd = make_post(title="Odd slug")
-    odd.slug = "Été à 100%"  # not what slugify makes: built by url_for, quoted
-    with app.test_request_context("/", base_url=base_url):
-        for post in [*posts, odd, *posts]:
-            assert post_url(post) == url_for("posts.show", post_id=post.id, slug=post.slug)
-            assert post_url(post, _anchor="comments") == url_for(
-                "posts.show", post_id=post.id, slug=post.slug, _anchor="comments"
-            )
-            for endpoint in ("posts.vote", "posts.unvote"):
-                assert post_action_url(endpoint, post.id) == url_for(endpoint, post_id=post.id)
-        for slug in ("mobile-app", "Été & co", "mobile-app"):
-            assert category_url(slug) == url_for("posts.index", category=slug)
-        assert post_url(odd).endswith("-%C3%89t%C3%A9%20%C3%A0%20100%25")
-        assert category_url("mobile-app") == f"{root}/?category=mobile-app"
-        assert post_url(posts[0]) == f"{root}/posts/{posts[0].id}-dark-mode"
-
-
 def test_a_visitor_sees_each_part_a_post_has_and_no_other(make_post, make_user, client):
     """The post's own query tells whether it has an official response, status changes and duplicates
     merged into it; each part shows when the post has it, whichever of the three it has."""

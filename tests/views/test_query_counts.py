@@ -52,23 +52,6 @@ def test_post_page_queries_do_not_grow_with_comments(make_post, make_user, login
     assert large == 11
 
 
-def test_after_a_vote_a_visitor_reads_no_comment_of_a_discussed_post(make_post, make_user, client, count_queries):
-    """The viral post: each vote changes its page, not its discussion. The post's row holds its
-    thread version, so the kept comments are reused without reading them."""
-    (post,), _ = _fill(make_post, make_user, posts=1, extra_votes=2, extra_comments=5)
-    url = f"/posts/{post.id}-{post.slug}"
-    first = client.get(url).get_data(as_text=True)
-    votes.add(make_user(), post)
-    db.session.commit()
-    with count_queries() as queries:
-        page = client.get(url).get_data(as_text=True)
-    # the post with its parts, then what it has: its official response and its status change
-    assert len(queries) == 3
-    assert not any("FROM comments" in statement for statement in queries)
-    assert page.count('class="comment"') == first.count('class="comment"') == 10
-    assert "Comment 4" in page and "A reply" in page
-
-
 def test_a_visitor_reads_a_plain_post_in_two_queries(make_post, client, count_queries):
     """A post with no official response, no status change and no duplicate merged into it (most
     posts): the post's own query tells, and only the comments are read besides."""

@@ -32,7 +32,7 @@ def _links(message) -> list[str]:
 )
 def test_every_emailed_link_uses_site_url_whatever_host_the_request_names(make_user, site_url, client, outbox, headers):
     def send(url, data):
-        token = csrf_token_from(client.get("/__csrf__", headers=headers).get_data(as_text=True))
+        token = csrf_token_from(client.get("/login", headers=headers).get_data(as_text=True))
         return client.post(url, data={**data, "csrf_token": token}, headers=headers)
 
     make_user(email="owner@example.com", name="Owner")

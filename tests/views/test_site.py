@@ -16,12 +16,14 @@ def test_healthz_answers_while_the_database_does(client):
     assert response.json == {"status": "ok"}
 
 
-def test_pages_carry_security_headers_and_the_csrf_meta(client):
+def test_pages_carry_security_headers_and_members_pages_the_csrf_meta(client, login_as, make_user):
     response = client.get("/")
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert '<meta name="csrf-token" content="' in response.get_data(as_text=True)
+    assert 'name="csrf-token"' not in response.get_data(as_text=True)  # a visitor's page needs no session
+    login_as(make_user())
+    assert '<meta name="csrf-token" content="' in client.get("/").get_data(as_text=True)
 
 
 def test_an_unexpected_error_gets_the_styled_500_page(client, monkeypatch):

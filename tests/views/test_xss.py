@@ -17,7 +17,7 @@ from forum.extensions import db
 from forum.models import Comment, Post, Role, User
 from forum.services import delivery
 from forum.services.posts import TITLE_MAX
-from tests.conftest import PASSWORD, csrf_token_from, link_in
+from tests.conftest import PASSWORD, csrf_token_from, has_csrf_token, link_in
 from tests.xss_corpus import find_feed_problems, find_problems, load_payloads
 
 PAYLOADS = load_payloads()
@@ -86,7 +86,7 @@ class Inspector:
         if response.mimetype == "text/html":
             html = response.get_data(as_text=True)
             self.problems += find_problems(html, where)
-            if 'name="csrf-token"' in html:
+            if has_csrf_token(html):
                 self.token = csrf_token_from(html)
         elif response.mimetype == "application/atom+xml":
             self.problems += find_feed_problems(response.get_data(), where)
@@ -105,7 +105,9 @@ class Inspector:
 
     def post(self, url: str, data: dict, *, follow=True):
         if self.token is None:
-            self.get("/__csrf__")  # any page carries the token; a 404 is the cheapest
+            self.get("/__csrf__")  # a member's every page carries the token; a 404 is the cheapest
+        if self.token is None:
+            self.get("/login")  # a visitor's: the sign-in form
         response = self.check(self.client.post(url, data={**data, "csrf_token": self.token}), f"POST {url}")
         if follow:
             self.follow(response)
