@@ -24,17 +24,23 @@ def results():
     all_categories = posts.categories()
     category = category_arg(all_categories, problems, instead="searching every category")
     page = page_arg(problems)
-    text = args.get("q", "")
-    found = search.search(
-        guardian(),
-        search.SearchRequest(text=text, kind=kind, status=status, category=category, page=page),
+    viewer = guardian()
+    filters = search.Filters(
+        kind=kind.value if kind else None,
+        status=status.value if status else None,
+        category_id=category.id if category else None,
+        public_only=not viewer.is_moderator,
     )
-    voted = votes.has_voted(current_user, [hit.post.id for hit in found.hits])
+    found = search.search(args.get("q", ""), filters, page=page)
+    cards = posts.cards_by_id(viewer, [hit.post_id for hit in found.hits])
+    hits = [(cards[hit.post_id], hit) for hit in found.hits if hit.post_id in cards]
+    voted = votes.has_voted(current_user, list(cards))
 
     def render() -> str:
         return render_template(
             "search/results.html",
             results=found,
+            hits=hits,
             q=found.query.text,
             kind=kind,
             status=status,
@@ -45,8 +51,8 @@ def results():
         )
 
     shown = caching.digest(
-        [hit.post for hit in found.hits],
-        [(hit.title, hit.snippet, hit.found_in) for hit in found.hits],
+        [card for card, _ in hits],
+        [(hit.title, hit.snippet, hit.found_in) for _, hit in hits],
         [int(found.total), found.total.capped, found.page, found.has_next],
         list(found.query.notes),
         all_categories,
