@@ -103,3 +103,23 @@ def test_upgrading_a_database_that_holds_data_keeps_every_row(empty_database):
         assert db.session.execute(text("SELECT count(*) FROM votes")).scalar() == 1
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="SQLite's FTS5 search pieces never existed on PostgreSQL")
+def test_the_sqlite_search_pieces_are_dropped_and_come_back_on_downgrade(empty_database):
+    """Migration 0016 drops migration 0010's FTS5 table and its triggers; going back makes them again,
+    filled from the tables."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    pieces = text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'search_pieces%'")
+    with app.app_context():
+        upgrade()
+        assert db.session.execute(pieces).scalar() == 0
+        db.session.commit()
+        downgrade(revision="0015")
+        assert db.session.execute(pieces).scalar() > 9  # the table, its shadow tables and nine triggers
+        assert db.session.execute(text("SELECT count(*) FROM search_pieces")).scalar() == 0
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(pieces).scalar() == 0
+        db.session.remove()
+        db.engine.dispose()
