@@ -109,11 +109,12 @@ def main() -> None:
             if not only or "viral" in only:
                 rows.append(mixed(args, database, size, url, ceilings, app_env, targets, viral=True))
             alternative = OTHER_SEARCH_BACKEND.get(database)
-            if searches and alternative:
-                # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
-                with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args) as server:
-                    label = search_label("search, varied words", alternative)
-                    rows.append(search_run(args, server, database, size, url, ceilings, label, varied, alternative))
+            if searches:
+                if alternative:
+                    # The same searches on the database's own full-text backend (SEARCH_BACKEND), beside Whoosh.
+                    with Gunicorn("wsgi:app", {**app_env, "SEARCH_BACKEND": alternative}, args) as server:
+                        label = search_label("search, varied words", alternative)
+                        rows.append(search_run(args, server, database, size, url, ceilings, label, varied, alternative))
                 # Pages of the same length at every size, nothing kept: the search engine's own flatness.
                 full_pages = full_pages or full_page_searches(url)
                 for backend in ("whoosh", alternative) if alternative else ("whoosh",):
