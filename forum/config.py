@@ -88,12 +88,11 @@ class Config:
         # or "manual" (`flask notifications deliver`, from cron).
         self.DELIVERY = os.environ.get("DELIVERY") or ("rq" if self.REDIS_URL else "thread")
 
-        # Search: "whoosh" (an index on disk, one machine), "postgres" (the database's full-text
-        # search, for several app servers sharing one PostgreSQL database) or "sqlite" (SQLite's
-        # FTS5, for one machine whose posts outgrow Whoosh's speed).
+        # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
+        # search, for several app servers sharing one PostgreSQL database).
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()
-        if self.SEARCH_BACKEND not in {"whoosh", "postgres", "sqlite"}:
-            raise ValueError(f"SEARCH_BACKEND must be whoosh, postgres or sqlite, not {self.SEARCH_BACKEND!r}")
+        if self.SEARCH_BACKEND not in {"whoosh", "postgres"}:
+            raise ValueError(f"SEARCH_BACKEND must be whoosh or postgres, not {self.SEARCH_BACKEND!r}")
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index")
         # Pages of Whoosh results each process keeps until the index changes (search/whoosh_backend.py); 0: none.
         self.SEARCH_RESULTS_KEPT = int(os.environ.get("SEARCH_RESULTS_KEPT", "256"))

@@ -84,10 +84,6 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
-    from forum.models.search import in_models
-
-    conf_args.setdefault("include_name", in_models)
-
     connectable = get_engine()
 
     with connectable.connect() as connection:

@@ -8,7 +8,6 @@ from sqlalchemy import MetaData, text
 
 from forum import create_app
 from forum.extensions import db
-from forum.models.search import in_models
 from tests.conftest import TEST_DATABASE, _drop_postgres_database, _postgres_database
 
 
@@ -16,7 +15,7 @@ def test_the_migrations_build_exactly_the_models(app_ctx):
     """The suite's schema comes from the migrations: nothing in the models is missing from them."""
     with db.engine.connect() as connection:
         metadata = _models_on(connection.dialect.name)
-        context = MigrationContext.configure(connection, opts={"include_name": in_models})
+        context = MigrationContext.configure(connection)
         differences = compare_metadata(context, metadata)
     assert differences == []
 
@@ -102,5 +101,25 @@ def test_upgrading_a_database_that_holds_data_keeps_every_row(empty_database):
 
         downgrade(revision="0001")
         assert db.session.execute(text("SELECT count(*) FROM votes")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="SQLite's FTS5 search pieces never existed on PostgreSQL")
+def test_the_sqlite_search_pieces_are_dropped_and_come_back_on_downgrade(empty_database):
+    """Migration 0017 drops migration 0010's FTS5 table and its triggers; going back makes them again,
+    filled from the tables."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    pieces = text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'search_pieces%'")
+    with app.app_context():
+        upgrade()
+        assert db.session.execute(pieces).scalar() == 0
+        db.session.commit()
+        downgrade(revision="0016")
+        assert db.session.execute(pieces).scalar() > 9  # the table, its shadow tables and nine triggers
+        assert db.session.execute(text("SELECT count(*) FROM search_pieces")).scalar() == 0
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(pieces).scalar() == 0
         db.session.remove()
         db.engine.dispose()

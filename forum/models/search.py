@@ -10,7 +10,7 @@ are the same on both databases; the GIN indexes exist on PostgreSQL only (`ddl_i
 tests/test_migrations.py leaves such indexes out of the comparison elsewhere.
 
 The expression indexes of migration 0006 (title and body, responses, comments) are gone since
-migration 0011: searches and similar-post suggestions (`candidates()`) read the stored documents.
+migration 0011: searches and similar-post suggestions (`similar()`) read the stored documents.
 """
 
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, func, literal_column
@@ -75,9 +75,3 @@ ORDER_INDEXES = [
         ("ix_search_documents_category_vote_level", ("category_id", "vote_level", "post_id")),
     )
 ]
-
-
-def in_models(name: str, type_: str, parent_names: dict) -> bool:
-    """For Alembic's comparisons (autogenerate, tests/test_migrations.py): SQLite's FTS5 table of search
-    pieces (migration 0010) and the shadow tables FTS5 makes for it are no models, and never will be."""
-    return not (type_ == "table" and name.startswith("search_pieces"))

@@ -80,23 +80,28 @@ def index():
 def search_page():
     all_categories = posts.categories()
     filters = ListFilters.from_args(request.args, all_categories, fields=SEARCH_FIELDS, searching=True)
+    viewer = guardian()
     found = search.search(
-        guardian(),
-        search.SearchRequest(
-            text=request.args.get("q", ""),
-            kind=filters.kind,
-            status=filters.status,
-            category=filters.category,
-            page=filters.page,
+        request.args.get("q", ""),
+        search.Filters(
+            kind=filters.kind.value if filters.kind else None,
+            status=filters.status.value if filters.status else None,
+            category_id=filters.category.id if filters.category else None,
+            public_only=not viewer.is_moderator,
         ),
+        page=filters.page,
     )
+    # The index can lag the database: every hit is read again, as this viewer may see it.
+    cards = posts.cards_by_id(viewer, [hit.post_id for hit in found.hits])
+    hits = [(cards[hit.post_id], hit) for hit in found.hits if hit.post_id in cards]
     return render_template(
         "search/results.html",
         results=found,
+        hits=hits,
         q=found.query.text,
         filters=filters,
         categories=all_categories,
-        voted=votes.has_voted(current_user, [hit.post.id for hit in found.hits]),
+        voted=votes.has_voted(current_user, list(cards)),
     ), 400 if filters.problems else 200
 
 

@@ -1,42 +1,40 @@
-"""Search: one small interface, three backends (Whoosh on disk, PostgreSQL full text, SQLite FTS5).
+"""Search: one interface (base.SearchBackend), two backends: Whoosh on disk (the default, one
+machine) and PostgreSQL's full text (several app servers sharing one database).
 
-    search(viewer, SearchRequest)      -> Results      the /search page
-    backend().candidates(words, n)     -> [post id]    similar posts while typing
-    backend().warm()                                   open what the first search would (a server's worker)
-    backend().update(post_ids)                         after a commit (Whoosh only: the others are
-                                                       written by triggers, migrations 0009 and 0010)
-    backend().later(post_ids)                          the same, once the response is sent (Whoosh)
-    backend().rebuild() / .check() / .repair(ids)      `flask search reindex | check [--fix]`
+    search(text, Filters, page=...)    -> Results      a page of hits: post ids, highlighted title
+                                                       and snippet; the caller loads the posts
+    backend()                          -> SearchBackend  the configured one (SEARCH_BACKEND)
+    backend().similar(stems, limit=)   -> [post id]    similar posts while typing a title
+    backend().check() / .reindex()                     `flask search check [--fix] | reindex`
 
 What users type is parsed here, once, into words and quoted phrases
 (query.py); each backend turns that into its own query, so no user text ever
-reaches a query parser and both backends answer the same questions.
+reaches a query parser and both backends answer the same questions. This
+package reads the models and nothing above them: the pages load what they
+show from the post ids, and check each post against the Guardian.
 
-Index consistency (the Whoosh backend; PostgreSQL's documents are written by
-triggers in the transaction that changes the posts, see postgres.py):
-the index follows the database, never leads it. A SQLAlchemy session listener
-notes, at each flush, the posts whose text or visibility may have changed
-(a post, an official response or a comment added, edited, hidden or deleted),
-forgets them on rollback, and hands them to the backend only after the
-commit. A listener rather than explicit calls from the services: moderation,
-accounts and the services other people write change posts too, and an
-explicit call forgotten in any of them would leave the index silently stale;
-the listener cannot be forgotten. Changes made with bulk UPDATE statements
-(vote and comment counters) are not seen, which is right: the index holds no
-counters, and result pages read them from the database. In a request, the
-post ids go to a journal in the index folder at the commit, and the update
-runs once the response is sent (a comment on a thread of 7,521 comments
-re-indexes its whole document: 260 ms the writer would otherwise wait, and
-every other writer behind the index lock), with a session of its own; the
-update takes every id in the journal, so a process killed before it leaves
-them to the next one. Outside a request (commands, services called
-directly) it runs at the commit. If it fails (the index is locked past the
-timeout, the disk is full) the request still succeeds, the post ids stay in
-the journal, and the next update takes them along. Anything else (a process
-killed mid-update, a bulk change) shows in `flask search check` and is
-repaired by `flask search reindex`. Every result is checked against the
-database and the Guardian before it is shown, so a stale index can miss a
-post but never leak one.
+Index consistency (PostgreSQL's documents are written by triggers in the
+transaction that changes the posts: nothing to do here). The index follows
+the database, never leads it. A SQLAlchemy session listener notes, at each
+flush, the posts whose text or visibility may have changed (a post, an
+official response or a comment added, edited, hidden or deleted), forgets
+them on rollback, and hands them to the backend only after the commit. A
+listener rather than explicit calls from the services: an explicit call
+forgotten in any of them would leave the index silently stale; the listener
+cannot be forgotten. Changes made with bulk UPDATE statements (vote and
+comment counters) are not seen, which is right: the index holds no counters.
+In a request, the backend notes the post ids at the commit
+(`add_to_index_later`: Whoosh's journal in the index folder), and the index is
+written once the response is sent, so that re-indexing a busy thread's
+document never holds up the response, nor every other writer behind the
+index lock; the write takes every id noted, so a process killed before it
+leaves them to the next one. Outside a request (commands, services called
+directly) it is written at the commit. If it fails (the index is locked past
+the timeout, the disk is full) the request still succeeds and the ids wait
+for the next write. Anything else (a process killed mid-write, a bulk change)
+shows in `flask search check` and is repaired by `flask search reindex`.
+Every result is checked against the database before it is shown, so a stale
+index can miss a post but never leak one.
 """
 
 import functools
@@ -50,12 +48,12 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, event, select, union_all
 
 from forum.extensions import db
-from forum.models import Category, Comment, Kind, OfficialResponse, Post, Status
-from forum.permissions import Guardian
+from forum.models import Comment, OfficialResponse, Post
+from forum.search.base import Drift, Filters, Found, SearchBackend, Total
 from forum.search.query import ParsedQuery, parse
 from forum.search.snippets import highlight, plain_text, stems_in
-from forum.services import posts
-from forum.services.posts import Card
+
+__all__ = ["Drift", "Filters", "Found", "Hit", "Results", "SearchBackend", "Total", "backend", "parse", "search"]
 
 log = logging.getLogger(__name__)
 
@@ -63,53 +61,11 @@ PER_PAGE = 20
 
 
 @dataclass(frozen=True)
-class SearchRequest:
-    text: str
-    kind: Kind | None = None
-    status: Status | None = None
-    category: Category | None = None
-    page: int = 1
-    per_page: int = PER_PAGE
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the backend narrows by: the request's filters, and whether to keep to public posts."""
-
-    kind: str | None
-    status: str | None
-    category_id: int | None
-    public_only: bool
-
-
-@dataclass
 class Hit:
-    post: Card
-    title: Markup
+    post_id: int
+    title: Markup  # the post's title, the words found in <mark>
     snippet: Markup
     found_in: str  # "post", "response" or "comment": where the snippet comes from
-
-
-class Total(int):
-    """How many posts matched; `capped` when the backend stopped counting (PostgreSQL ranks and counts
-    only the best BEST_MATCHES of a broad word): then there are more than this, and it reads so on the
-    page ("more than 1,000 posts found"), which prints the total as it is."""
-
-    capped: bool
-
-    def __new__(cls, value: int = 0, *, capped: bool = False):
-        total = super().__new__(cls, value)
-        total.capped = capped
-        return total
-
-    def __str__(self) -> str:
-        return f"more than {int(self):,}" if self.capped else str(int(self))
-
-    def __html__(self) -> str:
-        return str(self)
-
-    def __repr__(self) -> str:
-        return f"Total({int(self)}, capped={self.capped})"
 
 
 @dataclass
@@ -121,7 +77,7 @@ class Results:
     has_next: bool = False
 
 
-def backend():
+def backend() -> SearchBackend:
     """The configured backend (SEARCH_BACKEND), made once per app."""
     name = current_app.config["SEARCH_BACKEND"]
     backends = current_app.extensions.setdefault("search_backends", {})
@@ -130,10 +86,6 @@ def backend():
             from forum.search.postgres import PostgresBackend
 
             backends[name] = PostgresBackend()
-        elif name == "sqlite":
-            from forum.search.sqlite import SqliteBackend
-
-            backends[name] = SqliteBackend()  # on SQLite only: create_app refuses it elsewhere
         else:
             from forum.search.whoosh_backend import WhooshBackend
 
@@ -142,50 +94,42 @@ def backend():
     return backends[name]
 
 
-def search(viewer: Guardian, request: SearchRequest) -> Results:
-    parsed = parse(request.text)
-    results = Results(query=parsed, page=request.page)
+def search(text: str, filters: Filters | None = None, *, page: int = 1, per_page: int = PER_PAGE) -> Results:
+    """A page of the posts that match `text`, best first (public posts only, unless `filters` say
+    otherwise). Posts the database no longer holds, or holds hidden or deleted when
+    `filters.public_only`, are left out."""
+    filters = filters or Filters()
+    parsed = parse(text)
+    results = Results(query=parsed, page=page)
     if parsed.is_empty:
         return results
-    filters = Filters(
-        kind=request.kind.value if request.kind else None,
-        status=request.status.value if request.status else None,
-        category_id=request.category.id if request.category else None,
-        public_only=not viewer.is_moderator,
-    )
-    offset = (request.page - 1) * request.per_page
-    ids, total = backend().search(parsed, filters, offset=offset, limit=request.per_page)
-    results.total = total if isinstance(total, Total) else Total(total)
-    results.has_next = offset + request.per_page < total
-    # Cards (plain rows, as the lists read them) rather than Post objects with their author and
-    # category: loading those and digesting every column of the three rows took a quarter of a
-    # page of twenty results.
-    found = {}
-    bodies = {}
-    if ids:
-        for row in db.session.connection().execute(_FOUND, {"ids": ids}):
-            found[row.id] = posts.card(row)
-            bodies[row.id] = row.body_html
+    offset = (page - 1) * per_page
+    found = backend().query_index(parsed, filters, offset=offset, limit=per_page)
+    results.total = found.total
+    results.has_next = offset + per_page < found.total
+    texts = {}
+    if found.post_ids:
+        statement = _PUBLIC_TEXTS if filters.public_only else _TEXTS
+        texts = {row.id: row for row in db.session.connection().execute(statement, {"ids": found.post_ids})}
     # The database decides what may be shown: an index a moment behind never leaks a post.
-    shown = [found[i] for i in ids if i in found and viewer.can_see_post(found[i])]
-    results.hits = _hits(viewer, parsed, shown, bodies)
+    results.hits = _hits(filters.public_only, parsed, [texts[i] for i in found.post_ids if i in texts])
     return results
 
 
-_FOUND = posts.card_query().add_columns(Post.body_html).where(Post.id.in_(bindparam("ids", expanding=True)))
+_TEXTS = select(Post.id, Post.title, Post.body_html).where(Post.id.in_(bindparam("ids", expanding=True)))
+_PUBLIC_TEXTS = _TEXTS.where(Post.public())
 
 
-def _hits(viewer: Guardian, parsed: ParsedQuery, cards: list[Card], bodies: dict[int, str]) -> list[Hit]:
+def _hits(public_only: bool, parsed: ParsedQuery, posts: list) -> list[Hit]:
     stems = parsed.stems()
-    snippets = {card.id: highlight(plain_text(bodies[card.id]), stems) for card in cards}
+    bodies = {post.id: plain_text(post.body_html) for post in posts}
+    snippets = {post.id: highlight(bodies[post.id], stems) for post in posts}
     # Responses and comments are read only for the posts whose own text (title and body) does not
-    # show every word, and as plain columns: a hit on a post with thousands of comments loaded them all
-    # as objects. A post found by its title used to have each of its comments highlighted in turn,
-    # none matching: 7 ms of a 13 ms search at 100,000 posts.
+    # show every word, and as plain columns, not objects: a post found by its title needs none.
     elsewhere = [
-        card.id
-        for card in cards
-        if not snippets[card.id].matched and not stems <= stems_in(card.title) | stems_in(plain_text(bodies[card.id]))
+        post.id
+        for post in posts
+        if not snippets[post.id].matched and not stems <= stems_in(post.title) | stems_in(bodies[post.id])
     ]
     responses: dict[int, list[str]] = {}
     comments: dict[int, list[str]] = {}
@@ -194,17 +138,17 @@ def _hits(viewer: Guardian, parsed: ParsedQuery, cards: list[Card], bodies: dict
             select(OfficialResponse.post_id, OfficialResponse.body_html).where(OfficialResponse.post_id.in_(elsewhere))
         ):
             responses.setdefault(post_id, []).append(body)
-        comments = _comment_texts(viewer, elsewhere, stems)
+        comments = _comment_texts(public_only, elsewhere, stems)
     hits = []
-    for card in cards:
-        snippet, found_in = snippets[card.id], "post"
-        if card.id in elsewhere:
-            for where, texts in (("response", responses.get(card.id, [])), ("comment", comments.get(card.id, []))):
+    for post in posts:
+        snippet, found_in = snippets[post.id], "post"
+        if post.id in elsewhere:
+            for where, texts in (("response", responses.get(post.id, [])), ("comment", comments.get(post.id, []))):
                 found = _first_match(texts, stems)
                 if found is not None:
                     snippet, found_in = found, where
                     break
-        hits.append(Hit(post=card, title=highlight(card.title, stems, whole=True).html, snippet=snippet.html,
+        hits.append(Hit(post_id=post.id, title=highlight(post.title, stems, whole=True).html, snippet=snippet.html,
                         found_in=found_in))  # fmt: skip
     return hits
 
@@ -216,22 +160,21 @@ def _first_match(texts: list[str], stems: set[str]):
     return next((s for s in (highlight(plain_text(t), stems) for t in texts) if s.matched), None)
 
 
-def _comment_texts(viewer: Guardian, post_ids: list[int], stems: set[str]) -> dict[int, list[str]]:
+def _comment_texts(public_only: bool, post_ids: list[int], stems: set[str]) -> dict[int, list[str]]:
     """The comments of these posts in thread order, as far as the first that shows a searched word.
 
     Read SNIPPET_COMMENTS a post at first (one statement), and the rest only for a post none of
     those shows a word in: reading every comment of each post found by its comments was most of a
-    search's time on the PostgreSQL backend, which finds busy threads by their comments (~1,500 rows
-    a page of full-page searches at 100,000 posts; the busiest post has 11,000 comments)."""
+    search's time on the PostgreSQL backend, which finds busy threads by their comments."""
     texts: dict[int, list[str]] = {}
-    for post_id, body in db.session.execute(_comments_statement(len(post_ids), viewer.is_moderator), _ids(post_ids)):
+    for post_id, body in db.session.execute(_comments_statement(len(post_ids), public_only), _ids(post_ids)):
         texts.setdefault(post_id, []).append(body)
     deeper = [
         i for i in post_ids if len(texts.get(i, [])) == SNIPPET_COMMENTS and _first_match(texts[i], stems) is None
     ]
     if deeper:
         rest = select(Comment.post_id, Comment.body_html).where(Comment.post_id.in_(deeper))
-        rest = rest.where(Comment.public()) if not viewer.is_moderator else rest
+        rest = rest.where(Comment.public()) if public_only else rest
         skipped = dict.fromkeys(deeper, SNIPPET_COMMENTS)
         for post_id, body in db.session.execute(rest.order_by(Comment.post_id, Comment.created_at, Comment.id)):
             if skipped[post_id]:
@@ -246,14 +189,14 @@ def _ids(post_ids: list[int]) -> dict[str, int]:
 
 
 @functools.cache
-def _comments_statement(posts: int, for_moderator: bool):
+def _comments_statement(posts: int, public_only: bool):
     """The first SNIPPET_COMMENTS comments of each of `posts` posts (bound as post_0, post_1 ...), in
     thread order: each along the (post, time, id) index, stopping at its limit."""
     firsts = []
     for n in range(posts):
         first = (
             select(Comment.post_id, Comment.body_html)
-            .where(Comment.post_id == bindparam(f"post_{n}"), *([] if for_moderator else [Comment.public()]))
+            .where(Comment.post_id == bindparam(f"post_{n}"), *([Comment.public()] if public_only else []))
             .order_by(Comment.created_at, Comment.id)
             .limit(SNIPPET_COMMENTS)
             .subquery()
@@ -286,11 +229,14 @@ def _index_changed_posts(session) -> None:
     post_ids = session.info.pop(_PENDING, None)
     if not post_ids or not has_app_context():
         return
+    engine = backend()
+    if engine.kept_by_the_database:
+        return
     try:
-        if g.get(_RESPONDING) and backend().later(sorted(post_ids)):
+        if g.get(_RESPONDING) and engine.add_to_index_later(sorted(post_ids)):
             _update_after_the_response()
         else:
-            backend().update(sorted(post_ids))
+            engine.add_to_index(sorted(post_ids))
     except Exception:  # the commit stands: the journal and `flask search check` repair the index
         log.exception("search index update failed for posts %s", sorted(post_ids)[:20])
 
@@ -309,14 +255,14 @@ def init_app(app) -> None:
     app.before_request(_responding)
     with app.app_context():
         # Made now, in each worker as it starts: made at first use, the Whoosh backend's imports
-        # (Whoosh, numpy: ~200 ms) fell on a worker's first comment or first search.
+        # (Whoosh, numpy) fell on a worker's first comment or first search.
         backend()
 
 
 def _update_after_the_response() -> None:
     """Once per request: when the server has sent the response, bring the index up to date with
-    what `later()` noted. Should the callback never run (a commit after the response was made), the
-    ids wait in the journal for the next update."""
+    what `add_to_index_later()` noted. Should the callback never run (a commit after the response
+    was made), the ids wait for the next write."""
     if g.get(_REGISTERED):
         return
     setattr(g, _REGISTERED, True)
@@ -331,6 +277,6 @@ def _update_after_the_response() -> None:
 def _catch_up(app) -> None:
     with app.app_context():
         try:
-            backend().update([])
+            backend().add_to_index([])
         except Exception:
             log.exception("search index update after the response failed")

@@ -18,7 +18,7 @@ def reindex():
     """Rebuild the search index from the database (Whoosh: the index folder; PostgreSQL: search_documents)."""
     started = time.perf_counter()
     backend = search.backend()
-    count = backend.rebuild()
+    count = backend.reindex()
     click.echo(f"Indexed {count} post{'s' if count != 1 else ''} in {time.perf_counter() - started:.1f} s.")
 
 
@@ -37,7 +37,9 @@ def check(fix: bool):
         click.echo("The search index matches the database.")
         return
     if fix:
-        backend.repair(drift.post_ids)
+        if drift.extra:
+            backend.remove_from_index(drift.extra)
+        backend.add_to_index(sorted({*drift.missing, *drift.stale}))
         click.echo(f"Re-indexed {len(drift.post_ids)} posts.")
         return
     click.echo("Run `flask search check --fix` or `flask search reindex` to repair it.")

@@ -5,8 +5,9 @@ It searches `search_documents` (models/search.py, migration 0009): one stored
 tsvector per post, title (weight A), body (B), official responses (C) and
 visible comments (D), a GIN index per field group. Triggers on posts, comments and
 official_responses write it in the same transaction as the rows it is made
-of, so it is always exactly as current as the tables: update() has nothing to
-do, and check()/rebuild() compare it with (and rebuild it from) the tables.
+of, so it is always exactly as current as the tables: the session hooks hand
+it nothing (`kept_by_the_database`), and check()/add_to_index()/reindex()
+compare it with (and rebuild it from) the tables.
 
 A post matches when all the words are in its title and body, or all in its
 official responses, or all in its visible comments (the Whoosh backend's
@@ -15,27 +16,39 @@ rule): each of those field groups has a GIN index of its own on
 OR'ed, exact, and no document is read but the ones it ranks. Visibility and
 the kind/status/category filters are copied beside the document.
 
-Broad words (48,000 of 100,000 posts for "export") are not ranked in full:
-the matches are taken in order of votes (the posts' own index) and only the
-best BEST_MATCHES are ranked; the total then says "more than BEST_MATCHES"
-(search.Total, capped). Counting or ranking every match reads every matching
-document, ~40 ms for a bitmap heap scan of 48,000 rows before any ranking.
+Broad words (half of the posts for "export" in the bench's data) are not
+ranked in full: the matches are taken in order of votes (the posts' own
+index) and only the best BEST_MATCHES are ranked; the total then says "more
+than BEST_MATCHES" (Total, capped). Counting or ranking every match reads
+every matching document, which is most of a search's time for a broad word.
 """
 
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, SmallInteger, String, bindparam, func, literal_column, or_, select, text, union_all
+from sqlalchemy import (
+    Integer,
+    SmallInteger,
+    String,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from forum.extensions import db
 from forum.models import Post, Status
 from forum.models.search import COMMENTS, LANGUAGE, RESPONSES, TITLE_BODY, SearchDocument, in_fields
+from forum.search.base import Drift, Filters, Found, Total
 from forum.search.query import ParsedQuery
-from forum.search.whoosh_backend import Drift
 
 BEST_MATCHES = 1000  # matches ranked, the most voted first; the total is capped here
 # ts_rank's weights for {D, C, B, A}: comments, official responses, body, title.
@@ -49,8 +62,8 @@ BATCH = 2000  # posts per statement in check() and rebuild()
 @dataclass(frozen=True)
 class Shape:
     """What a search's statement depends on besides its values: each shape is built and compiled once
-    (SQLAlchemy took ~3 ms of Python per search to build, key and compile it anew, a third of a
-    worker's time for a search page; the database's own work is ~5 ms)."""
+    (building, keying and compiling it anew in SQLAlchemy took about as long as the database's own
+    work)."""
 
     words: bool  # any words (all of them go into one plainto_tsquery)
     phrases: int  # how many quoted phrases (one phraseto_tsquery each)
@@ -81,6 +94,7 @@ def matches(query):
 
 class PostgresBackend:
     name = "postgres"
+    kept_by_the_database = True  # the triggers write the documents in the transaction that changes the posts
 
     def __init__(self):
         self._tier: tuple[float, int | None] | None = None  # (until, level): see _tier_level()
@@ -88,27 +102,26 @@ class PostgresBackend:
     def warm(self) -> None:
         pass  # nothing of its own to open: the database's connections are the app's
 
-    def later(self, post_ids: list[int]) -> bool:
-        return False  # nothing to do later: see update()
+    def add_to_index_later(self, post_ids: Sequence[int]) -> bool:
+        return False
 
-    def update(self, post_ids: list[int]) -> None:
-        pass  # the triggers wrote the documents in the transaction that changed the posts
-
-    def repair(self, post_ids: list[int]) -> None:
+    def add_to_index(self, post_ids: Sequence[int]) -> None:
         """Rebuild these posts' documents from the tables (`flask search check --fix`)."""
+        post_ids = list(post_ids)
         for start in range(0, len(post_ids), BATCH):
             _refresh(post_ids[start : start + BATCH])
         db.session.commit()
 
-    def rebuild(self) -> int:
+    def remove_from_index(self, post_ids: Sequence[int]) -> None:
+        db.session.execute(delete(SearchDocument).where(SearchDocument.post_id.in_(list(post_ids))))
+        db.session.commit()
+
+    def reindex(self) -> int:
         all_ids = list(db.session.scalars(select(Post.id).order_by(Post.id)))
         for start in range(0, len(all_ids), BATCH):
             _refresh(all_ids[start : start + BATCH])
             db.session.commit()
         return len(all_ids)
-
-    def clear(self) -> None:
-        pass
 
     def check(self) -> Drift:
         drift = Drift()
@@ -140,14 +153,12 @@ class PostgresBackend:
         drift.stale.sort()
         return drift
 
-    def search(self, parsed: ParsedQuery, filters, *, offset: int, limit: int) -> tuple[list[int], int]:
-        from forum.search import Total
-
+    def query_index(self, parsed: ParsedQuery, filters: Filters, *, offset: int, limit: int) -> Found:
         if parsed.is_empty:
-            return [], Total(0)
+            return Found()
         # Look among the TIER most voted posts first: if a word has more than BEST_MATCHES matches
-        # there, those are its most voted matches (every other post has fewer votes), and a phrase in
-        # 6,666 posts reads ~1,400 rows instead of 6,666 (BitmapAnd of the GIN and the vote index).
+        # there, those are its most voted matches (every other post has fewer votes), and a common
+        # phrase reads a fraction of its matching rows (BitmapAnd of the GIN and the vote index).
         level = self._tier_level()
         shape = Shape(
             words=bool(parsed.words),
@@ -168,7 +179,7 @@ class PostgresBackend:
         }
         with _planned_for_these_words():
             ids, found = _page(shape, values, offset, limit)
-        return ids, Total(min(found, BEST_MATCHES), capped=found > BEST_MATCHES)
+        return Found(ids, Total(min(found, BEST_MATCHES), capped=found > BEST_MATCHES))
 
     def _tier_level(self) -> int | None:
         """The vote level of the TIER-th most voted post (None on a smaller forum), kept a while:
@@ -184,12 +195,12 @@ class PostgresBackend:
             self._tier = (now + TIER_KEPT, level)
         return self._tier[1]
 
-    def candidates(self, words: list[str], *, limit: int) -> list[int]:
+    def similar(self, stems: Sequence[str], *, limit: int) -> list[int]:
         """Posts offered as "vote for this instead" with any of these stems in their title or body, best
         first. Ranked on the stored documents with the responses' and comments' weights at 0, which
         ranks title and body exactly as ts_rank over their own vectors did (their positions come first
-        in the document): computing those two `to_tsvector` per matching post took 0.3-1.3 s for four
-        title words at 100,000 posts (62,000 matches for six stems: 640-760 ms, now 105)."""
+        in the document), without computing two `to_tsvector` per matching post."""
+        words = list(stems)
         if not words:
             return []
         doc = SearchDocument
@@ -212,14 +223,12 @@ class PostgresBackend:
 @contextmanager
 def _planned_for_these_words() -> Iterator[None]:
     """psycopg prepares a statement once it has run it 5 times, and PostgreSQL then plans it once for
-    any words (a generic plan, blind to how common they are): searches of two words took 60-100 ms
-    instead of 20-25 from the 10th on, similar-post lookups 230-470 instead of 40-200. Inside this
-    block the connection prepares nothing, so each statement is planned for its own words.
+    any words (a generic plan, blind to how common they are): searches and similar-post lookups took
+    several times longer from the 10th on. Inside this block the connection prepares nothing, so each
+    statement is planned for its own words.
 
-    psycopg's switch rather than `SET LOCAL plan_cache_mode = force_custom_plan`, which did this
-    before: the search page reads without a transaction (extensions.reads_only), where SET LOCAL does
-    nothing, so the page's searches got the generic plan after all (17 ms a search on average over the
-    bench's 1,764 pairs of words at 100,000 posts, 10.5 with their own plans)."""
+    psycopg's switch rather than `SET LOCAL plan_cache_mode = force_custom_plan`: the search page
+    reads without a transaction (extensions.reads_only), where SET LOCAL does nothing."""
     driver = db.session.connection().connection.driver_connection
     kept = driver.prepare_threshold
     driver.prepare_threshold = None
@@ -289,11 +298,11 @@ def _statements(shape: Shape, best_matches: int) -> tuple[Compiled, Compiled]:
     else:
         # The tier's matches, then as many of the most voted below the tier as it lacks (none when it
         # is full: LIMIT 0). Taking them from every post instead read the tier's rows twice when it
-        # was not full (67 ms for "accountants everywhere", 730 matches in the tier). Below the tier
+        # was not full. Below the tier
         # the matches are always taken from the GIN indexes: the tier holds a fifth of the posts and
         # fewer than BEST_MATCHES matches, so the words are rare enough that walking the rest in
-        # vote order reads most of the table (the planner, misjudging weighted words, did: 63 ms and
-        # 76,144 rows for "bank change", whose 493 matches the GIN index gives in 1 ms).
+        # vote order reads most of the table (the planner, misjudging weighted words, did so for
+        # two rare words whose few hundred matches the GIN index gives at once).
         in_tier = most_voted([*conditions, tier]).cte("in_tier")
         lacking = best_matches + 1 - select(func.count()).select_from(in_tier).scalar_subquery()
         below = most_voted([*conditions, ~tier], along_votes=False).limit(lacking).subquery("below")

@@ -9,26 +9,26 @@ post ids in a journal file; the next write takes them along. Each document
 keeps a stamp of what it was built from, so `check()` can tell exactly which
 posts differ from the database.
 
-Reading (issue 5, then issue 7: search p95 under 50 ms at 100,000 posts). One
-searcher stays open between searches and is refreshed when the index has a new
-generation (a write by this or another process). A search of plain words is
-matched with sets over posting lists kept decoded per segment
-(`whoosh_sets`): Whoosh's own matchers walk every posting in Python (p50 36,
-p95 124-142 ms for two title words nobody searched before; with the sets 9 and
-31-41 ms). A search with a phrase goes through Whoosh's matchers: filters are
-terms of boost 0 in an And (not Whoosh's `Require`: in 2.7.4 its matcher is an
-AndNot, so it returns exactly the documents it should not), the few non-public
-posts are skipped by the collector (Whoosh's AndNot lets some through, see
-_ScoringEveryMatch); never a `mask`/`filter` Query: Whoosh turns those into a
-BitSet whose truth test counts every byte, once per matching document (13.8 s
-for "export"). Every match is scored: Whoosh 2.7.4's block-quality skipping
-and matcher "replacement" (on in its default collector) drop some of the best
-matches when a filter term is in the query, and skipping divides by a filter
-term's boost of 0 (ZeroDivisionError: a 500); see _top(). So both ways count
-every match, and the total is exact. Results are also kept per index
-generation: any write makes a new generation and forgets them, so a kept
-result is never staler than the index (and every hit is re-checked against
-the database).
+Reading. One searcher stays open between searches and is refreshed when the
+index has a new generation (a write by this or another process), keeping the
+readers of the segments that did not change (whoosh_internals.refreshed). A
+search of plain words is matched with sets over posting lists kept decoded
+per segment (whoosh_sets): Whoosh's own matchers, which walk every posting in
+Python, miss the search latency target at 100,000 posts
+(docs/decisions/search-backends.md). A search with a phrase goes through
+Whoosh's matchers: filters are terms of boost 0 in an And (not Whoosh's
+`Require`: in 2.7.4 its matcher is an AndNot, so it returns exactly the
+documents it should not), the few non-public posts are skipped by the
+collector (Whoosh's AndNot lets some through, see _ScoringEveryMatch); never a
+`mask`/`filter` Query: Whoosh turns those into a BitSet whose truth test counts
+every byte, once per matching document. Every match is scored: Whoosh 2.7.4's
+block-quality skipping and matcher "replacement" (on in its default collector)
+drop some of the best matches when a filter term is in the query, and skipping
+divides by a filter term's boost of 0 (ZeroDivisionError: a 500); see _top().
+So both ways count every match, and the total is exact. Results are also kept
+per index generation: any write makes a new generation and forgets them, so a
+kept result is never staler than the index (and the caller re-checks every hit
+against the database).
 """
 
 import contextlib
@@ -37,8 +37,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from cachetools import LRUCache
@@ -51,15 +50,14 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.query import And, Or, Phrase, Term
-from whoosh.reading import EmptyReader, MultiReader, SegmentReader
-from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
 
 from forum import caching
 from forum.extensions import db
 from forum.models import Comment, OfficialResponse, Post, Status
 from forum.models.search import COMMENT_CHARS
-from forum.search import whoosh_sets
+from forum.search import whoosh_internals, whoosh_sets
+from forum.search.base import Drift, Filters, Found, Total
 from forum.search.query import ParsedQuery, analyze
 
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for another process's writer
@@ -93,20 +91,6 @@ def schema() -> Schema:
     )
 
 
-@dataclass
-class Drift:
-    missing: list[int] = field(default_factory=list)  # in the database, not in the index
-    stale: list[int] = field(default_factory=list)  # in both, the index out of date
-    extra: list[int] = field(default_factory=list)  # in the index, gone from the database
-
-    @property
-    def post_ids(self) -> list[int]:
-        return sorted({*self.missing, *self.stale, *self.extra})
-
-    def __bool__(self) -> bool:
-        return bool(self.missing or self.stale or self.extra)
-
-
 def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
     """What the index holds for each post, read from the database."""
     post_ids = list(post_ids)
@@ -120,8 +104,8 @@ def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
         responses.setdefault(post_id, []).append(body)
     # The visible comments up to COMMENT_CHARS per post, the earliest first: PostgreSQL's rule
     # (migration 0009), so both backends find the same posts. Past it, a new comment leaves the
-    # document as it is, and update() writes nothing: on a viral thread of 7,521 comments each new
-    # one re-read and re-tokenized them all (263 ms of a worker's CPU).
+    # document as it is, and add_to_index() writes nothing: on a viral thread of thousands of
+    # comments each new one re-read and re-tokenized them all.
     running = func.sum(func.length(Comment.body) + 1).over(partition_by=Comment.post_id, order_by=Comment.id)
     visible = (
         select(Comment.post_id, Comment.id, Comment.body, running.label("running"))
@@ -157,9 +141,11 @@ def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
 
 class WhooshBackend:
     name = "whoosh"
+    kept_by_the_database = False
 
-    def __init__(self, directory: str, *, results_kept: int = 256):
+    def __init__(self, directory: str, *, results_kept: int = 256, with_sets: bool = True):
         self.directory = Path(directory)
+        self.with_sets = with_sets  # False: Whoosh's own matchers only (bench/search_varied.py --plain-whoosh)
         self._reading = threading.Lock()  # guards the kept searcher and results (Whoosh readers share files)
         self._searcher_kept = None
         self._stamp = None  # which index the kept searcher reads: (generation, TOC file identity)
@@ -223,13 +209,14 @@ class WhooshBackend:
             pass
 
     # -- writing -----------------------------------------------------------------------
-    def later(self, post_ids: list[int]) -> bool:
-        """Note these posts for the next update (the journal): `update([])` takes them."""
+    def add_to_index_later(self, post_ids: Sequence[int]) -> bool:
+        """Note these posts for the next write (the journal): `add_to_index([])` takes them."""
         self._note_pending(post_ids)
         return True
 
-    def update(self, post_ids: list[int]) -> None:
-        """Bring these posts' documents in line with the database (after its commit)."""
+    def add_to_index(self, post_ids: Sequence[int]) -> None:
+        """Bring these posts' documents in line with the database (after its commit), with every post
+        the journal holds."""
         try:
             writer = self._writer()
         except LockError:
@@ -239,17 +226,17 @@ class WhooshBackend:
         try:
             ids |= self._take_pending()
             if not ids:  # another process took them: no empty generation for every searcher to reload
-                _cancel(writer)
+                whoosh_internals.cancel(writer)
                 return
             # Reads only, so no transaction around them: on SQLite a transaction begun outside a request
-            # takes the write lock (extensions._sqlite_on_begin), and reading a busy thread's 7,521
-            # comments held every vote and comment of the forum for ~60 ms. A post changed meanwhile
-            # is in the journal again, for the next update.
+            # takes the write lock (extensions._sqlite_on_begin), and reading a busy thread's thousands
+            # of comments held every vote and comment of the forum meanwhile. A post changed meanwhile
+            # is in the journal again, for the next write.
             with Session(db.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
                 docs = documents(session, ids)
             ids = self._changed(writer, ids, docs)
             if not ids:  # a comment past COMMENT_CHARS, say: a new generation would only cost searchers
-                _cancel(writer)
+                whoosh_internals.cancel(writer)
                 return
             self._delete(writer, ids)
             for post_id in ids & docs.keys():
@@ -279,19 +266,25 @@ class WhooshBackend:
         writer starts from (no other process can commit while this one holds the lock), with the same
         segments in the same order, so its document numbers are the writer's. Whoosh's
         `update_document` opens a searcher of its own on every segment instead, and opening a segment
-        copies its whole terms file (Whoosh's BufferFile wraps the mapped file in a BytesIO): 40-130 ms
-        of each comment at 100,000 posts."""
+        copies its whole terms file (Whoosh's BufferFile wraps the mapped file in a BytesIO), in each
+        comment's write."""
         with self._searcher() as (searcher, _):
             if searcher.ixreader.generation() != writer.generation - 1:  # cannot happen; never guess
                 searcher = None
             for post_id in post_ids:
                 writer.delete_by_term("id", str(post_id), searcher=searcher)
 
-    def repair(self, post_ids: list[int]) -> None:
-        """Re-index posts `check()` found out of date (`flask search check --fix`)."""
-        self.update(post_ids)
+    def remove_from_index(self, post_ids: Sequence[int]) -> None:
+        writer = self._writer()
+        try:
+            self._delete(writer, post_ids)
+            writer.commit()
+        except BaseException:
+            _abandon(writer)
+            raise
+        caching.written()
 
-    def rebuild(self) -> int:
+    def reindex(self) -> int:
         """Index every post afresh; searches see the old index until the new one is committed."""
         writer = self._writer()
         count = 0
@@ -310,12 +303,6 @@ class WhooshBackend:
         writer.commit(mergetype=CLEAR)
         caching.written()
         return count
-
-    def clear(self) -> None:
-        writer = self._writer()
-        writer.commit(mergetype=CLEAR)
-        caching.written()
-        self._take_pending()
 
     def check(self) -> Drift:
         drift = Drift()
@@ -355,11 +342,11 @@ class WhooshBackend:
         try:
             kept = self._searcher_kept
             if kept is not None:
-                stamp = self._toc_stamp(kept._ix.latest_generation())
+                stamp = self._toc_stamp(whoosh_internals.index_of(kept).latest_generation())
                 if stamp != self._stamp:
                     self._results.clear()
                     if stamp is not None and self._stamp is not None and stamp[0] != self._stamp[0]:
-                        kept = _refreshed(kept)  # reuses the readers of segments that did not change
+                        kept = self._refreshed(kept)
                     else:  # the same generation in another TOC file: the folder was rebuilt
                         kept.close()
                         kept = None
@@ -376,6 +363,12 @@ class WhooshBackend:
         finally:
             self._reading.release()
 
+    @staticmethod
+    def _refreshed(searcher):
+        """The searcher of the index's latest generation, reusing the readers of segments that did
+        not change where this Whoosh allows it."""
+        return whoosh_internals.refreshed(searcher) if whoosh_internals.SUPPORTED else searcher.refresh()
+
     def _forget_searcher(self) -> None:
         if self._searcher_kept is not None:
             with contextlib.suppress(Exception):
@@ -383,9 +376,7 @@ class WhooshBackend:
         self._searcher_kept, self._stamp = None, None
         self._results.clear()
 
-    def search(self, parsed: ParsedQuery, filters, *, offset: int, limit: int) -> tuple[list[int], int]:
-        from forum.search import Total
-
+    def query_index(self, parsed: ParsedQuery, filters: Filters, *, offset: int, limit: int) -> Found:
         words, phrases = _stems(parsed)
         required = [(name, value) for name, value in (
             ("kind", filters.kind), ("status", filters.status),
@@ -393,13 +384,13 @@ class WhooshBackend:
         ) if value is not None]  # fmt: skip
         excluded = [("public", "no")] if filters.public_only else []
         if not words and not phrases:
-            return [], Total(0)
+            return Found()
         with self._searcher() as (searcher, kept):
             key = (repr((words, phrases, required, excluded)), offset, limit)
             if kept is not None and key in kept:
                 return kept[key]
             try:
-                if phrases:
+                if phrases or not self.with_sets:
                     raise whoosh_sets.Unsupported("a phrase")
                 docnums, total = whoosh_sets.top(
                     searcher, self._sets_for(kept), GROUPS, words,
@@ -409,7 +400,7 @@ class WhooshBackend:
             except whoosh_sets.Unsupported:
                 top = _top(searcher, whoosh_query(words, phrases, required), offset + limit, excluded=excluded)
                 ids, total = [int(hit["id"]) for hit in top[offset : offset + limit]], len(top)
-            found = (ids, Total(total))  # exact: every match was counted
+            found = Found(ids, Total(total))  # exact: every match was counted
             if kept is not None and self._keeps_results:
                 kept[key] = found
             return found
@@ -419,12 +410,15 @@ class WhooshBackend:
         got a searcher of its own (the kept one is not thread-safe)."""
         return self._sets if kept is not None else whoosh_sets.Kept(keep=False)
 
-    def candidates(self, words: list[str], *, limit: int) -> list[int]:
+    def similar(self, stems: Sequence[str], *, limit: int) -> list[int]:
         """Posts offered as "vote for this instead" sharing any of these stems, best first."""
+        words = list(stems)
         if not words:
             return []
         with self._searcher() as (searcher, kept):
             try:
+                if not self.with_sets:
+                    raise whoosh_sets.Unsupported("asked")
                 docnums, _ = whoosh_sets.top(
                     searcher, self._sets_for(kept), SIMILAR_GROUPS, [[w] for w in words],
                     required=[("similar", "yes")], excluded=[], limit=limit, any_word=True,
@@ -435,14 +429,14 @@ class WhooshBackend:
 
 
 def similar_query(words: list[str]):
-    """Whoosh's query for `candidates()`: any of the stems in the title or body of a post that can be
+    """Whoosh's query for `similar()`: any of the stems in the title or body of a post that can be
     offered instead."""
     query = Or([Term(f, w, boost=b) for w in words for f, b in SIMILAR_GROUPS[0].items()])
     return And([query, Term("similar", "yes", boost=0.0)])
 
 
 def whoosh_query(words: list[list[str]], phrases: list[list[str]], required: list[tuple[str, str]]):
-    """The Whoosh query of a search (one with a phrase: see search()): every word (any of its stems) and
+    """The Whoosh query of a search (one with a phrase: see query_index()): every word (any of its stems) and
     phrase in one group of fields, and every `required` (field, value) term."""
 
     def all_in(fields: dict[str, float]):
@@ -505,55 +499,10 @@ class _ScoringEveryMatch(TopCollector):
             return super().collect(sub_docnum)
 
 
-def _refreshed(searcher: Searcher) -> Searcher:
-    """A searcher of the index's latest generation that keeps the readers of the segments it shares with
-    `searcher`, which it replaces (`searcher` must not be used after).
-
-    What Whoosh's `Searcher.refresh()` means to do: in 2.7.4 it files the old readers by generation and
-    looks them up by segment id, so it never finds one and reopens every segment, and opening a segment
-    copies its whole terms file (a BytesIO over the mapped file): ~40 ms at 100,000 posts, in every
-    process after every write, and in the write itself (update() finds the documents to replace with
-    this searcher). A segment's files never change; its deletions live in the segment's record in the
-    TOC, so a kept reader is handed the new record (reader and per-document reader hold it)."""
-    ix = searcher._ix
-    toc = ix._read_toc()
-    kept = {reader.segment().segment_id(): reader for reader, _ in searcher.ixreader.leaf_readers()}
-    readers = []
-    for segment in toc.segments:
-        reader = kept.pop(segment.segment_id(), None)
-        if reader is None:
-            reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
-        else:
-            reader._segment = reader._perdoc._segment = segment
-            reader._gen = toc.generation
-        readers.append(reader)
-    for reader in kept.values():  # segments merged away
-        reader.close()
-    if not readers:
-        combined = EmptyReader(toc.schema)
-    elif len(readers) == 1:
-        combined = readers[0]
-    else:
-        combined = MultiReader(readers, generation=toc.generation)
-    return Searcher(combined, fromindex=ix, weighting=searcher.weighting)
-
-
-def _cancel(writer) -> None:
-    """Cancel a writer, and delete the files it opened for its segment: Whoosh 2.7.4 leaves them (three
-    per writer) until a later commit cleans the folder, and on a viral thread, where each comment past
-    COMMENT_CHARS cancels its writer, hundreds piled up between commits."""
-    segment = writer.newsegment.segment_id() + "."
-    writer.cancel()
-    for name in writer.storage.list():
-        if name.startswith(segment):
-            with contextlib.suppress(OSError):  # already gone
-                writer.storage.delete_file(name)
-
-
 def _abandon(writer) -> None:
     """Cancel a writer and make sure its lock is released, even after a failed commit."""
     with contextlib.suppress(Exception):  # a writer half-way through commit may refuse to cancel
-        _cancel(writer)
+        whoosh_internals.cancel(writer)
     lock = getattr(writer, "writelock", None)
     if lock is not None:
         with contextlib.suppress(Exception):  # already released by cancel()

@@ -1,53 +1,47 @@
 """Searches of plain words on the Whoosh index, matched with set operations on arrays.
 
 Whoosh's matchers walk posting lists one posting at a time in Python and score
-each match through several calls: at 100,000 posts a search of two common
-words took 25-200 ms, most of it in `skip_to`, `doc_field_length` and the
-scorer. For a search of plain words (no phrase), this module instead reads
-each term's posting list of a segment once into two arrays (document numbers
-and term frequencies) and keeps them, with each field's document lengths: a
-Whoosh segment never changes once written (deletions are kept beside it and
-applied per search), so what was read stays true for as long as the segment
-exists, across index writes. The matching documents come from unions and
-intersections of masks over a segment's documents (numpy), and only those are
-scored, in arrays too, with the BM25F figures of Whoosh's own scorer (idf,
-average length, B, K1) and the same float operations in the same order: 3.6 ms
-for the 24,282 matches of "accountants teams" at 100,000 posts, where Whoosh's
-matchers took ~200 ms and Python sets ~40 ms. The results, their order
-and the total are Whoosh's own (tests/search/test_whoosh_sets.py compares them
-on random searches); a query this module cannot answer (a phrase, another
-weighting model, an index format it does not know) goes through Whoosh.
+each match through several calls, which is most of a search's time at 100,000
+posts (docs/decisions/search-backends.md has the measurements). For a search of
+plain words (no phrase), this module instead reads each term's posting list of
+a segment once into two arrays (document numbers and term frequencies) and
+keeps them, with each field's document lengths: a Whoosh segment never changes
+once written (deletions are kept beside it and applied per search), so what was
+read stays true for as long as the segment exists, across index writes. The
+matching documents come from unions and intersections of masks over a
+segment's documents (numpy), and only those are scored, in arrays too, with
+the BM25F figures of Whoosh's own scorer (idf, average length, B, K1) and the
+same float operations in the same order. The results, their order and the
+total are Whoosh's own (tests/search/test_whoosh_sets.py compares them on
+random searches); a query this module cannot answer (a phrase, another
+weighting model, a Whoosh version other than whoosh_internals.RELIES_ON) goes
+through Whoosh.
 
-Decoding a list is the costly part (10-20 ms for a common word's field at 100,000 posts: Whoosh
-unpickles blocks that carry every position), and every process paid it for every common word after
-each start and for each new segment: 329 lists, ~3.4 s per worker, which fell on the first
-searches (a p99 of 130-170 ms where warm workers gave 35). Lists of SHARED_FROM postings or more
-are therefore also written, once decoded, to a folder beside the index (one subfolder per
-segment, removed once the index no longer holds the segment, as Whoosh removes the segment's
-files), and any process maps them read-only instead of decoding them again: the page cache holds
-them once for every worker.
+Decoding a common word's list is the costly part, and every process paid it
+for every common word after each start. Lists of SHARED_FROM postings or more
+are therefore also written, once decoded, to a folder beside the index (one
+subfolder per segment, removed once the index no longer holds the segment, as
+Whoosh removes the segment's files), and any process maps them read-only
+instead of decoding them again: the page cache holds them once for every
+worker.
 
-It reads non-public parts of Whoosh 2.7.4 (a leaf matcher's blocks, the bytes
-of the lengths column), which the pinned version keeps; the comparison tests
-would fail on a Whoosh that changed them.
+What it reads of Whoosh beyond its public API goes through whoosh_internals.
 """
 
 import hashlib
 import logging
 import os
 import shutil
-from array import array
 from collections.abc import MutableMapping
 from pathlib import Path
 
 import numpy as np
 from cachetools import LRUCache
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.columns import NumericColumn
-from whoosh.matching import FilterMatcher
 from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
+
+from forum.search import whoosh_internals
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +105,7 @@ class Kept:
         if found is None:
             found = self._shared_term(key) if self.shared else None
             if found is None:
-                ids, weights = _read_postings(reader, field, text)
+                ids, weights = whoosh_internals.read_postings(reader, field, text)
                 found = np.frombuffer(ids, dtype=np.int32), np.frombuffer(weights, dtype=np.float32).astype(np.float64)
                 if self.shared and len(ids) >= SHARED_FROM:
                     self._share_term(key, found)
@@ -126,7 +120,7 @@ class Kept:
 
     def _shared_term(self, key) -> tuple[np.ndarray, np.ndarray] | None:
         """The term's lists as another process (or this one, before a restart) decoded them: mapped
-        from the page cache, read-only, in ~50 µs where decoding takes 10-20 ms."""
+        from the page cache, read-only: far cheaper than decoding it again."""
         path = self._shared_path(key)
         try:
             ids = np.asarray(np.load(f"{path}.ids.npy", mmap_mode="r"))  # plain arrays over the mapping
@@ -177,42 +171,15 @@ def forget_gone_segments(shared: Path, searcher) -> None:
 
 def _read_lengths(reader: SegmentReader, field: str) -> np.ndarray:
     """Each document's length of the field, as Whoosh's scorer sees it (a byte per document on disk)."""
-    count = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-    if column is None:  # no document of this segment has the field
-        return np.ones(count)
-    if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1:  # all of it in one read
-        codes = column._dbfile.get(column._basepos, column._count) + bytes(count - column._count)
-    else:
-        codes = bytes(column)
+    codes = whoosh_internals.read_length_codes(reader, field)
+    if codes is None:  # no document of this segment has the field
+        return np.ones(reader.doc_count_all())
     return _LENGTHS_ARRAY[np.frombuffer(codes, dtype=np.uint8)]
 
 
 _NOTHING, _NO_SCORES = np.zeros(0, dtype=np.int64), np.zeros(0)
 _LENGTHS = [float(byte_to_length(code)) if code else 1.0 for code in range(256)]
 _LENGTHS_ARRAY = np.array(_LENGTHS)
-
-
-def _read_postings(reader: SegmentReader, field: str, text: str) -> tuple[array, array]:
-    ids, weights = array("i"), array("f")
-    if (field, text) not in reader:
-        return ids, weights
-    matcher = reader.postings(field, text)
-    if isinstance(matcher, FilterMatcher):  # deleted documents: taken out per search instead
-        matcher = matcher.child
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():  # a block (up to 128 postings) at a time
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-    else:  # postings short enough to be kept inline with the term
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return ids, weights
 
 
 def top(
@@ -230,6 +197,8 @@ def top(
     document) of the documents where every word (any of its stems; with `any_word`, any word) is in
     one group's fields, that hold every `required` term and no `excluded` one; and how many
     documents match."""
+    if not whoosh_internals.SUPPORTED:
+        raise Unsupported(f"Whoosh other than {whoosh_internals.RELIES_ON}")
     if not isinstance(searcher.weighting, BM25F):
         raise Unsupported("not BM25F")
     scores, docnums = [], []
@@ -262,7 +231,7 @@ def _segment_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The matching documents of one segment (ascending) and their scores. Sets of documents are
     masks over the segment's documents: a union or an intersection is one pass over a few
-    kilobytes (merging sorted lists with np.unique took 10 of 26 ms). A segment where nothing
+    kilobytes (merging sorted lists with np.unique was much slower). A segment where nothing
     matches costs no more: the small segments each write leaves (one document each, until Whoosh
     merges them) match nothing for most searches, and scoring them anyway doubled the time of this
     function at 100,000 posts and seven segments."""

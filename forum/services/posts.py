@@ -226,6 +226,17 @@ def card(row) -> Card:
     return Card(*row[:12], author=CardAuthor(row[12]), category=CardCategory(row[13], row[14]))
 
 
+def cards_by_id(viewer: Guardian, post_ids: list[int]) -> dict[int, Card]:
+    """The cards of these posts that the viewer may see, by id (search results)."""
+    if not post_ids:
+        return {}
+    rows = db.session.connection().execute(_CARDS_BY_ID, {"ids": post_ids})
+    return {found.id: found for found in map(card, rows) if viewer.can_see_post(found)}
+
+
+_CARDS_BY_ID = card_query().where(Post.id.in_(bindparam("ids", expanding=True)))
+
+
 def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) -> tuple[list[Card], bool]:
     """One page of the posts a viewer may see, as cards, and whether there is a next page."""
     params = {"offset": (page - 1) * per_page, "limit": per_page + 1}

@@ -133,7 +133,7 @@ def similar_posts(title: str, *, limit: int = LIMIT) -> list[Post]:
     words = expansions(title)
     if not words:
         return []
-    ids = search.backend().candidates(words, limit=CANDIDATES)
+    ids = search.backend().similar(words, limit=CANDIDATES)
     if not ids:
         return []
     posts = {

@@ -5,14 +5,12 @@ import pytest
 from forum import search
 from forum.extensions import db
 from forum.models import AnonymousUser, Category, Kind, Post, Role, Status
-from forum.permissions import Guardian
 from forum.services import comments, moderation, posts, responses
+from tests.search.conftest import searched, title_of
 
 
 def found(text, viewer=None, **filters):
-    viewer = Guardian(viewer or AnonymousUser())
-    results = search.search(viewer, search.SearchRequest(text=text, **filters))
-    return [hit.post.title for hit in results.hits]
+    return [title_of(hit) for hit in searched(text, viewer, **filters).hits]
 
 
 @pytest.fixture
@@ -65,11 +63,11 @@ def test_filters_by_kind_status_and_category(forum):
 
 def test_snippets_highlight_the_words_and_escape_the_text(forum, make_post):
     make_post(title="Script tags", body="Typing <script>alert(1)</script> into a crash report breaks it.")
-    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="crash report"))
+    results = searched("crash report")
     snippet = str(results.hits[0].snippet)
     assert "<mark>crash</mark> <mark>report</mark>" in snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
-    answered = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="excel"))
+    answered = searched("excel")
     assert answered.hits[0].found_in == "response" and "<mark>Excel</mark>" in str(answered.hits[0].snippet)
 
 
@@ -102,10 +100,10 @@ def test_a_hidden_post_first_in_the_index_is_not_counted(search_backend, make_po
     for post in db.session.scalars(db.select(Post).where(Post.title.startswith("Hidden"))):
         moderation.toggle_post(moderator, post, "hide")
     db.session.commit()
-    search.backend().rebuild()  # one segment, in the order of the posts
+    search.backend().reindex()  # one segment, in the order of the posts
     for text in ("flamingo", '"pink flamingo"'):  # matched with sets; a phrase, by Whoosh's matchers
-        results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text=text))
-        assert (results.total, [hit.post.title for hit in results.hits]) == (1, ["Visible pink flamingo"])
+        results = searched(text)
+        assert (results.total, [title_of(hit) for hit in results.hits]) == (1, ["Visible pink flamingo"])
 
 
 def test_the_results_page_with_filters(forum, client):
@@ -179,7 +177,7 @@ def test_whoosh_counts_every_match_in_the_walk_that_ranks_them(whoosh_index, mak
 
     with whoosh_index._searcher() as (searcher, _):
         monkeypatch.setattr(type(searcher), "docs_for_query", walk_again)
-    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="puffin", per_page=2))
+    results = searched("puffin", per_page=2)
     assert (int(results.total), results.total.capped, len(results.hits), results.has_next) == (5, False, 2, True)
     assert str(results.total) == "5"
 
@@ -193,9 +191,9 @@ def test_a_filter_on_a_page_of_equally_good_matches(search_backend, make_user, c
     for number, title in enumerate(titles):
         posts.create_post(author, kind=Kind.IDEA, title=title, body=f"Copy {number}.", category=category)
     db.session.commit()
-    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="dark mode", category=category))
+    results = searched("dark mode", category=category)
     assert results.total == len(titles)
-    assert [hit.post.title for hit in results.hits] == ["Dark mode"] * search.PER_PAGE
+    assert [title_of(hit) for hit in results.hits] == ["Dark mode"] * search.PER_PAGE
     assert found("dark mode", kind=Kind.IDEA, status=Status.OPEN) == ["Dark mode"] * search.PER_PAGE
 
 
@@ -205,7 +203,7 @@ def test_a_post_found_by_its_title_shows_its_own_text(search_backend, make_post,
     post = make_post(title="Swimlanes on boards", body="Group cards in rows.")
     comments.add_comment(make_user(), post, "Swimlanes would help our team.")
     db.session.commit()
-    hit = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="swimlanes")).hits[0]
+    hit = searched("swimlanes").hits[0]
     assert hit.found_in == "post" and str(hit.snippet) == "Group cards in rows."
     assert str(hit.title) == "<mark>Swimlanes</mark> on boards"
 
@@ -224,15 +222,12 @@ def test_a_post_found_deep_in_its_comments_shows_the_first_comment_with_a_word(s
     moderation.hide_comment(moderator, hidden)
     comments.add_comment(member, deep, "The flamingo report shows it at once.")
     db.session.commit()
-    hits = {
-        hit.post.title: hit
-        for hit in search.search(Guardian(AnonymousUser()), search.SearchRequest(text="flamingo")).hits
-    }
+    hits = {title_of(hit): hit for hit in searched("flamingo").hits}
     assert set(hits) == {"Board colours", "Slow sync"}
     assert hits["Board colours"].found_in == "comment" and "Teal for the <mark>flamingo</mark>" in str(
         hits["Board colours"].snippet
     )
     assert hits["Slow sync"].found_in == "comment"
     assert "The <mark>flamingo</mark> report" in str(hits["Slow sync"].snippet)
-    moderated = search.search(Guardian(moderator), search.SearchRequest(text="flamingo")).hits
-    assert "A <mark>flamingo</mark>, hidden" in str(next(h for h in moderated if h.post.title == "Slow sync").snippet)
+    moderated = searched("flamingo", moderator).hits
+    assert "A <mark>flamingo</mark>, hidden" in str(next(h for h in moderated if title_of(h) == "Slow sync").snippet)

@@ -10,15 +10,15 @@ import pytest
 
 from forum import search
 from forum.extensions import db
-from forum.models import AnonymousUser, Kind, Post
-from forum.permissions import Guardian
+from forum.models import Kind, Post
 from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
+from tests.search.conftest import searched, title_of
 
 
 def titles(text):
-    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text=text))
-    return [hit.post.title for hit in results.hits]
+    results = searched(text)
+    return [title_of(hit) for hit in results.hits]
 
 
 def test_the_index_changes_after_the_commit_never_before(whoosh_index, make_user, category):
@@ -44,7 +44,7 @@ def test_check_reports_drift_and_reindex_repairs_it(whoosh_index, make_post):
     db.session.commit()  # a bulk UPDATE: the listener does not see it
     drift = whoosh_index.check()
     assert drift.missing == [kept.id] and drift.stale == [gone.id]
-    assert whoosh_index.rebuild() == 2
+    assert whoosh_index.reindex() == 2
     assert not whoosh_index.check()
     assert titles("pelican") == ["Pelican export"]
 
@@ -71,14 +71,14 @@ def _index_from_another_process(database_url, index_dir, post_ids, rounds):
                       "SEARCH_BACKEND": "whoosh", "SECRET_KEY": "x"})  # fmt: skip
     with app.app_context():
         for _ in range(rounds):
-            search.backend().update(post_ids)
+            search.backend().add_to_index(post_ids)
         db.engine.dispose()
 
 
 def test_several_processes_write_the_index_at_once(whoosh_index, app, make_post, make_user):
     author = make_user()
     ids = [make_post(author, title=f"Concurrent kestrel {n}").id for n in range(12)]
-    whoosh_index.clear()
+    whoosh_index.reindex()
     context = multiprocessing.get_context("spawn")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     workers = [
@@ -133,7 +133,7 @@ def test_after_a_write_searches_reopen_only_the_new_segments_and_see_each_edit_o
 
     assert sorted(titles("osprey")) == ["Osprey call", "Osprey nest", "Osprey plunge"]
     assert titles("dive") == [] and titles("plunge") == ["Osprey plunge"]
-    results = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="fish"))
+    results = searched("fish")
     assert results.total == 3
     after = {reader.segment().segment_id(): reader for reader, _ in whoosh_index._searcher_kept.ixreader.leaf_readers()}
     assert len(after) >= 2
@@ -199,7 +199,7 @@ def update_after_a_response(app, backend, post_id: int) -> None:
     without the lock anyway). Reading in a transaction, it waited for the lock, then failed: "database
     is locked"."""
     with app.app_context():
-        backend.update([post_id])
+        backend.add_to_index([post_id])
 
 
 def test_a_threads_comments_are_indexed_up_to_the_limit_and_later_ones_write_nothing(
@@ -256,10 +256,8 @@ def test_a_repeated_search_reads_the_index_again_only_when_no_results_are_kept(
     top = whoosh_sets.top
     monkeypatch.setattr(whoosh_sets, "top", lambda *args, **kwargs: reads.append(args) or top(*args, **kwargs))
     parsed = search.parse("heron")
-    filters = search.Filters(kind=None, status=None, category_id=None, public_only=True)
-    answers = [backend.search(parsed, filters, offset=0, limit=20) for _ in range(3)]
+    answers = [backend.query_index(parsed, search.Filters(), offset=0, limit=20) for _ in range(3)]
 
-    ids, total = answers[0]
-    assert total == 2 and len(ids) == 2
+    assert answers[0].total == 2 and len(answers[0].post_ids) == 2
     assert all(answer == answers[0] for answer in answers)
     assert len(reads) == index_reads

@@ -5,15 +5,15 @@ import multiprocessing
 
 from forum import search
 from forum.extensions import db
-from forum.models import AnonymousUser, Kind, Role
-from forum.permissions import Guardian
+from forum.models import Kind, Role
 from forum.search.query import parse
 from forum.services import comments, moderation, posts
+from tests.search.conftest import searched, title_of
 
 
 def found(text, viewer=None, **filters):
-    results = search.search(Guardian(viewer or AnonymousUser()), search.SearchRequest(text=text, **filters))
-    return sorted(hit.post.title for hit in results.hits), results.total
+    results = searched(text, viewer, **filters)
+    return sorted(title_of(hit) for hit in results.hits), results.total
 
 
 def test_hiding_deleting_and_restoring_show_in_the_next_search(search_backend, make_post, make_user):
@@ -56,11 +56,11 @@ def test_totals_and_pages_of_a_word_in_many_posts(search_backend, make_post, mak
     author = make_user()
     for n in range(25):
         make_post(author, title=f"Heron report {n}", kind=Kind.COMPLAINT if n % 5 == 0 else Kind.IDEA)
-    first = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="heron"))
-    second = search.search(Guardian(AnonymousUser()), search.SearchRequest(text="heron", page=2))
+    first = searched("heron")
+    second = searched("heron", page=2)
     assert (first.total, len(first.hits), first.has_next) == (25, 20, True)
     assert (second.total, len(second.hits), second.has_next) == (25, 5, False)
-    assert not {h.post.id for h in first.hits} & {h.post.id for h in second.hits}
+    assert not {h.post_id for h in first.hits} & {h.post_id for h in second.hits}
     assert found("heron", kind=Kind.COMPLAINT)[1] == 5
     assert found("heron", kind=Kind.IDEA)[1] == 20
 
@@ -71,7 +71,7 @@ def _write_from_another_process(database_url, index_dir, post_id):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SEARCH_INDEX_DIR": index_dir,
                       "SEARCH_BACKEND": "whoosh", "SECRET_KEY": "x"})  # fmt: skip
     with app.app_context():
-        search.backend().update([post_id])
+        search.backend().add_to_index([post_id])
         db.engine.dispose()
 
 
@@ -99,7 +99,7 @@ def test_a_rebuilt_index_folder_is_not_taken_for_the_kept_one(whoosh_index, app,
     make_post(title="Puffin sync")
     assert found("puffin") == (["Puffin sync"], 1)
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
-    whoosh_index.rebuild()  # a new folder, whose generations start again
+    whoosh_index.reindex()  # a new folder, whose generations start again
     make_post(title="Puffin offline")
     assert found("puffin") == (["Puffin offline", "Puffin sync"], 2)
 
@@ -111,14 +111,13 @@ def test_whoosh_totals_match_a_plain_count(whoosh_index, make_post, make_user):
         make_post(author, title=f"Gull alerts {n}", body="gull" if n % 2 else "tern")
     moderation.toggle_post(make_user(Role.MODERATOR), _post("Gull alerts 3"), "hide")
     db.session.commit()
-    filters = search.Filters(kind=None, status=None, category_id=None, public_only=True)
-    ids, total = whoosh_index.search(parse("gull"), filters, offset=0, limit=5)
-    assert total == 29 and len(ids) == 5
-    everyone = search.Filters(kind=None, status=None, category_id=None, public_only=False)
-    assert whoosh_index.search(parse("gull"), everyone, offset=0, limit=5)[1] == 30
-    assert whoosh_index.search(parse("gull"), filters, offset=25, limit=5) == (
-        whoosh_index.search(parse("gull"), filters, offset=0, limit=30)[0][25:],
-        29,
+    public = search.Filters()
+    found = whoosh_index.query_index(parse("gull"), public, offset=0, limit=5)
+    assert found.total == 29 and len(found.post_ids) == 5
+    everyone = search.Filters(public_only=False)
+    assert whoosh_index.query_index(parse("gull"), everyone, offset=0, limit=5).total == 30
+    assert whoosh_index.query_index(parse("gull"), public, offset=25, limit=5) == search.Found(
+        whoosh_index.query_index(parse("gull"), public, offset=0, limit=30).post_ids[25:], search.Total(29)
     )
 
 

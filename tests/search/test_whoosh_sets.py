@@ -8,7 +8,7 @@ from whoosh import index
 from whoosh.scoring import TF_IDF
 from whoosh.searching import Searcher
 
-from forum.search import whoosh_backend, whoosh_sets
+from forum.search import whoosh_backend, whoosh_internals, whoosh_sets
 from forum.search.query import analyze
 
 WORDS = ["invoice", "invoices", "export", "mobile", "report", "reports", "dark", "mode", "team", "slack"]
@@ -173,7 +173,7 @@ def test_long_posting_lists_decoded_once_serve_every_process(searcher, tmp_path,
     segments = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
     assert {folder.name for folder in tmp_path.iterdir()} == segments
     decoded = []
-    read = whoosh_sets._read_postings
+    read = whoosh_internals.read_postings
 
     def reading(reader, field, text):
         ids, weights = read(reader, field, text)
@@ -181,7 +181,7 @@ def test_long_posting_lists_decoded_once_serve_every_process(searcher, tmp_path,
             decoded.append((field, text))
         return ids, weights
 
-    monkeypatch.setattr(whoosh_sets, "_read_postings", reading)
+    monkeypatch.setattr(whoosh_internals, "read_postings", reading)
     assert found(whoosh_sets.Kept(shared=tmp_path)) == alone  # another process: nothing decoded
     assert decoded == []
     found(whoosh_sets.Kept())  # the test means something: without the folder, lists are decoded
