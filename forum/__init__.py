@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    from forum import auth, search, web
+    from forum import auth, observability, search, web
 
     auth.init_login(login_manager, app)
 
@@ -56,6 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
 
     web.init_app(app)
+    observability.init_app(app)
     search.init_app(app)
 
     from forum.cli import register_commands

@@ -25,6 +25,12 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance_path)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # An unreachable database must answer a request with a 503 within seconds, not hang it.
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
+                "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+            }
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_timeout"] = 10
         self.SITE_NAME = os.environ.get("SITE_NAME", "Tallybook Feedback")
         self.COMPANY_NAME = os.environ.get("COMPANY_NAME", "Tallybook")
         self.REDIS_URL = os.environ.get("REDIS_URL")
@@ -52,6 +58,10 @@ class Config:
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "forum")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis down: count in each process rather than fail or hang the request (forum/limits.py).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 
         self.PASSWORD_HASH_METHOD = "scrypt"
         # Distinct members whose reports hide a post or comment until a moderator decides.
@@ -97,6 +107,13 @@ class Config:
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index")
         # Pages of Whoosh results each process keeps until the index changes (search/whoosh_backend.py); 0: none.
         self.SEARCH_RESULTS_KEPT = int(os.environ.get("SEARCH_RESULTS_KEPT", "256"))
+
+        # Operations (forum/observability.py): who may read /metrics (addresses or networks, by the
+        # client's address as ProxyFix reports it), and logs as one JSON object a line ("json") or text.
+        self.METRICS_ALLOWED_IPS = _names(
+            os.environ.get("METRICS_ALLOWED_IPS") or os.environ.get("METRICS_ALLOW") or "127.0.0.1,::1"
+        )
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
