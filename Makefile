@@ -21,10 +21,10 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) lint test-sqlite test-postgres
 
 test-sqlite: $(BIN)/.installed-dev
-	TEST_DATABASE=sqlite $(BIN)/pytest -n 2 -q
+	TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup -q
 
 test-postgres: $(BIN)/.installed-dev
-	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -q
+	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .

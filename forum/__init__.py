@@ -9,15 +9,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Wiring only: config, extensions, blueprints, commands, error pages."""
+    from forum.config import Config, instance_path
+
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=instance_path(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
-    from forum.config import Config
 
     app.config.from_object(Config(app.instance_path))
     app.config.update(overrides or {})

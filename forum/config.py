@@ -6,6 +6,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
+def instance_path(default: Path) -> str:
+    """The folder of this server's own state (secret key, outbox files, search index, page cache):
+    INSTANCE_PATH, or `instance/` beside the code. Two servers started from one checkout, as the
+    tests in tests/cluster/ do, each need their own."""
+    return os.environ.get("INSTANCE_PATH") or str(default)
+
+
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
