@@ -104,6 +104,8 @@ class Config:
         # How queued emails leave: "rq" (a worker, needs REDIS_URL), "thread" (inside the web process)
         # or "manual" (`flask notifications deliver`, from cron).
         self.DELIVERY = os.environ.get("DELIVERY") or ("rq" if self.REDIS_URL else "thread")
+        # Seconds between the RQ worker's sweeps of the outbox, which send what waited while Redis was down.
+        self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30"))
 
         # Search: "whoosh" (an index on disk, one machine), "postgres" (the database's full-text
         # search, for several app servers sharing one PostgreSQL database) or "sqlite" (SQLite's

@@ -7,6 +7,8 @@ tested never part. Every process is started here and stopped at the end; the mac
 is never touched, and a fault test that stops a database starts a PostgreSQL server of its own.
 """
 
+import functools
+import itertools
 import json
 import os
 import re
@@ -17,11 +19,12 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
+from http.client import HTTPConnection
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+from urllib.request import HTTPCookieProcessor, HTTPHandler, HTTPRedirectHandler, Request, build_opener
 
 import pytest
 
@@ -90,13 +93,29 @@ class Answer:
         return json.loads(self.text)
 
 
-class Browser:
-    """One person's browser: cookies, and the CSRF token of the last page that carried one."""
+class _FromAddress(HTTPHandler):
+    """Connect from a loopback address of our choosing (127.0.0.0/8 is all ours on Linux)."""
 
-    def __init__(self, base: str):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, request):
+        return self.do_open(functools.partial(HTTPConnection, source_address=(self.address, 0)), request)
+
+
+_addresses = (f"127.0.{n // 250 + 1}.{n % 250 + 1}" for n in itertools.count())
+
+
+class Browser:
+    """One person's browser on a machine of its own: cookies, the CSRF token of the last page that
+    carried one, and its own address, so that abuse limits per address count each person apart."""
+
+    def __init__(self, base: str, address: str | None = None):
         self.base = base
         self.jar = CookieJar()
-        self.opener = build_opener(HTTPCookieProcessor(self.jar), _KeepRedirects)
+        self.address = address or next(_addresses)
+        self.opener = build_opener(HTTPCookieProcessor(self.jar), _KeepRedirects, _FromAddress(self.address))
         self.token: str | None = None
 
     def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None) -> Answer:
@@ -206,6 +225,7 @@ class Cluster:
             "FORM_MIN_FILL_SECONDS": "0",
             "SIGNUP_EMAIL_LINK": "0",
             "DATABASE_CONNECT_TIMEOUT": "2",
+            "OUTBOX_SWEEP_SECONDS": "1",
             **extra,
         }
 
@@ -238,17 +258,26 @@ class Cluster:
 
     def sql(self, query: str):
         """The first column of the first row of `query`, read straight from the database."""
+        return self.rows(query)[0]
+
+    def rows(self, query: str, whole: bool = False) -> list:
+        """The first column of each row of `query` (or whole rows), read straight from the database."""
         import psycopg
 
         with psycopg.connect(self.database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-            return conn.execute(query).fetchone()[0]
+            return [row if whole else row[0] for row in conn.execute(query).fetchall()]
+
+    def workers_of(self, name: str) -> list[int]:
+        """The process ids of an app server's gunicorn workers."""
+        pid = self.servers[name].popen.pid
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
     def upstreams(self) -> list[str]:
         return [f"127.0.0.1:{self.ports[name]}" for name in self.servers]
 
     def direct(self, name: str, path: str) -> Answer:
         """A request straight to one app server, bypassing nginx (as Prometheus and health checks do)."""
-        return Browser(f"http://127.0.0.1:{self.ports[name]}").get(path)
+        return Browser(f"http://127.0.0.1:{self.ports[name]}", "127.0.0.1").get(path)
 
     def start_worker(self) -> Process:
         self.others["worker"] = start(
@@ -258,7 +287,7 @@ class Cluster:
 
     def start_nginx(self) -> Process:
         upstreams = "".join(
-            f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;\n" for port in self.ports.values()
+            f"    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in self.ports.values()
         )
         site = re.sub(r"(upstream forum \{\n)(?:\s*server [^\n]+\n)+", lambda m: m.group(1) + upstreams,
                       nginx_site_block())  # fmt: skip
