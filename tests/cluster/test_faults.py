@@ -76,8 +76,11 @@ def test_a_worker_killed_while_votes_and_comments_arrive_loses_nothing_it_answer
     assert all(set(cluster.workers_of(n)) != set(before[n]) for n in before)
     assert all(cluster.direct(n, "/healthz").status == 200 for n in before)
     failed = sum(a.status >= 500 for _, v, c in answers for a in (v, c))
-    print(f"\nSIGKILL: {failed} of {2 * len(answers)} answers failed ({statuses}); votes answered {len(voted)}, in the database {len(in_db_votes)}; "
-          f"comments answered {len(commented)}, in the database {len(in_db_comments)}")  # fmt: skip
+    print(
+        f"\nSIGKILL: {failed} of {2 * len(answers)} answers failed ({statuses}); "
+        f"votes answered {len(voted)}, in the database {len(in_db_votes)}; "
+        f"comments answered {len(commented)}, in the database {len(in_db_comments)}"
+    )
 
 
 def test_with_redis_stopped_pages_and_writes_go_on_and_emails_leave_once_it_is_back(cluster):
