@@ -10,6 +10,7 @@ export FLASK_APP := wsgi
 # The PostgreSQL server the second test run uses (trust auth on the dev and CI machines).
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 
 .PHONY: run test test-sqlite test-postgres lint format install install-dev bench
 
@@ -18,13 +19,13 @@ run: $(BIN)/.installed
 	$(BIN)/flask demo load
 	$(BIN)/flask run --port $(PORT)
 
-test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) lint test-sqlite test-postgres
+test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) $(NGINX) lint test-sqlite test-postgres
 
 test-sqlite: $(BIN)/.installed-dev
-	TEST_DATABASE=sqlite $(BIN)/pytest -n 2 -q
+	TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup -q
 
 test-postgres: $(BIN)/.installed-dev
-	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 -q
+	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
@@ -59,3 +60,8 @@ node_modules/.installed: package.json package-lock.json
 $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
+# tests/cluster/ puts Debian's nginx in front of two app servers; it runs as the test's own process.
+$(NGINX):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light

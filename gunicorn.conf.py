@@ -1,6 +1,26 @@
 """gunicorn's settings, read from the folder it starts in (`gunicorn wsgi:app`, and bench/run.py's)."""
 
+import os
 import sys
+from pathlib import Path
+
+
+def on_starting(server):
+    """With PROMETHEUS_MULTIPROC_DIR set (docs/DEPLOY.md), the workers keep their metrics in files there:
+    a new server starts from an empty folder, or it would add up the counts of a previous run."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker that ended (killed, or recycled): its connections in use no longer count."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

@@ -9,15 +9,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Wiring only: config, extensions, blueprints, commands, error pages."""
+    from forum.config import Config, instance_path
+
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=instance_path(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
-    from forum.config import Config
 
     app.config.from_object(Config(app.instance_path))
     app.config.update(overrides or {})
@@ -30,7 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    from forum import auth, search, web
+    from forum import auth, observability, search, web
 
     auth.init_login(login_manager, app)
 
@@ -52,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
 
     web.init_app(app)
+    observability.init_app(app)
     search.init_app(app)
 
     from forum.cli import register_commands

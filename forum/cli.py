@@ -3,6 +3,7 @@
 import click
 from flask import Flask
 
+from forum.backup import backup_group
 from forum.extensions import db
 from forum.models import Role
 from forum.notifications.commands import notifications_group
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notifications_group)
     app.cli.add_command(search_group)
     app.cli.add_command(bench_group)
+    app.cli.add_command(backup_group)
 
 
 @click.group("demo", help="Demonstration data.")

@@ -6,6 +6,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
+def instance_path(default: Path) -> str:
+    """The folder of this server's own state (secret key, outbox files, search index, page cache):
+    INSTANCE_PATH, or `instance/` beside the code. Two servers started from one checkout, as the
+    tests in tests/cluster/ do, each need their own."""
+    return os.environ.get("INSTANCE_PATH") or str(default)
+
+
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -25,6 +32,12 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret(instance_path)
         self.SQLALCHEMY_DATABASE_URI = _database_url(instance_path)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # An unreachable database must answer a request with a 503 within seconds, not hang it.
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {
+                "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+            }
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_timeout"] = 10
         self.SITE_NAME = os.environ.get("SITE_NAME", "Tallybook Feedback")
         self.COMPANY_NAME = os.environ.get("COMPANY_NAME", "Tallybook")
         self.REDIS_URL = os.environ.get("REDIS_URL")
@@ -52,6 +65,10 @@ class Config:
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "forum")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis down: count in each process rather than fail or hang the request (forum/limits.py).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 
         self.PASSWORD_HASH_METHOD = "scrypt"
         # Distinct members whose reports hide a post or comment until a moderator decides.
@@ -87,6 +104,8 @@ class Config:
         # How queued emails leave: "rq" (a worker, needs REDIS_URL), "thread" (inside the web process)
         # or "manual" (`flask notifications deliver`, from cron).
         self.DELIVERY = os.environ.get("DELIVERY") or ("rq" if self.REDIS_URL else "thread")
+        # Seconds between the RQ worker's sweeps of the outbox, which send what waited while Redis was down.
+        self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30"))
 
         # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
         # search, for several app servers sharing one PostgreSQL database).
@@ -96,6 +115,13 @@ class Config:
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(Path(instance_path) / "search-index")
         # Pages of Whoosh results each process keeps until the index changes (search/whoosh_backend.py); 0: none.
         self.SEARCH_RESULTS_KEPT = int(os.environ.get("SEARCH_RESULTS_KEPT", "256"))
+
+        # Operations (forum/observability.py): who may read /metrics (addresses or networks, by the
+        # client's address as ProxyFix reports it), and logs as one JSON object a line ("json") or text.
+        self.METRICS_ALLOWED_IPS = _names(
+            os.environ.get("METRICS_ALLOWED_IPS") or os.environ.get("METRICS_ALLOW") or "127.0.0.1,::1"
+        )
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500

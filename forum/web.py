@@ -8,7 +8,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -193,7 +194,10 @@ def _csrf_error(error: CSRFError):
 def _server_error(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # a connection the database dropped cannot even roll back; the pool replaces it
+        db.session.remove()
     from flask import current_app
 
     if _write_conflict(error):
@@ -203,8 +207,32 @@ def _server_error(error: Exception):
             "Someone else changed the same thing at that very moment, so this was cancelled.",
             retry_after="Nothing was saved: it is safe to send it again.",
         )
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        current_app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        return _unavailable()
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return error_response(500)
+
+
+def _unavailable():
+    """The 503 for a database that cannot be reached (down, restarting, every connection busy).
+    Rendered without the context processors: they would ask the database who is signed in."""
+    from flask import current_app
+
+    from forum.caching import static_url
+    from forum.observability import request_id
+
+    retry = {"Retry-After": "5", "Cache-Control": "no-store"}
+    message = "The site cannot reach its database right now. Please try again in a moment."
+    if wants_json():
+        return jsonify({"error": message}), 503, retry
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        site_name=current_app.config["SITE_NAME"],
+        stylesheet=static_url("css/forum.css"),
+        kept=_kept_text(),
+        request_id=request_id(),
+    )
+    return page, 503, retry
 
 
 def _write_conflict(error: Exception) -> bool:

@@ -1,5 +1,8 @@
 """`flask notifications deliver | digest | worker | dead`: the email outbox from the command line."""
 
+import threading
+import time
+
 import click
 from flask import current_app
 from sqlalchemy import select, update
@@ -40,8 +43,29 @@ def worker_command(burst: bool):
     if not url:
         raise click.ClickException("REDIS_URL is not set: without Redis, emails are delivered in-process.")
     connection = Redis.from_url(url)
+    queue = Queue("notifications", connection=connection)
+    if not burst:
+        _sweep_every(current_app.config["OUTBOX_SWEEP_SECONDS"], queue)
     # SimpleWorker runs jobs in this process, inside this app context.
-    SimpleWorker([Queue("notifications", connection=connection)], connection=connection).work(burst=burst)
+    SimpleWorker([queue], connection=connection).work(burst=burst)
+
+
+def _sweep_every(seconds: float, queue) -> None:
+    """Queue a delivery run every `seconds` whatever happened: emails written while Redis was down
+    (their job could not be queued) or whose job was lost with Redis' memory wait in the outbox table,
+    and leave with the next sweep after Redis is back. A run with nothing pending costs one query."""
+    from redis import RedisError
+
+    def sweep():
+        while True:
+            time.sleep(seconds)
+            try:
+                if not queue.count:  # a run already waiting will take everything pending
+                    queue.enqueue(delivery.run_job, job_timeout=600)
+            except RedisError:
+                pass  # the worker itself says so, and retries its connection
+
+    threading.Thread(target=sweep, name="outbox-sweep", daemon=True).start()
 
 
 @notifications_group.command("dead")

@@ -203,6 +203,13 @@ class WhooshBackend:
         taking.unlink()
         return ids
 
+    def pending(self) -> int:
+        """Posts noted in the journal and not yet indexed: the index's lag (forum/observability.py)."""
+        try:
+            return len(self._journal().read_bytes().split())
+        except FileNotFoundError:
+            return 0
+
     def warm(self) -> None:
         """Open the index and its kept searcher now (forum.web.warm_up), not at the first search."""
         with self._searcher():

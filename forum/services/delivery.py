@@ -51,11 +51,18 @@ def _after_rollback(session):
 def start(app) -> None:
     mode = app.config["DELIVERY"]
     if mode == "rq":
-        from redis import Redis
+        from redis import Redis, RedisError
         from rq import Queue, Retry
 
-        queue = Queue("notifications", connection=Redis.from_url(app.config["REDIS_URL"]))
-        queue.enqueue(run_job, retry=Retry(max=3, interval=[10, 60, 300]), job_timeout=600)
+        connection = Redis.from_url(app.config["REDIS_URL"], socket_timeout=1, socket_connect_timeout=1)
+        try:
+            Queue("notifications", connection=connection).enqueue(
+                run_job, retry=Retry(max=3, interval=[10, 60, 300]), job_timeout=600
+            )
+        except RedisError:
+            # The commit stands and the messages wait in the outbox table: the worker's sweep
+            # (`flask notifications worker`) sends them once Redis answers again.
+            app.logger.warning("Redis does not answer: emails wait in the outbox", exc_info=True)
     elif mode == "thread":
         _worker_for(app).wake()
 

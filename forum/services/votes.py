@@ -7,6 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from forum.extensions import db
 from forum.models import Post, User, Vote, utcnow
+from forum.observability import written
 from forum.permissions import Guardian
 from forum.services import Refused, insert_ignoring_duplicates, notify
 from forum.services.counters import counted_score
@@ -68,6 +69,7 @@ def add(actor: User, post: Post) -> bool:
     added = _insert_ignoring_duplicates(actor.id, post.id, now)
     if added:
         _count_in(post, now)
+        written(db.session, "votes")
         notify.auto_follow(actor, post)
     return added
 
