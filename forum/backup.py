@@ -135,7 +135,7 @@ def restore(path: Path) -> dict:
             kept.chmod(0o600)
     from forum import search
 
-    search.backend().rebuild()
+    search.backend().reindex()
     db.session.commit()
     return manifest
 

@@ -126,7 +126,7 @@ class Browser:
         except HTTPError as error:
             response = error
         text = response.read().decode("utf-8", "replace")
-        found = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', text)
+        found = re.search(r'<(?:meta|input)[^>]*name="csrf[-_]token"[^>]*(?:content|value)="([^"]+)"', text)
         if found:
             self.token = found.group(1)
         return Answer(response.status, dict(response.headers.items()), text)
