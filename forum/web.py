@@ -248,8 +248,8 @@ BUSIEST_TEMPLATES = ("base.html", "_macros.html", "posts/index.html", "posts/sho
 
 def warm_up(app: Flask) -> None:
     """Build in a server's worker, before it takes a request, what its first requests would build:
-    the busiest pages' templates (~100 ms) and the search index's reader (~70 ms at 100,000 posts).
-    A worker's first search took 380 ms, its next ones 25. Called by gunicorn's `post_worker_init`
+    the busiest pages' templates and the search index's reader, which made a worker's first search
+    many times slower than its next ones. Called by gunicorn's `post_worker_init`
     (gunicorn.conf.py) rather than at import: commands import the app too, and need neither. A
     failure is logged and the worker serves anyway, as it would have without it."""
     try:
