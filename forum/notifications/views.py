@@ -121,12 +121,16 @@ def unsubscribe(token: str):
     found = delivery.read_unsubscribe_token(token)
     if found is None:
         abort(404)
-    user, event = found
+    user, stops = found
+    label = "your digest" if stops == delivery.DIGEST else stops.label
     if request.method == "POST":
-        notify.set_preference(user, event, EmailMode.OFF)
+        if stops == delivery.DIGEST:
+            notify.stop_digests(user)
+        else:
+            notify.set_preference(user, stops, EmailMode.OFF)
         db.session.commit()
-        return render_template("notifications/unsubscribe.html", event=event, token=token, done=True)
-    return render_template("notifications/unsubscribe.html", event=event, token=token, done=False)
+        return render_template("notifications/unsubscribe.html", label=label, token=token, done=True)
+    return render_template("notifications/unsubscribe.html", label=label, token=token, done=False)
 
 
 # -- feeds ------------------------------------------------------------------------------------
