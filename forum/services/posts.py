@@ -277,13 +277,14 @@ def categories() -> tuple[CategoryChoice, ...]:
     return tuple(CategoryChoice(*row) for row in db.session.connection().execute(_CATEGORIES))
 
 
-def newest_in(category: Category, limit: int) -> list[Post]:
-    """A category's newest public posts, for its feed."""
+def newest_in(category: Category | None, limit: int) -> list[Post]:
+    """A category's newest public posts (every category's, for None), for its feed."""
+    query = select(Post).where(Post.public())
+    if category is not None:
+        query = query.where(Post.category_id == category.id)
     return list(
         db.session.scalars(
-            select(Post)
-            .where(Post.category_id == category.id, Post.public())
-            .options(joinedload(Post.author))
+            query.options(joinedload(Post.author), joinedload(Post.category))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(limit)
         )
