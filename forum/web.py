@@ -3,12 +3,12 @@
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, Response, has_request_context, jsonify, render_template, request
+from flask import Flask, Response, has_request_context, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import caching
@@ -159,9 +159,11 @@ def _http_error(error: HTTPException):
     if error.code == 429:
         return error_response(429, retry_after=_retry_after(error))
     custom = error.description if error.description != type(error).description else None
-    response = error_response(error.code, custom)
+    response = make_response(error_response(error.code, custom))
     if error.code == 401:
         return error
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110: a 405 names what works
     return response
 
 
