@@ -98,6 +98,9 @@ class Config:
         # Pages of Whoosh results each process keeps until the index changes (search/whoosh_backend.py); 0: none.
         self.SEARCH_RESULTS_KEPT = int(os.environ.get("SEARCH_RESULTS_KEPT", "256"))
 
+        # Posts' social card images, drawn once for what they show (forum/cards/).
+        self.CARD_DIR = os.environ.get("CARD_DIR") or str(Path(instance_path) / "cards")
+
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
         # Megabytes of visitors' pages kept rendered in each process (forum/caching.py); 0 turns it off.

@@ -11,8 +11,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from forum import caching
+from forum import caching, markup
 from forum.extensions import db
+from forum.links import absolute_url
 from forum.permissions import guardian, team_badge
 from forum.services.insights import humanize
 
@@ -62,6 +63,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     app.context_processor(lambda: {"guardian": guardian(), "now": datetime.now(UTC)})
     app.add_template_global(team_badge, "team_badge")
+    app.add_template_global(absolute_url, "absolute_url")  # canonical and shared links: from SITE_URL
+    app.add_template_global(markup.first_line, "first_line")
     app.add_template_filter(_ago, "ago")
     app.add_template_filter(_iso, "iso")
     app.add_template_filter(_date, "date")

@@ -95,6 +95,7 @@ def app(database_url, tmp_path_factory):
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
             "VISITOR_PAGE_STAMP": str(tmp_path_factory.mktemp("stamp") / "visitor-pages.stamp"),
             "VISITOR_PAGE_DIR": str(tmp_path_factory.mktemp("visitor-pages")),
+            "CARD_DIR": str(tmp_path_factory.mktemp("cards")),
             "DELIVERY": "manual",  # tests deliver the outbox themselves
         }
     )
