@@ -26,12 +26,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.testing and "FORM_MIN_FILL_SECONDS" not in (overrides or {}):
         app.config["FORM_MIN_FILL_SECONDS"] = 0  # test clients send forms the instant they get them
 
-    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Before web.init_app: Flask runs later-registered after_request hooks first, so responses are
+    # compressed after the page cache has set their ETag (Flask-Compress tags it with the encoding).
+    compress.init_app(app)
     from forum import auth, search, web
 
     auth.init_login(login_manager, app)

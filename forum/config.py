@@ -98,6 +98,16 @@ class Config:
         # Pages of Whoosh results each process keeps until the index changes (search/whoosh_backend.py); 0: none.
         self.SEARCH_RESULTS_KEPT = int(os.environ.get("SEARCH_RESULTS_KEPT", "256"))
 
+        # Compression (Flask-Compress) of what is text; images and fonts here are compressed already.
+        self.COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                                   "application/json", "application/manifest+json", "application/atom+xml",
+                                   "application/xml", "text/csv", "text/plain", "image/svg+xml"]  # fmt: skip
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        # Streamed responses (CSV exports, static files) are compressed as they go: Flask-Compress streams
+        # Brotli and deflate, not gzip.
+        self.COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+        self.COMPRESS_BR_LEVEL = 5
+
         # Posts' social card images, drawn once for what they show (forum/cards/).
         self.CARD_DIR = os.environ.get("CARD_DIR") or str(Path(instance_path) / "cards")
 

@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = _AsciiQueryString(app.wsgi_app)
     app.before_request(_json_body_is_an_object)
     app.after_request(_security_headers)
+    app.after_request(_close_what_is_streamed)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _server_error)
@@ -114,6 +115,17 @@ def _security_headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _close_what_is_streamed(response):
+    """A streamed body (a static file, a CSV export) is closed when the response is, even once
+    Flask-Compress has wrapped it in its compressing generator, which does not close what it reads: the
+    file would stay open until the garbage collector found it. Runs before Flask-Compress (registered
+    after it)."""
+    close = getattr(response.response, "close", None) if response.is_streamed else None
+    if close is not None:
+        response.call_on_close(close)
     return response
 
 
