@@ -5,6 +5,7 @@ import json
 import urllib.robotparser
 
 import lxml.etree
+import pytest
 from PIL import Image
 
 from forum.crawlers import views as crawlers
@@ -12,6 +13,12 @@ from forum.extensions import db
 from forum.services import merges, moderation, posts
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(app, monkeypatch):
+    """Links are built from SITE_URL, which the browser suite's live server moves for its worker's session."""
+    monkeypatch.setitem(app.config, "SITE_URL", "http://127.0.0.1:5000")
 
 
 def test_robots_txt_keeps_crawlers_out_of_staff_pages_search_and_feed_variants(client):

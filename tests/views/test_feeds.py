@@ -15,6 +15,12 @@ from forum.services import moderation, posts, responses, votes
 ATOM_SCHEMA = lxml.etree.RelaxNG(lxml.etree.parse(str(Path(__file__).parent.parent / "data" / "atom.rng")))
 
 
+@pytest.fixture(autouse=True)
+def _site_url(app, monkeypatch):
+    """Links are built from SITE_URL, which the browser suite's live server moves for its worker's session."""
+    monkeypatch.setitem(app.config, "SITE_URL", "http://127.0.0.1:5000")
+
+
 def read_feed(client, url: str) -> feedparser.FeedParserDict:
     response = client.get(url)
     assert response.status_code == 200, url

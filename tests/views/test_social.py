@@ -15,6 +15,12 @@ from forum.services import moderation, posts, responses, votes
 SITE = "http://127.0.0.1:5000"
 
 
+@pytest.fixture(autouse=True)
+def _site_url(app, monkeypatch):
+    """Links are built from SITE_URL, which the browser suite's live server moves for its worker's session."""
+    monkeypatch.setitem(app.config, "SITE_URL", "http://127.0.0.1:5000")
+
+
 def head_of(client, url: str) -> dict[str, str]:
     """The page's meta tags (by name or property) and canonical link."""
     response = client.get(url, follow_redirects=True)
