@@ -11,6 +11,8 @@ export FLASK_APP := wsgi
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
+# The Nu HTML Checker (node_modules/vnu-jar) runs on Debian's headless Java.
+JAVA := /usr/bin/java
 
 .PHONY: run test test-sqlite test-postgres lint format install install-dev bench
 
@@ -19,7 +21,7 @@ run: $(BIN)/.installed
 	$(BIN)/flask demo load
 	$(BIN)/flask run --port $(PORT)
 
-test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) $(NGINX) lint test-sqlite test-postgres
+test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) $(NGINX) $(JAVA) lint test-sqlite test-postgres
 
 test-sqlite: $(BIN)/.installed-dev
 	TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup -q
@@ -51,7 +53,7 @@ $(BIN)/.installed-dev: requirements-dev.txt $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# axe-core for the accessibility checks in the browser tests.
+# axe-core for the accessibility checks in the browser tests; vnu-jar, the Nu HTML Checker.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -65,3 +67,7 @@ $(CHROMIUM):
 $(NGINX):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light
+
+$(JAVA):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless

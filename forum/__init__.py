@@ -24,18 +24,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.testing and "FORM_MIN_FILL_SECONDS" not in (overrides or {}):
         app.config["FORM_MIN_FILL_SECONDS"] = 0  # test clients send forms the instant they get them
 
-    from forum.extensions import csrf, db, limiter, login_manager, migrate
+    from forum.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Before web.init_app: Flask runs later-registered after_request hooks first, so responses are
+    # compressed after the page cache has set their ETag (Flask-Compress tags it with the encoding).
+    compress.init_app(app)
     from forum import auth, observability, search, web
 
     auth.init_login(login_manager, app)
 
     from forum.account.views import bp as account_bp
     from forum.auth.views import bp as auth_bp
+    from forum.cards.views import bp as cards_bp
+    from forum.crawlers.views import bp as crawlers_bp
     from forum.moderation.views import bp as moderation_bp
     from forum.posts.views import bp as posts_bp
     from forum.roadmap.views import bp as roadmap_bp
@@ -47,6 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(crawlers_bp)
+    app.register_blueprint(cards_bp)
     from forum.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)

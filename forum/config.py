@@ -122,6 +122,18 @@ class Config:
             os.environ.get("METRICS_ALLOWED_IPS") or os.environ.get("METRICS_ALLOW") or "127.0.0.1,::1"
         )
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+        # Compression (Flask-Compress) of what is text; images and fonts here are compressed already.
+        self.COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript",
+                                   "application/json", "application/manifest+json", "application/atom+xml",
+                                   "application/xml", "text/csv", "text/plain", "image/svg+xml"]  # fmt: skip
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        # Streamed responses (CSV exports, static files) are compressed as they go: Flask-Compress streams
+        # Brotli and deflate, not gzip.
+        self.COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+        self.COMPRESS_BR_LEVEL = 5
+
+        # Posts' social card images, drawn once for what they show (forum/cards/).
+        self.CARD_DIR = os.environ.get("CARD_DIR") or str(Path(instance_path) / "cards")
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500

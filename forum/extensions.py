@@ -5,6 +5,7 @@ import math
 import sqlite3
 
 from flask import has_request_context, request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -26,6 +27,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -97,3 +97,14 @@ def first_line(text: str, limit: int = 160) -> str:
         if line:
             return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
     return ""
+
+
+def plain_text(text: str, limit: int = 2000) -> str:
+    """A Markdown body as plain text, a paragraph (or list item) a line, for feeds' summaries."""
+    lines = []
+    for block in _markdown.render(clean_text(text)).split("\n"):
+        line = " ".join(Markup(block).striptags().split())
+        if line:
+            lines.append(line)
+    whole = "\n".join(lines)
+    return whole if len(whole) <= limit else whole[: limit - 1].rstrip() + "…"

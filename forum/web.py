@@ -3,18 +3,19 @@
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, Response, has_request_context, jsonify, render_template, request
+from flask import Flask, Response, has_request_context, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from forum import caching
+from forum import caching, markup
 from forum.extensions import db
+from forum.links import absolute_url
 from forum.permissions import guardian, team_badge
 from forum.services.insights import humanize
 
@@ -59,12 +60,15 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = _AsciiQueryString(app.wsgi_app)
     app.before_request(_json_body_is_an_object)
     app.after_request(_security_headers)
+    app.after_request(_close_what_is_streamed)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _server_error)
     app.context_processor(lambda: {"guardian": guardian(), "now": datetime.now(UTC)})
     app.add_template_global(team_badge, "team_badge")
     app.add_template_filter(relative_time)
+    app.add_template_global(absolute_url, "absolute_url")  # canonical and shared links: from SITE_URL
+    app.add_template_global(markup.first_line, "first_line")
     app.add_template_filter(_iso, "iso")
     app.add_template_filter(_date, "date")
     app.add_template_filter(_day, "day")
@@ -116,6 +120,17 @@ def _security_headers(response):
     return response
 
 
+def _close_what_is_streamed(response):
+    """A streamed body (a static file, a CSV export) is closed when the response is, even once
+    Flask-Compress has wrapped it in its compressing generator, which does not close what it reads: the
+    file would stay open until the garbage collector found it. Runs before Flask-Compress (registered
+    after it)."""
+    close = getattr(response.response, "close", None) if response.is_streamed else None
+    if close is not None:
+        response.call_on_close(close)
+    return response
+
+
 def whole_number(text: str | None, low: int = 0, high: int = 2**31 - 1) -> int | None:
     """The number written in `text` with the digits 0-9 only, if it lies in [low, high], else None.
     str.isdigit() also accepts "²" or "①", on which int() raises: a 500 for `?page=²`. The default
@@ -161,9 +176,11 @@ def _http_error(error: HTTPException):
     if error.code == 429:
         return error_response(429, retry_after=_retry_after(error))
     custom = error.description if error.description != type(error).description else None
-    response = error_response(error.code, custom)
+    response = make_response(error_response(error.code, custom))
     if error.code == 401:
         return error
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110: a 405 names what works
     return response
 
 

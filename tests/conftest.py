@@ -94,6 +94,7 @@ def app(database_url, tmp_path_factory):
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
             "SEARCH_INDEX_DIR": str(tmp_path_factory.mktemp("search-index")),
             "CACHE_DIR": str(tmp_path_factory.mktemp("visitor-pages")),
+            "CARD_DIR": str(tmp_path_factory.mktemp("cards")),
             "DELIVERY": "manual",  # tests deliver the outbox themselves
         }
     )
@@ -253,6 +254,34 @@ def outbox(app):
         return [email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
 
     return messages
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free local port; the app's mail goes through it during the
+    test. Yields the raw messages it received, as bytes, oldest first."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list[bytes] = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.original_content)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    for name, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USE_TLS": False}.items():
+        monkeypatch.setitem(app.config, name, value)
+    try:
+        yield received
+    finally:
+        controller.stop()
 
 
 def link_in(message, path_prefix: str) -> str:

@@ -126,6 +126,11 @@ def _own_path(url: str) -> bool:
     return url.startswith("/") and not url.startswith(("//", "/\\"))
 
 
+def _own_link(url: str, own_origin: str | None) -> bool:
+    """A path on this site, or an address on its own origin (a canonical link)."""
+    return _own_path(url) or bool(own_origin and (url == own_origin or url.startswith(own_origin + "/")))
+
+
 def _classes(element) -> set[str]:
     return set((element.get("class") or "").split())
 
@@ -162,9 +167,12 @@ def find_problems(html: str, where: str = "", own_origin: str | None = None) -> 
                 problem(f"<script src={src!r}> with {len(element.text or '')} characters of inline code")
         if tag in FORBIDDEN_TAGS and not (tag == "svg" and _own_svg(element)):
             problem(f"<{tag}> element")
-        if tag == "meta" and ("http-equiv" in attributes or "url=" in attributes.get("content", "").lower()):
+        # A named meta (description, og:title...) only describes: a user's text in its content is inert.
+        named = "name" in attributes or "property" in attributes
+        refresh_like = "url=" in attributes.get("content", "").lower() and not named
+        if tag == "meta" and ("http-equiv" in attributes or refresh_like):
             problem(f"<meta {attributes}>")
-        if tag == "link" and not _own_path(attributes.get("href", "")):
+        if tag == "link" and not _own_link(attributes.get("href", ""), own_origin):
             problem(f"<link href={attributes.get('href')!r}>")
         if tag == "form":
             action = attributes.get("action", "")

@@ -1,7 +1,7 @@
-from feedgen.feed import FeedGenerator
+from datetime import datetime
+
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -14,14 +14,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from forum import limits, markup
+from forum import feeds, limits, markup
 from forum.auth import safe_next
 from forum.extensions import csrf, db
 from forum.links import absolute_url
-from forum.models import Category, EmailMode, Event, utcnow
+from forum.models import Category, EmailMode, Event, Post
 from forum.notifications.forms import PreferencesForm
 from forum.posts.views import load_post, post_url
-from forum.services import delivery, notify, posts, responses
+from forum.services import delivery, notify, posts, responses, roadmap
 from forum.web import wants_json
 
 bp = Blueprint("notifications", __name__)
@@ -121,12 +121,16 @@ def unsubscribe(token: str):
     found = delivery.read_unsubscribe_token(token)
     if found is None:
         abort(404)
-    user, event = found
+    user, stops = found
+    label = "your digest" if stops == delivery.DIGEST else stops.label
     if request.method == "POST":
-        notify.set_preference(user, event, EmailMode.OFF)
+        if stops == delivery.DIGEST:
+            notify.stop_digests(user)
+        else:
+            notify.set_preference(user, stops, EmailMode.OFF)
         db.session.commit()
-        return render_template("notifications/unsubscribe.html", event=event, token=token, done=True)
-    return render_template("notifications/unsubscribe.html", event=event, token=token, done=False)
+        return render_template("notifications/unsubscribe.html", label=label, token=token, done=True)
+    return render_template("notifications/unsubscribe.html", label=label, token=token, done=False)
 
 
 # -- feeds ------------------------------------------------------------------------------------
@@ -134,32 +138,45 @@ def unsubscribe(token: str):
 def post_feed(post_id: int):
     """A post's official responses and status changes."""
     post = load_post(post_id)
-    if post.is_hidden:
+    if post.is_hidden or post.deleted_at is not None:
         abort(404)  # a feed reader is no one in particular
-    link = absolute_url("posts.show", post_id=post.id, slug=post.slug)
-    feed = _feed(
+    feed = feeds.new_feed(
         f"{post.title} · updates",
-        link,
+        absolute_url("posts.show", post_id=post.id, slug=post.slug),
         absolute_url("notifications.post_feed", post_id=post.id),
     )
-    items = []
+    # One entry per event: a status change (carrying the official response that made it, if one did),
+    # or an official response that moved no status.
+    answers = {answer.id: answer for answer in responses.all_responses(post)}
+    items = []  # (moment, anchor, title, summary)
     for change in responses.timeline(post):
-        items.append(
-            (change.created_at, f"status-{change.id}", f"{change.from_status} → {change.to_status}".replace("_", " "))
-        )
-    for answer in responses.all_responses(post):
-        items.append(
-            (answer.created_at, f"response-{answer.id}", f"Official response: {markup.first_line(answer.body)}")
-        )
+        moved = f"{change.from_status} → {change.to_status}".replace("_", " ")
+        answer = answers.pop(change.response_id, None)
+        if answer is None:
+            items.append((change.created_at, f"status-{change.id}", moved, f"The status moved: {moved}."))
+        else:
+            title = f"Official response: {markup.first_line(answer.body)}"
+            summary = f"{markup.plain_text(answer.body)}\n\nThe status moved: {moved}."
+            items.append((change.created_at, f"status-{change.id}", title, summary))
+    for answer in answers.values():
+        title = f"Official response: {markup.first_line(answer.body)}"
+        items.append((answer.created_at, f"response-{answer.id}", title, markup.plain_text(answer.body)))
     items.sort()
-    feed.updated(items[-1][0] if items else post.created_at)
-    for moment, key, title in items:
+    for moment, anchor, title, summary in items:
         entry = feed.add_entry(order="append")
-        entry.id(f"{absolute_url('posts.show', post_id=post.id, slug=post.slug)}#{key}")
+        entry.id(absolute_url("posts.show", post_id=post.id, _anchor=anchor))
         entry.title(title)
-        entry.link(href=link)
+        entry.link(href=absolute_url("posts.show", post_id=post.id, slug=post.slug), rel="alternate", type="text/html")
         entry.updated(moment)
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+        entry.summary(summary)
+    return feeds.answer(feed, items[-1][0] if items else post.created_at)
+
+
+@bp.get("/feed.atom")
+def site_feed():
+    """The newest posts of every category."""
+    feed = feeds.new_feed("new posts", absolute_url("posts.index", sort="new"), absolute_url("notifications.site_feed"))
+    return _posts_feed(feed, posts.newest_in(None, FEED_SIZE))
 
 
 @bp.get("/categories/<slug>.atom")
@@ -168,32 +185,34 @@ def category_feed(slug: str):
     category = db.session.scalars(db.select(Category).where(Category.slug == slug)).first()
     if category is None:
         abort(404)
-    feed = _feed(
+    feed = feeds.new_feed(
         f"{category.name}: new posts",
         absolute_url("posts.index", category=slug, sort="new"),
         absolute_url("notifications.category_feed", slug=slug),
     )
-    newest = posts.newest_in(category, FEED_SIZE)
-    feed.updated(newest[0].created_at if newest else utcnow())
+    return _posts_feed(feed, posts.newest_in(category, FEED_SIZE))
+
+
+def _posts_feed(feed, newest):
+    """Entries for posts: the post's first lines, and the company's answer when there is one."""
+    answers = roadmap.latest_response_lines([post.id for post in newest], whole=True)
+    company = current_app.config["COMPANY_NAME"]
     for post in newest:
         entry = feed.add_entry(order="append")
-        link = absolute_url("posts.show", post_id=post.id, slug=post.slug)
-        entry.id(link)
+        entry.id(absolute_url("posts.show", post_id=post.id))
         entry.title(post.title)
-        entry.link(href=link)
+        entry.link(href=absolute_url("posts.show", post_id=post.id, slug=post.slug), rel="alternate", type="text/html")
         entry.author(name=post.author.display_name)
         entry.published(post.created_at)
-        entry.updated(post.updated_at or post.created_at)
-        entry.summary(markup.first_line(post.body))
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+        entry.updated(changed_at(post))
+        entry.category(term=post.category.slug, label=post.category.name)
+        summary = markup.first_line(post.body, limit=500)
+        if post.id in answers:
+            summary += f"\n\n{company} answered: {answers[post.id]}"
+        entry.summary(summary)
+    return feeds.answer(feed, max(map(changed_at, newest), default=None))
 
 
-def _feed(title: str, alternate: str, self_url: str) -> FeedGenerator:
-    feed = FeedGenerator()
-    feed.id(self_url)
-    feed.title(f"{current_app.config['SITE_NAME']}: {title}")
-    feed.link(href=alternate, rel="alternate")
-    feed.link(href=self_url, rel="self")
-    feed.language("en")
-    feed.author(name=current_app.config["COMPANY_NAME"])  # RFC 4287: a feed names an author
-    return feed
+def changed_at(post: Post) -> datetime:
+    """When what a post's entry shows last changed: its text or its status (an answer moves it)."""
+    return max(moment for moment in (post.created_at, post.updated_at, post.status_changed_at) if moment)

@@ -1,10 +1,8 @@
-from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
-from forum import caching, markup
+from forum import caching, feeds, markup
 from forum.extensions import reads_only
 from forum.links import absolute_url
-from forum.models import utcnow
 from forum.posts.filters import ListFilters
 from forum.services import insights, posts, roadmap
 from forum.web import whole_number
@@ -39,27 +37,27 @@ def changelog():
 @bp.get("/changelog.atom")
 def changelog_feed():
     released, _ = roadmap.shipped(page=1, per_page=FEED_SIZE)
-    lines = roadmap.latest_response_lines([p.id for p in released])
-    feed = FeedGenerator()
-    feed.id(absolute_url("roadmap.changelog"))
-    feed.title(f"{current_app.config['SITE_NAME']}: shipped")
-    feed.subtitle(f"What {current_app.config['COMPANY_NAME']} has built from customers' requests.")
-    feed.link(href=absolute_url("roadmap.changelog"), rel="alternate")
-    feed.link(href=absolute_url("roadmap.changelog_feed"), rel="self")
-    feed.language("en")
-    feed.author(name=current_app.config["COMPANY_NAME"])  # RFC 4287: a feed names an author
-    feed.updated(released[0].status_changed_at if released else utcnow())
-    for post in reversed(released):  # feedgen prepends entries
-        entry = feed.add_entry()
-        url = absolute_url("posts.show", post_id=post.id, slug=post.slug)
-        entry.id(url)
+    lines = roadmap.latest_response_lines([p.id for p in released], whole=True)
+    company = current_app.config["COMPANY_NAME"]
+    feed = feeds.new_feed(
+        "shipped",
+        absolute_url("roadmap.changelog"),
+        absolute_url("roadmap.changelog_feed"),
+        subtitle=f"What {company} has built from customers' requests.",
+    )
+    for post in released:
+        entry = feed.add_entry(order="append")
+        entry.id(absolute_url("posts.show", post_id=post.id))
         entry.title(post.title)
-        entry.link(href=url)
+        entry.link(href=absolute_url("posts.show", post_id=post.id, slug=post.slug), rel="alternate", type="text/html")
         entry.updated(post.status_changed_at or post.created_at)
         entry.published(post.status_changed_at or post.created_at)
         entry.category(term=post.category.slug, label=post.category.name)
-        entry.summary(lines.get(post.id) or markup.first_line(post.body))
-    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+        if post.id in lines:
+            entry.summary(f"{company} answered: {lines[post.id]}")
+        else:
+            entry.summary(markup.first_line(post.body, limit=500))
+    return feeds.answer(feed, (released[0].status_changed_at or released[0].created_at) if released else None)
 
 
 @bp.get("/responsiveness")

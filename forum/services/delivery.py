@@ -218,7 +218,7 @@ def _send_one(message: OutboxMessage) -> None:
         f"{_subject(event_)}: {post.title}"[:200],
         text,
         html,
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        unsubscribe=unsubscribe,
         key=f"outbox-{message.id}",
     )
 
@@ -264,29 +264,37 @@ def send_digests() -> int:
         user = db.session.get(User, user_id)
         with _site_context():
             items = [(n, absolute_url("posts.show", post_id=n.post.id, slug=n.post.slug)) for _, n in rows]
-            text = render_template(
-                "email/digest.txt", user=user, items=items, settings=absolute_url("notifications.settings")
-            )
-        mail.send(user.email, f"Your {current_app.config['SITE_NAME']} digest: {len(items)} updates", text,
-                  key=f"digest-{rows[0][0]}")  # fmt: skip
+            unsubscribe = absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, DIGEST))
+            context = {"user": user, "items": items, "settings": absolute_url("notifications.settings"),
+                       "unsubscribe": unsubscribe}  # fmt: skip
+            text = render_template("email/digest.txt", **context)
+            html = render_template("email/digest.html", **context)
+        mail.send(user.email, f"Your {current_app.config['SITE_NAME']} digest: {len(items)} updates", text, html,
+                  unsubscribe=unsubscribe, key=f"digest-{rows[0][0]}")  # fmt: skip
         _mark_sent([message_id for message_id, _ in rows])
         sent += 1
     return sent
 
 
 # -- unsubscribing -------------------------------------------------------------------------
+# What a digest's unsubscribe link stops: every kind of update the member gets in digests.
+DIGEST = "digest"
+
+
 def _unsubscribe_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
 
 
-def unsubscribe_token(user: User, event_: Event) -> str:
-    return _unsubscribe_serializer().dumps({"u": user.id, "e": event_.value})
+def unsubscribe_token(user: User, event_: Event | str) -> str:
+    return _unsubscribe_serializer().dumps({"u": user.id, "e": str(event_)})
 
 
-def read_unsubscribe_token(token: str) -> tuple[User, Event] | None:
+def read_unsubscribe_token(token: str) -> tuple[User, Event | str] | None:
+    """The member and what the link stops: one kind of update (an Event), or DIGEST."""
     try:
         data = _unsubscribe_serializer().loads(token)
-        user, event_ = db.session.get(User, int(data["u"])), Event(data["e"])
+        user = db.session.get(User, int(data["u"]))
+        stops = DIGEST if data["e"] == DIGEST else Event(data["e"])
     except (BadData, KeyError, TypeError, ValueError, OverflowError):
         return None
-    return (user, event_) if user is not None else None
+    return (user, stops) if user is not None else None

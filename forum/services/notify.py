@@ -266,3 +266,12 @@ def set_preference(user: User, event: Event, mode: EmailMode) -> None:
             .values(mode=EmailMode(mode).value),
             execution_options={"synchronize_session": False},
         )
+
+
+def stop_digests(user: User) -> list[Event]:
+    """Turn off every kind of update the member gets in digests (a digest's unsubscribe link);
+    returns those kinds."""
+    stopped = [event for event, mode in preferences(user).items() if mode is EmailMode.DIGEST]
+    for event in stopped:
+        set_preference(user, event, EmailMode.OFF)
+    return stopped

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import markup
@@ -287,14 +287,46 @@ def categories() -> tuple[CategoryChoice, ...]:
     return tuple(CategoryChoice(*row) for row in db.session.connection().execute(_CATEGORIES))
 
 
-def newest_in(category: Category, limit: int) -> list[Post]:
-    """A category's newest public posts, for its feed."""
+def newest_in(category: Category | None, limit: int) -> list[Post]:
+    """A category's newest public posts (every category's, for None), for its feed."""
+    query = select(Post).where(Post.public())
+    if category is not None:
+        query = query.where(Post.category_id == category.id)
     return list(
         db.session.scalars(
-            select(Post)
-            .where(Post.category_id == category.id, Post.public())
-            .options(joinedload(Post.author))
+            query.options(joinedload(Post.author), joinedload(Post.category))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(limit)
         )
     )
+
+
+# -- for crawlers --------------------------------------------------------------------------
+def _listed() -> ColumnElement[bool]:
+    """Posts a search engine may list: public, and not merged into another (whose page it is now)."""
+    return and_(Post.public(), Post.merged_into_id.is_(None))
+
+
+def _changed_columns():
+    return Post.last_activity_at, Post.updated_at, Post.status_changed_at
+
+
+def sitemap_chunks(size: int) -> list[datetime]:
+    """For each run of `size` listed posts, by id: when the newest change among them happened."""
+    number = (func.row_number().over(order_by=Post.id) - 1).label("number")
+    ranked = select(number, *_changed_columns()).where(_listed()).subquery()
+    chunk = (ranked.c.number // size).label("chunk")
+    rows = db.session.execute(
+        select(chunk, func.max(ranked.c.last_activity_at), func.max(ranked.c.updated_at),
+               func.max(ranked.c.status_changed_at)).group_by(chunk).order_by(chunk)
+    ).all()  # fmt: skip
+    return [max(moment for moment in row[1:] if moment is not None) for row in rows]
+
+
+def sitemap_posts(chunk: int, size: int) -> list[tuple[int, str, datetime]]:
+    """(id, slug, last change) of the listed posts in run `chunk` (from 0) of `size`, by id."""
+    rows = db.session.execute(
+        select(Post.id, Post.slug, *_changed_columns()).where(_listed()).order_by(Post.id)
+        .offset(chunk * size).limit(size)
+    ).all()  # fmt: skip
+    return [(row[0], row[1], max(moment for moment in row[2:] if moment is not None)) for row in rows]

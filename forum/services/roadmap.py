@@ -94,8 +94,9 @@ def _public(query: Select) -> Select:
     return query.where(Post.public())
 
 
-def latest_response_lines(post_ids: list[int]) -> dict[int, str]:
-    """The first line of each post's newest official response, in one query."""
+def latest_response_lines(post_ids: list[int], *, whole: bool = False) -> dict[int, str]:
+    """The first line (or the whole text, for feeds) of each post's newest official response, in one
+    query."""
     if not post_ids:
         return {}
     newest = (
@@ -106,7 +107,8 @@ def latest_response_lines(post_ids: list[int]) -> dict[int, str]:
     rows = db.session.execute(
         select(OfficialResponse.post_id, OfficialResponse.body).where(OfficialResponse.id.in_(newest))
     )
-    return {post_id: markup.first_line(body) for post_id, body in rows}
+    teaser = markup.plain_text if whole else markup.first_line
+    return {post_id: teaser(body) for post_id, body in rows}
 
 
 def shipped(*, page: int, per_page: int) -> tuple[list[Post], bool]:

@@ -45,13 +45,16 @@ def _cell(value) -> str:
 
 
 def _csv(filename: str, header: list[str], rows: Callable[[], Iterable[list]]) -> Response:
-    """Stream a CSV; `rows` runs inside the stream, so its query lives as long as it does."""
+    """Stream a CSV; `rows` runs inside the stream, so its query lives as long as it does.
+
+    It starts with UTF-8's byte-order mark: without it Excel reads the file as the system's legacy
+    code page and shows "Exporté" as "ExportÃ©"; every other reader skips it."""
 
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)
-        yield buffer.getvalue()
+        yield "\ufeff" + buffer.getvalue()
         for row in rows():
             buffer.seek(0)
             buffer.truncate()

@@ -51,6 +51,6 @@ def test_changelog_feed_is_well_formed_atom(make_post, make_user, client):
     entries = root.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}title") for e in entries] == ['Newer <release> & "quotes"', "Older release"]
     first = entries[0]
-    assert first.findtext(f"{ATOM}id").endswith(f"/posts/{newer.id}-{newer.slug}")
-    assert first.findtext(f"{ATOM}summary") == "Out now."
+    assert first.findtext(f"{ATOM}id").endswith(f"/posts/{newer.id}")  # the id-only address: retitling keeps it
+    assert first.findtext(f"{ATOM}summary") == "Tallybook answered: Out now."
     assert first.find(f"{ATOM}updated") is not None

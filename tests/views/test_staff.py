@@ -79,7 +79,28 @@ def test_queue_puts_fast_gathering_unanswered_complaints_first(make_post, make_u
 
 def _read_csv(response) -> list[dict]:
     assert response.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8's byte-order mark, for Excel
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_exports_open_in_pandas_with_accents_and_formulas_kept_safe(make_post, make_user, login_as, client):
+    import pandas
+
+    post = make_post(make_user(name="Émile"), title="Exportér “CSV” à l’écran")
+    make_post(title="@SUM(A1:A9)")
+    votes.add(make_user(name="Zoë Dubois"), post)
+    db.session.commit()
+    login_as(make_user("staff"))
+    for url, column, expected in (
+        ("/staff/export/posts.csv", "title", ["Exportér “CSV” à l’écran", "'@SUM(A1:A9)"]),
+        (f"/staff/export/posts/{post.id}/voters.csv", "display_name", ["Émile", "Zoë Dubois"]),
+    ):
+        response = client.get(url)
+        assert response.data[:3] == b"\xef\xbb\xbf"
+        # As a spreadsheet user's pandas reads it: the encoding named, the mark taken off the first column.
+        table = pandas.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
+        assert table.columns[0] in ("id", "user_id")
+        assert table[column].tolist() == expected
 
 
 def test_posts_export_has_votes_status_and_dates(make_post, make_user, login_as, client):

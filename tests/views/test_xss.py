@@ -85,7 +85,8 @@ class Inspector:
         assert response.status_code < 500, f"{where}: HTTP {response.status_code}"
         if response.mimetype == "text/html":
             html = response.get_data(as_text=True)
-            self.problems += find_problems(html, where)
+            # Canonical and shared links are absolute, on the site's own address.
+            self.problems += find_problems(html, where, own_origin=self.client.application.config["SITE_URL"])
             if has_csrf_token(html):
                 self.token = csrf_token_from(html)
         elif response.mimetype == "application/atom+xml":
