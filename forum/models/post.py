@@ -222,6 +222,8 @@ class StatusChange(db.Model):
     response_id: Mapped[int | None] = mapped_column(ForeignKey("official_responses.id"))
     # A merge (or its undoing) this entry records, on the duplicate's and on the original's timeline.
     merge_id: Mapped[int | None] = mapped_column(ForeignKey("post_merges.id"))
+    # A public note staff may add to a move (plain text, one paragraph).
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="raise")

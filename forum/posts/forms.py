@@ -9,7 +9,7 @@ from forum.auth.forms import strip
 from forum.models import Kind, Status
 from forum.services.comments import COMMENT_MAX
 from forum.services.posts import BODY_MAX, TITLE_MAX
-from forum.services.responses import RESPONSE_MAX
+from forum.services.responses import RESPONSE_MAX, STATUS_NOTE_MAX
 
 KIND_CHOICES = [
     SelectChoice(Kind.IDEA.value, "Idea: something you would like"),
@@ -102,6 +102,15 @@ class ResponseForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField("Status", choices=STATUS_CHOICES)
+    note = TextAreaField(
+        "Public note (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=STATUS_NOTE_MAX, message=f"Keep the note to {STATUS_NOTE_MAX} characters or fewer."),
+        ],
+        description="Shown in the post's status history and sent to its followers.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -322,7 +322,8 @@ def set_status(post_id: int):
             return jsonify({"error": " ".join(form.status.errors)}), 422
         return _render_post(post, status_form=form, status=422)
     try:
-        change = responses.change_status(current_user, post, Status(form.status.data))
+        old_label = post.status_enum.label
+        change = responses.change_status(current_user, post, Status(form.status.data), form.note.data or "")
     except Refused as refusal:
         db.session.rollback()
         if wants_json():
@@ -332,8 +333,11 @@ def set_status(post_id: int):
     db.session.commit()
     if wants_json():
         return jsonify({"status": post.status, "label": post.status_enum.label})
-    label = post.status_enum.label.lower()
-    flash(f"“{post.title}” is now {label}." if change else "The status was already that.", "success")
+    if change is None:
+        flash(f"“{post.title}” was already {post.status_enum.label.lower()}; nothing changed.", "info")
+    else:
+        told = " Your note is in its status history and on its way to followers." if change.note else ""
+        flash(f"Moved “{post.title}” from {old_label} to {post.status_enum.label}.{told}", "success")
     return redirect(_back_to(post), 303)
 
 

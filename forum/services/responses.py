@@ -12,6 +12,7 @@ from forum.services import Refused, audit, notify
 from forum.services.posts import touch
 
 RESPONSE_MAX = 10000
+STATUS_NOTE_MAX = 500
 
 
 def respond(actor: User, post: Post, body: str, status: Status | None = None) -> OfficialResponse:
@@ -37,8 +38,9 @@ def respond(actor: User, post: Post, body: str, status: Status | None = None) ->
     return response
 
 
-def change_status(actor: User, post: Post, status: Status) -> StatusChange | None:
-    """Move a post to another status; None when it is there already."""
+def change_status(actor: User, post: Post, status: Status, note: str = "") -> StatusChange | None:
+    """Move a post to another status, with an optional public note for its timeline and followers;
+    None when it is there already."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_change_status(post))
     status = Status(status)
@@ -48,9 +50,10 @@ def change_status(actor: User, post: Post, status: Status) -> StatusChange | Non
     old_status = Status(post.status)
     audit.record(actor, "status", "post", post.id, {"status": post.status}, {"status": status})
     change = _record_status(actor, post, status, None)
+    change.note = " ".join(markup.clean_text(note).split())[:STATUS_NOTE_MAX] or None
     touch(post)
     db.session.flush()
-    notify.status_changed(actor, post, old_status)
+    notify.status_changed(actor, post, old_status, change.note)
     return change
 
 
