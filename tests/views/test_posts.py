@@ -401,3 +401,46 @@ def test_a_visitor_sees_each_part_a_post_has_and_no_other(make_post, make_user, 
     # A merge records itself in the original's history too.
     assert parts(page(original)) == {"response": False, "history": True, "merged": ["Post D"]}
     assert parts(page(plain)) == {"response": False, "history": False, "merged": []}
+
+
+def _titles_on(client, url: str) -> list[str]:
+    page = client.get(url).get_data(as_text=True)
+    return [chunk.split("</a>")[0] for chunk in page.split('class="post-card-title"><a')[1:]]
+
+
+def test_trending_and_top_leave_closed_posts_out_unless_asked(make_post, make_user, client):
+    staff = make_user("staff")
+    make_post(title="Still wanted")
+    shipped = make_post(title="Shipped already")
+    refused = make_post(title="Turned down")
+    responses.change_status(staff, shipped, Status.DONE)
+    responses.change_status(staff, refused, Status.DECLINED)
+    db.session.commit()
+
+    def shown(url):
+        return {t.split(">")[-1] for t in _titles_on(client, url)}
+
+    for url in ("/", "/?sort=trending", "/?sort=top"):
+        assert shown(url) == {"Still wanted"}, url
+    assert "Trending and Top leave out done" in client.get("/").get_data(as_text=True)
+    everything = {"Still wanted", "Shipped already", "Turned down"}
+    assert shown("/?closed=1") == everything
+    assert shown("/?sort=top&closed=1") == everything
+    assert shown("/?sort=new") == everything
+    assert shown("/?status=done") == {"Shipped already"}
+    assert 'name="closed" value="1" checked' in client.get("/?closed=1").get_data(as_text=True)
+    bad = client.get("/?closed=yes-please")
+    assert bad.status_code == 400
+    assert "is not a choice for closed posts" in bad.get_data(as_text=True)
+
+
+def test_each_card_has_a_one_line_excerpt(make_post, client):
+    make_post(title="Dark mode", body="**Please** add a dark theme for night shifts.\n\nSecond paragraph stays out.")
+    make_post(title="Long one", body="word " * 200)
+    page = client.get("/").get_data(as_text=True)
+    assert '<p class="post-card-excerpt" dir="auto">Please add a dark theme for night shifts.</p>' in page
+    assert "Second paragraph stays out" not in page
+    long_excerpt = page.split("Long one</a>")[1].split('class="post-card-excerpt" dir="auto">')[1].split("</p>")[0]
+    assert long_excerpt.endswith("…") and len(long_excerpt) <= 140
+    # with script, the filters apply on change (static/js/forum.js); without, the Show button does
+    assert "data-autosubmit" in page and '<button type="submit" class="button filters-submit">Show</button>' in page
