@@ -100,6 +100,22 @@ class ResponseForm(FlaskForm):
         self.status.pre_validate = _optional_choice(self.status)
 
 
+class ResponseEditForm(FlaskForm):
+    """Correct the official response in place; its own id, apart from the new-response form's `body`
+    on the same page."""
+
+    body = TextAreaField(
+        "Corrected official response",
+        id="edit-response-body",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the corrected response."),
+            Length(max=RESPONSE_MAX, message=f"Keep the response to {RESPONSE_MAX} characters or fewer."),
+        ],
+        description="The earlier text is kept, and the post's status history shows the edit.",
+    )
+
+
 class StatusForm(FlaskForm):
     status = SelectField("Status", choices=STATUS_CHOICES)
     note = TextAreaField(

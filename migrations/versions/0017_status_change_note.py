@@ -24,5 +24,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('status_changes') as batch_op:
-        batch_op.drop_column('note')
+    op.drop_column('status_changes', 'note')  # SQLite drops a column itself since 3.35

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, Kind, Post, PostRevision, Status, Vote
+from forum.models import Comment, Kind, OfficialResponse, Post, PostRevision, ResponseRevision, Status, Vote
 from forum.services import comments, merges, responses, votes
 from tests.conftest import csrf_token_from
 
@@ -444,3 +444,36 @@ def test_each_card_has_a_one_line_excerpt(make_post, client):
     assert long_excerpt.endswith("…") and len(long_excerpt) <= 140
     # with script, the filters apply on change (static/js/forum.js); without, the Show button does
     assert "data-autosubmit" in page and '<button type="submit" class="button filters-submit">Show</button>' in page
+
+
+def test_staff_correct_an_official_response_and_every_version_is_kept(make_post, make_user, login_as, send, client):
+    staff = make_user("staff", name="Sam Staff")
+    author = make_user()
+    post = make_post(author, title="Receipts as PDF")
+    responses.respond(staff, post, "We ship this in March.", Status.PLANNED)
+    db.session.commit()
+    page_url = f"/posts/{post.id}-{post.slug}"
+
+    login_as(author)
+    assert send(f"/posts/{post.id}/response/edit", {"body": "Hijacked"}).status_code == 403
+    assert "Edit this response" not in client.get(page_url).get_data(as_text=True)
+
+    login_as(staff)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Edit this response" in page and 'id="edit-response-body"' in page
+    empty = send(f"/posts/{post.id}/response/edit", {"body": "   "})
+    assert empty.status_code == 422 and "Write the corrected response." in empty.get_data(as_text=True)
+    fixed = send(f"/posts/{post.id}/response/edit", {"body": "We ship this in **April**."})
+    assert fixed.status_code == 303
+    send(f"/posts/{post.id}/response/edit", {"body": "We ship this in May."})
+
+    login_as(author)
+    page = client.get(page_url).get_data(as_text=True)
+    official = page.split('id="official-title"')[1].split("</section>")[0]
+    assert "We ship this in May." in official and "March" not in official and "edited" in official
+    history = page.split('id="timeline-title"')[1].split("</section>")[0]
+    assert history.count("edited the official response") == 2
+    kept = db.session.scalars(select(ResponseRevision.body).order_by(ResponseRevision.id)).all()
+    assert kept == ["We ship this in March.", "We ship this in **April**."]
+    response = db.session.scalars(select(OfficialResponse)).one()
+    assert response.body_html == "<p>We ship this in May.</p>\n"
