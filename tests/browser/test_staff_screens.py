@@ -136,3 +136,18 @@ def test_home_filters_apply_on_change_with_script_and_with_show_without(new_page
     expect(page).to_have_url(re.compile("kind=complaint"))
     expect(page.locator(".post-card-title")).to_have_count(2)
     expect(page.get_by_label("Include done and declined")).not_to_be_checked()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_staff_correct_an_official_answer_and_the_timeline_says_edited(new_page, board, javascript):
+    page = new_page(javascript=javascript, viewport=WIDE)
+    sign_in(page, "sam@example.com")
+    page.goto("/roadmap")
+    page.get_by_role("link", name="Planned request 14", exact=True).click()
+    page.get_by_text("Edit this response").click()
+    page.get_by_label("Corrected official response").fill("We will build this in the summer instead.")
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.locator(".flashes")).to_contain_text("The official response is corrected")
+    expect(page.locator(".official-response")).to_contain_text("We will build this in the summer instead.")
+    expect(page.locator(".official-response .edited")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("Sam Staff edited the official response.")
