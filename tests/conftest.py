@@ -126,6 +126,7 @@ TABLES = (
     "flags",
     "internal_notes",
     "comment_revisions",
+    "response_revisions",
     "post_revisions",
     "status_changes",
     "merge_moves",

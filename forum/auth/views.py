@@ -8,6 +8,7 @@ from forum.auth import safe_next
 from forum.auth.forms import ConfirmForm, LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from forum.extensions import db
 from forum.links import absolute_url
+from forum.permissions import guardian
 from forum.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -21,7 +22,12 @@ def start_session(user, remember: bool = False) -> None:
 
 
 def _after_sign_in(form) -> str:
-    return safe_next(form.next.data) or safe_next(request.args.get("next")) or url_for("posts.index")
+    return safe_next(form.next.data) or safe_next(request.args.get("next")) or _home_for_signed_in()
+
+
+def _home_for_signed_in() -> str:
+    """Staff start their day at the queue; everyone else at the list of posts."""
+    return url_for("staff.queue_page") if guardian().can_use_staff_tools() else url_for("posts.index")
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -204,8 +204,26 @@ class OfficialResponse(db.Model):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last edit; earlier texts are revisions
 
     author: Mapped[User] = relationship(lazy="raise")
+
+
+class ResponseRevision(db.Model):
+    """An official response's text as it was before an edit."""
+
+    __tablename__ = "response_revisions"
+    __table_args__ = (Index("ix_response_revisions_response_id", "response_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("official_responses.id"))
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User] = relationship(lazy="raise")
+
+    is_response_edit = True  # the post's timeline shows it beside its status changes
 
 
 class StatusChange(db.Model):
@@ -222,6 +240,8 @@ class StatusChange(db.Model):
     response_id: Mapped[int | None] = mapped_column(ForeignKey("official_responses.id"))
     # A merge (or its undoing) this entry records, on the duplicate's and on the original's timeline.
     merge_id: Mapped[int | None] = mapped_column(ForeignKey("post_merges.id"))
+    # A public note staff may add to a move (plain text, one paragraph).
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="raise")

@@ -10,7 +10,7 @@ from forum.models import Kind, Status
 from forum.services import posts
 from forum.web import whole_number
 
-FIELDS = ("sort", "kind", "status", "category", "page")
+FIELDS = ("sort", "kind", "status", "category", "closed", "page")
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class ListFilters:
     kind: Kind | None = None
     status: Status | None = None
     category: posts.CategoryChoice | None = None
+    include_closed: bool = False  # `closed=1`: done, declined and duplicates in Trending and Top too
     page: int = 1
     problems: tuple[str, ...] = ()
 
@@ -53,6 +54,11 @@ class ListFilters:
             found["category"] = next((c for c in categories if c.slug == slug), None)
             if found["category"] is None:
                 problems.append(f"There is no category “{slug[:40]}”; {verb} every category.")
+        if "closed" in fields and args.get("closed"):
+            if args["closed"] == "1":
+                found["include_closed"] = True
+            else:
+                problems.append(f"“{args['closed'][:40]}” is not a choice for closed posts; {verb} open ones.")
         if "page" in fields and "page" in args:
             max_page = current_app.config["MAX_PAGE"]
             page = whole_number(args["page"], 1, max_page)
@@ -64,4 +70,10 @@ class ListFilters:
 
     @property
     def for_listing(self) -> posts.PostFilter:
-        return posts.PostFilter(sort=self.sort, kind=self.kind, status=self.status, category=self.category)
+        return posts.PostFilter(
+            sort=self.sort,
+            kind=self.kind,
+            status=self.status,
+            category=self.category,
+            include_closed=self.include_closed,
+        )

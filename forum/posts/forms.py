@@ -9,7 +9,7 @@ from forum.auth.forms import strip
 from forum.models import Kind, Status
 from forum.services.comments import COMMENT_MAX
 from forum.services.posts import BODY_MAX, TITLE_MAX
-from forum.services.responses import RESPONSE_MAX
+from forum.services.responses import RESPONSE_MAX, STATUS_NOTE_MAX
 
 KIND_CHOICES = [
     SelectChoice(Kind.IDEA.value, "Idea: something you would like"),
@@ -100,8 +100,33 @@ class ResponseForm(FlaskForm):
         self.status.pre_validate = _optional_choice(self.status)
 
 
+class ResponseEditForm(FlaskForm):
+    """Correct the official response in place; its own id, apart from the new-response form's `body`
+    on the same page."""
+
+    body = TextAreaField(
+        "Corrected official response",
+        id="edit-response-body",
+        filters=[strip],
+        validators=[
+            DataRequired("Write the corrected response."),
+            Length(max=RESPONSE_MAX, message=f"Keep the response to {RESPONSE_MAX} characters or fewer."),
+        ],
+        description="The earlier text is kept, and the post's status history shows the edit.",
+    )
+
+
 class StatusForm(FlaskForm):
     status = SelectField("Status", choices=STATUS_CHOICES)
+    note = TextAreaField(
+        "Public note (optional)",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=STATUS_NOTE_MAX, message=f"Keep the note to {STATUS_NOTE_MAX} characters or fewer."),
+        ],
+        description="Shown in the post's status history and sent to its followers.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusCh
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
-from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseForm, StatusForm
+from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseEditForm, ResponseForm, StatusForm
 from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
 from forum.web import wants_json, whole_number
@@ -131,7 +131,9 @@ def show(post_id: int, slug: str | None = None):
     return _render_post(post, parts=(answered, changed, merged))
 
 
-def _render_post(post: Post, comment_form=None, response_form=None, status_form=None, status=200, parts=None):
+def _render_post(
+    post: Post, comment_form=None, response_form=None, status_form=None, status=200, parts=None, edit_form=None
+):
     """`parts`: whether the post has an official response, status changes and duplicates merged into
     it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
     answered, changed, merged = parts or (True, True, True)
@@ -141,11 +143,18 @@ def _render_post(post: Post, comment_form=None, response_form=None, status_form=
     # Forms only for those who see them: a form's CSRF token writes the session, and a visitor's page
     # must not (forum/caching.py).
     answers, sees_notes = viewer.can_respond(post), viewer.can_see_notes()
+    response = responses.latest_response(post) if answered else None
+    history = responses.timeline(post) if changed else []
+    if response is not None and response.edited_at is not None:
+        history = sorted([*history, *responses.response_edits(post)], key=lambda entry: entry.created_at)
+    if answers and response is not None and edit_form is None:
+        edit_form = ResponseEditForm(formdata=None, body=response.body)
     return render_template(
         "posts/show.html",
         post=post,
-        response=responses.latest_response(post) if answered else None,
-        timeline=responses.timeline(post) if changed else [],
+        response=response,
+        timeline=history,
+        edit_form=edit_form if answers else None,
         merged_here=[p for p in merges.merged_into(post) if viewer.can_see_post(p)] if merged else [],
         thread=thread,
         comment_page=comment_page,
@@ -316,6 +325,24 @@ def respond(post_id: int):
     return redirect(post_url(post), 303)
 
 
+@bp.post("/posts/<int:post_id>/response/edit")
+@login_required
+def edit_response(post_id: int):
+    """Correct the newest official response (the one shown on top)."""
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_respond(post))
+    response = responses.latest_response(post)
+    if response is None:
+        abort(404)
+    form = ResponseEditForm()
+    if not form.validate():
+        return _render_post(post, edit_form=form, status=422)
+    changed = responses.edit_response(current_user, post, response, form.body.data)
+    db.session.commit()
+    flash("The official response is corrected; the earlier text is kept." if changed else "Nothing changed.", "success")
+    return redirect(post_url(post, _anchor="official-title"), 303)
+
+
 @bp.post("/posts/<int:post_id>/status")
 @login_required
 def set_status(post_id: int):
@@ -327,7 +354,8 @@ def set_status(post_id: int):
             return jsonify({"error": " ".join(form.status.errors)}), 422
         return _render_post(post, status_form=form, status=422)
     try:
-        change = responses.change_status(current_user, post, Status(form.status.data))
+        old_label = post.status_enum.label
+        change = responses.change_status(current_user, post, Status(form.status.data), form.note.data or "")
     except Refused as refusal:
         db.session.rollback()
         if wants_json():
@@ -337,8 +365,11 @@ def set_status(post_id: int):
     db.session.commit()
     if wants_json():
         return jsonify({"status": post.status, "label": post.status_enum.label})
-    label = post.status_enum.label.lower()
-    flash(f"“{post.title}” is now {label}." if change else "The status was already that.", "success")
+    if change is None:
+        flash(f"“{post.title}” was already {post.status_enum.label.lower()}; nothing changed.", "info")
+    else:
+        told = " Your note is in its status history and on its way to followers." if change.note else ""
+        flash(f"Moved “{post.title}” from {old_label} to {post.status_enum.label}.{told}", "success")
     return redirect(_back_to(post), 303)
 
 

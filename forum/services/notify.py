@@ -102,8 +102,10 @@ def responded(actor: User, post: Post, body: str, old_status: Status) -> None:
         shipped(actor, post)
 
 
-def status_changed(actor: User, post: Post, old_status: Status) -> None:
+def status_changed(actor: User, post: Post, old_status: Status, note: str | None = None) -> None:
     summary = f"{actor.display_name} moved it from {Status(old_status).label} to {post.status_enum.label}."
+    if note:
+        summary = f"{summary} “{note}”"
     _to_followers(post, Event.STATUS, actor, summary)
     if post.status == Status.DONE:
         shipped(actor, post)

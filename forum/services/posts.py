@@ -12,7 +12,19 @@ from sqlalchemy.orm import joinedload
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Category, Flag, FlagReason, Kind, Post, PostRevision, Role, Status, User, utcnow
+from forum.models import (
+    CLOSED_STATUSES,
+    Category,
+    Flag,
+    FlagReason,
+    Kind,
+    Post,
+    PostRevision,
+    Role,
+    Status,
+    User,
+    utcnow,
+)
 from forum.permissions import Guardian
 from forum.services import audit, votes
 from forum.services.ranking import EMPTY
@@ -30,6 +42,10 @@ SORTS = {
     "active": (Post.last_activity_at.desc(), Post.id.desc()),
 }
 DEFAULT_SORT = "trending"
+# Sorts that rank what is still wanted: closed posts (done, declined, duplicate) stay out unless asked for.
+OPEN_ONLY_SORTS = frozenset({"trending", "top"})
+EXCERPT_MAX = 140
+EXCERPT_SOURCE = 600  # characters of the body read for a card's excerpt
 
 
 def slugify(title: str) -> str:
@@ -151,6 +167,12 @@ class PostFilter:
     kind: Kind | None = None
     status: Status | None = None
     category: Category | None = None
+    include_closed: bool = False
+
+    @property
+    def open_only(self) -> bool:
+        """Trending and Top leave closed posts out, unless a status is chosen or closed ones asked for."""
+        return self.sort in OPEN_ONLY_SORTS and self.status is None and not self.include_closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +208,15 @@ class Card:
     author_id: int  # with the two above, what Guardian.can_see_post reads
     author: CardAuthor
     category: CardCategory
+    body_start: str = ""  # the body's first characters: enough for the excerpt, never the whole body
 
     @property
     def is_closed(self) -> bool:
         return Status(self.status).is_closed
+
+    @property
+    def excerpt(self) -> str:
+        return markup.first_line(self.body_start, EXCERPT_MAX)
 
 
 _CARD_COLUMNS = (
@@ -208,6 +235,7 @@ _CARD_COLUMNS = (
     User.display_name,
     Category.slug,
     Category.name,
+    func.substr(Post.body, 1, EXCERPT_SOURCE).label("body_start"),
 )
 
 
@@ -223,7 +251,7 @@ def cards(query: Select) -> list[Card]:
 
 def card(row) -> Card:
     """A card from a row of `card_query()` (columns added after its own are ignored)."""
-    return Card(*row[:12], author=CardAuthor(row[12]), category=CardCategory(row[13], row[14]))
+    return Card(*row[:12], author=CardAuthor(row[12]), category=CardCategory(row[13], row[14]), body_start=row[15])
 
 
 def cards_by_id(viewer: Guardian, post_ids: list[int]) -> dict[int, Card]:
@@ -247,6 +275,8 @@ def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) 
     if filters.category:
         params["category_id"] = filters.category.id
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
+    if filters.open_only:
+        params["closed"] = sorted(CLOSED_STATUSES)
     query = _listing_statement(sort, viewer.is_moderator, frozenset(params))
     found = [card(row) for row in db.session.connection().execute(query, params)]
     return found[:per_page], len(found) > per_page
@@ -265,6 +295,8 @@ def _listing_statement(sort: str, for_moderator: bool, given: frozenset[str]) ->
         query = query.where(Post.status == bindparam("status"))
     if "category_id" in given:
         query = query.where(Post.category_id == bindparam("category_id"))
+    if "closed" in given:
+        query = query.where(Post.status.not_in(bindparam("closed", expanding=True)))
     return query.order_by(*SORTS[sort]).offset(bindparam("offset")).limit(bindparam("limit"))
 
 

@@ -1,13 +1,18 @@
-"""The staff queue: unanswered posts, most urgent first.
+"""The staff queue: unanswered posts, the one that hurts most first.
 
-    urgency = kind_weight × (votes_24h + 0.5 × comments_24h + votes / (age_days + 1))
+    urgency = kind_weight × demand × waiting
+    demand  = votes + 4 × votes_24h + 2 × comments_24h
+    waiting = 1 + ln(1 + days_unanswered)
 
-`votes_24h` and `comments_24h` measure how fast a post is gathering support
-right now; the last term keeps a steadily popular post from sinking just
-because today was quiet. Complaints weigh 1.5: an unanswered complaint is the
-one that spreads. Ties go to the older post (it has waited longer), then id.
+Demand counts everyone who said "me too", and counts today's voices again: a post gathering support
+now is spreading now. Waiting grows for as long as a post has no official answer, so a popular
+complaint left alone for weeks climbs above anything new; it grows as a logarithm so that weeks of
+silence never bury a surge of today. A 60-vote complaint unanswered for 51 days scores about 446, a
+new complaint with its author's vote 7.5. Complaints weigh 1.5: an unanswered complaint is the one
+that spreads. Ties go to the older post (it has waited longer), then id.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,12 +20,31 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Comment, Kind, OfficialResponse, Post, Status, User, Vote, utcnow
+from forum.models import Category, Comment, Flag, Kind, OfficialResponse, Post, Status, User, Vote, utcnow
 
 KIND_WEIGHT = {Kind.COMPLAINT: 1.5, Kind.IDEA: 1.0}
+RECENT_VOTE_WEIGHT = 4
+RECENT_COMMENT_WEIGHT = 2
+FORMULA = "urgency = kind weight × (votes + 4 × votes in 24 h + 2 × comments in 24 h) × (1 + ln(1 + days unanswered))"
 WINDOW = timedelta(hours=24)
 QUEUE_SIZE = 50
 UNANSWERED_STATUSES = (Status.OPEN, Status.UNDER_REVIEW)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    kind: Kind | None = None
+    status: Status | None = None
+    category: Category | None = None
+
+    def apply(self, query):
+        if self.kind is not None:
+            query = query.where(Post.kind == self.kind)
+        if self.status is not None:
+            query = query.where(Post.status == self.status)
+        if self.category is not None:
+            query = query.where(Post.category_id == self.category.id)
+        return query
 
 
 @dataclass(frozen=True)
@@ -36,8 +60,10 @@ class QueueItem:
 
 
 def urgency(kind: str, votes: int, votes_24h: int, comments_24h: int, created_at: datetime, now: datetime) -> float:
-    age_days = max((now - created_at).total_seconds(), 0) / 86400
-    return KIND_WEIGHT[Kind(kind)] * (votes_24h + 0.5 * comments_24h + votes / (age_days + 1))
+    """See the module's docstring; `created_at` starts the wait (the post has no official answer)."""
+    days_waiting = max((now - created_at).total_seconds(), 0) / 86400
+    demand = votes + RECENT_VOTE_WEIGHT * votes_24h + RECENT_COMMENT_WEIGHT * comments_24h
+    return KIND_WEIGHT[Kind(kind)] * demand * (1 + math.log1p(days_waiting))
 
 
 def _recent_counts(model, post_ids: list[int], since: datetime) -> dict[int, int]:
@@ -55,14 +81,16 @@ def _public_posts():
     return select(Post).where(Post.public())
 
 
-def unanswered(now: datetime | None = None, limit: int = QUEUE_SIZE) -> list[QueueItem]:
+def _unanswered_posts(query):
+    return query.where(Post.public(), Post.first_response_at.is_(None), Post.status.in_(UNANSWERED_STATUSES))
+
+
+def unanswered(
+    now: datetime | None = None, limit: int = QUEUE_SIZE, filters: QueueFilter = QueueFilter()
+) -> list[QueueItem]:
     now = now or utcnow()
     candidates = db.session.execute(
-        select(Post.id, Post.kind, Post.vote_count, Post.created_at).where(
-            Post.public(),
-            Post.first_response_at.is_(None),
-            Post.status.in_(UNANSWERED_STATUSES),
-        )
+        filters.apply(_unanswered_posts(select(Post.id, Post.kind, Post.vote_count, Post.created_at)))
     ).all()
     ids = [row.id for row in candidates]
     votes_24h = _recent_counts(Vote, ids, now - WINDOW)
@@ -87,11 +115,24 @@ def unanswered(now: datetime | None = None, limit: int = QUEUE_SIZE) -> list[Que
     ]
 
 
-def answered(*, by: User | None = None, limit: int = QUEUE_SIZE) -> list[Post]:
+def answered(*, by: User | None = None, limit: int = QUEUE_SIZE, filters: QueueFilter = QueueFilter()) -> list[Post]:
     """Answered posts, most recently active first; `by` keeps those that staff member answered."""
-    query = _public_posts().where(Post.first_response_at.is_not(None))
+    query = filters.apply(_public_posts().where(Post.first_response_at.is_not(None)))
     if by is not None:
         mine = select(OfficialResponse.post_id).where(OfficialResponse.author_id == by.id)
         query = query.where(Post.id.in_(mine))
     query = query.options(joinedload(Post.category), joinedload(Post.author))
     return list(db.session.scalars(query.order_by(Post.last_activity_at.desc(), Post.id.desc()).limit(limit)))
+
+
+def waiting_counts() -> tuple[int, int]:
+    """How many posts wait for an official answer, and how many posts and comments for a moderator's
+    decision on their reports: the staff bar's figures, in one query."""
+    reported = select(Flag.target_type, Flag.target_id).where(Flag.resolved_at.is_(None)).distinct().subquery()
+    row = db.session.execute(
+        select(
+            _unanswered_posts(select(func.count()).select_from(Post)).scalar_subquery(),
+            select(func.count()).select_from(reported).scalar_subquery(),
+        )
+    ).one()
+    return row[0], row[1]

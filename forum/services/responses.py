@@ -6,12 +6,13 @@ from sqlalchemy.orm import joinedload
 
 from forum import markup
 from forum.extensions import db
-from forum.models import OfficialResponse, Post, Status, StatusChange, User, utcnow
+from forum.models import OfficialResponse, Post, ResponseRevision, Status, StatusChange, User, utcnow
 from forum.permissions import Guardian
 from forum.services import Refused, audit, notify
 from forum.services.posts import touch
 
 RESPONSE_MAX = 10000
+STATUS_NOTE_MAX = 500
 
 
 def respond(actor: User, post: Post, body: str, status: Status | None = None) -> OfficialResponse:
@@ -37,8 +38,39 @@ def respond(actor: User, post: Post, body: str, status: Status | None = None) ->
     return response
 
 
-def change_status(actor: User, post: Post, status: Status) -> StatusChange | None:
-    """Move a post to another status; None when it is there already."""
+def edit_response(actor: User, post: Post, response: OfficialResponse, body: str) -> bool:
+    """Correct an official response, keeping the text it replaces; False when nothing changed.
+    Followers are not told again: an edit corrects what they were told."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_respond(post) and response.post_id == post.id)
+    body = markup.clean_text(body).strip()
+    if body == response.body:
+        return False
+    now = utcnow()
+    db.session.add(ResponseRevision(response_id=response.id, editor_id=actor.id, body=response.body, created_at=now))
+    audit.record(actor, "edit_response", "post", post.id, {"response_id": response.id, "body": response.body},
+                 {"response_id": response.id, "body": body})  # fmt: skip
+    response.body, response.body_html, response.edited_at = body, markup.render(body), now
+    db.session.flush()
+    return True
+
+
+def response_edits(post: Post) -> list[ResponseRevision]:
+    """Every edit of the post's official responses, oldest first, for its timeline."""
+    return list(
+        db.session.scalars(
+            select(ResponseRevision)
+            .join(OfficialResponse, OfficialResponse.id == ResponseRevision.response_id)
+            .where(OfficialResponse.post_id == post.id)
+            .options(joinedload(ResponseRevision.editor))
+            .order_by(ResponseRevision.created_at, ResponseRevision.id)
+        )
+    )
+
+
+def change_status(actor: User, post: Post, status: Status, note: str = "") -> StatusChange | None:
+    """Move a post to another status, with an optional public note for its timeline and followers;
+    None when it is there already."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_change_status(post))
     status = Status(status)
@@ -48,9 +80,10 @@ def change_status(actor: User, post: Post, status: Status) -> StatusChange | Non
     old_status = Status(post.status)
     audit.record(actor, "status", "post", post.id, {"status": post.status}, {"status": status})
     change = _record_status(actor, post, status, None)
+    change.note = " ".join(markup.clean_text(note).split())[:STATUS_NOTE_MAX] or None
     touch(post)
     db.session.flush()
-    notify.status_changed(actor, post, old_status)
+    notify.status_changed(actor, post, old_status, change.note)
     return change
 
 

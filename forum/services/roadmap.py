@@ -15,6 +15,7 @@ from forum.services.posts import Card, CategoryChoice
 
 MOST_WANTED = "most_wanted"
 CARDS_PER_COLUMN = 12
+LINE_MAX = 110  # a card's excerpt of the latest answer: one line of a column, cut with an ellipsis
 DONE_WINDOW = timedelta(days=90)
 
 
@@ -25,6 +26,11 @@ class Column:
     description: str
     status: Status  # the status a card dropped here gets
     cards: list[Card] = field(default_factory=list)
+    total: int = 0  # every post the column stands for, shown or not
+
+    @property
+    def has_more(self) -> bool:
+        return self.total > len(self.cards)
 
 
 def _columns() -> list[Column]:
@@ -40,9 +46,11 @@ def _columns() -> list[Column]:
 def board(
     *, category: Category | CategoryChoice | None = None, kind: Kind | None = None
 ) -> tuple[list[Column], dict[int, str]]:
-    """Every column with its cards, and each card's latest official response (first line).
+    """Every column with its cards and its true count, and each card's latest official response
+    (first line).
 
-    One query for the five columns (a UNION ALL of five short index scans) and their responses."""
+    One query for the five columns (a UNION ALL of five short index scans) and their responses, and
+    one that counts each column's posts: a column shows its first cards, and links to the rest."""
     columns = _columns()
     params = {"done_since": utcnow() - DONE_WINDOW}
     if category is not None:
@@ -55,8 +63,28 @@ def board(
         card = posts.card(row)
         columns[row.column_number].cards.append(card)
         if row.response_body is not None:
-            lines[card.id] = markup.first_line(row.response_body)
+            lines[card.id] = markup.first_line(row.response_body, LINE_MAX)
+    counts = _count_statement(category is not None, kind is not None)
+    totals = dict(db.session.execute(counts, params).all())
+    for column in columns:
+        column.total = totals.get(str(column.status), 0)
     return columns, lines
+
+
+@cache
+def _count_statement(by_category: bool, by_kind: bool) -> Select:
+    """How many public posts each column stands for (done ones: within the window only)."""
+    query = (
+        select(Post.status, func.count())
+        .where(Post.public(), Post.status.in_([column.status for column in _columns()]))
+        .where((Post.status != Status.DONE) | (Post.status_changed_at >= bindparam("done_since")))
+        .group_by(Post.status)
+    )
+    if by_category:
+        query = query.where(Post.category_id == bindparam("category_id"))
+    if by_kind:
+        query = query.where(Post.kind == bindparam("kind"))
+    return query
 
 
 @cache

@@ -4,17 +4,18 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import AuditEntry, Post, User, Vote, utcnow
+from forum.models import AuditEntry, Post, Status, User, Vote, utcnow
 from forum.permissions import guardian
+from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
-from forum.services import insights, queue, themes
+from forum.services import insights, posts, queue, themes
 from forum.web import whole_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -27,14 +28,41 @@ def _staff_only():
     guardian().ensure(guardian().can_use_staff_tools())
 
 
+@bp.app_context_processor
+def staff_bar():
+    """The staff bar's figures, read only when a page shows the bar (once per request)."""
+
+    def staff_counts() -> tuple[int, int]:
+        if "staff_counts" not in g:
+            g.staff_counts = queue.waiting_counts()
+        return g.staff_counts
+
+    return {"staff_counts": staff_counts}
+
+
 @bp.get("/queue")
 def queue_page():
     view = request.args.get("view", "unanswered")
     if view not in QUEUE_VIEWS:
         abort(400, f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
-    items = queue.unanswered() if view == "unanswered" else []
-    answered = [] if view == "unanswered" else queue.answered(by=current_user if view == "mine" else None)
-    return render_template("staff/queue.html", view=view, views=QUEUE_VIEWS, items=items, answered=answered)
+    categories = posts.categories()
+    filters = ListFilters.from_args(request.args, categories, fields=("kind", "status", "category"))
+    chosen = queue.QueueFilter(kind=filters.kind, status=filters.status, category=filters.category)
+    items = queue.unanswered(filters=chosen) if view == "unanswered" else []
+    answered = []
+    if view != "unanswered":
+        answered = queue.answered(by=current_user if view == "mine" else None, filters=chosen)
+    return render_template(
+        "staff/queue.html",
+        view=view,
+        views=QUEUE_VIEWS,
+        items=items,
+        answered=answered,
+        filters=filters,
+        categories=categories,
+        statuses=queue.UNANSWERED_STATUSES if view == "unanswered" else list(Status),
+        formula=queue.FORMULA,
+    ), 400 if filters.problems else 200
 
 
 # -- exports -----------------------------------------------------------------------------

@@ -40,6 +40,14 @@
     box.appendChild(p);
   }
 
+  // Filters apply as soon as one changes; the Show button stays for pages without script.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    form.classList.add("is-autosubmit");
+    form.addEventListener("change", function () {
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {

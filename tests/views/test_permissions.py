@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Comment, OfficialResponse, Post, StatusChange, Vote
+from forum.services import responses
 
 ROLES = ["visitor", "member", "author", "moderator", "staff", "admin"]
 
@@ -79,3 +80,29 @@ def test_staff_controls_show_only_to_staff(make_user, make_post, login_as, clien
     assert "Answer officially" not in client.get(f"/posts/{post.id}-{post.slug}").get_data(as_text=True)
     login_as(make_user("staff"))
     assert "Answer officially" in client.get(f"/posts/{post.id}-{post.slug}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_staff_correct_an_official_response(role, make_user, make_post, login_as, send):
+    author = make_user()
+    post = make_post(author)
+    responses.respond(make_user("staff"), post, "We hear you")
+    db.session.commit()
+    if role == "author":
+        login_as(author)
+    elif role != "visitor":
+        login_as(make_user("member" if role == "member" else role))
+
+    response = send(f"/posts/{post.id}/response/edit", {"body": "Corrected"})
+
+    body = db.session.scalars(select(OfficialResponse.body)).one()
+    if role in ("staff", "admin"):
+        assert response.status_code == 303
+        assert body == "Corrected"
+        return
+    if role == "visitor":
+        assert response.status_code == 302 and response.location.startswith("/login?next=")
+    else:
+        assert response.status_code == 403
+    db.session.rollback()
+    assert db.session.scalars(select(OfficialResponse.body)).one() == "We hear you"

@@ -223,6 +223,7 @@ def test_the_table_covers_every_state_changing_route(app):
     """A new POST route must be added here (or to test_permissions.py) before it ships."""
     covered_elsewhere = {"/posts/<int:post_id>/" + a for a in ("vote", "unvote", "comments", "edit", "delete")}
     covered_elsewhere |= {"/posts/<int:post_id>/response", "/posts/<int:post_id>/status", "/posts"}
+    covered_elsewhere |= {"/posts/<int:post_id>/response/edit"}  # test_permissions.py
     # Signing up, in and back (visitors' own forms) and notification settings belong to other suites.
     not_moderation = {"/signup", "/login", "/reset", "/reset/<token>", "/signup/confirm/<token>"}
     not_moderation |= {"/account/email/<token>"}  # a mailed link, whoever opens it: tests/views/test_security_review.py

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Comment, Kind, Post, PostRevision, Status, Vote
+from forum.models import Comment, Kind, OfficialResponse, Post, PostRevision, ResponseRevision, Status, Vote
 from forum.services import comments, merges, responses, votes
 from tests.conftest import csrf_token_from
 
@@ -401,3 +401,79 @@ def test_a_visitor_sees_each_part_a_post_has_and_no_other(make_post, make_user, 
     # A merge records itself in the original's history too.
     assert parts(page(original)) == {"response": False, "history": True, "merged": ["Post D"]}
     assert parts(page(plain)) == {"response": False, "history": False, "merged": []}
+
+
+def _titles_on(client, url: str) -> list[str]:
+    page = client.get(url).get_data(as_text=True)
+    return [chunk.split("</a>")[0] for chunk in page.split('class="post-card-title"><a')[1:]]
+
+
+def test_trending_and_top_leave_closed_posts_out_unless_asked(make_post, make_user, client):
+    staff = make_user("staff")
+    make_post(title="Still wanted")
+    shipped = make_post(title="Shipped already")
+    refused = make_post(title="Turned down")
+    responses.change_status(staff, shipped, Status.DONE)
+    responses.change_status(staff, refused, Status.DECLINED)
+    db.session.commit()
+
+    def shown(url):
+        return {t.split(">")[-1] for t in _titles_on(client, url)}
+
+    for url in ("/", "/?sort=trending", "/?sort=top"):
+        assert shown(url) == {"Still wanted"}, url
+    assert "Trending and Top leave out done" in client.get("/").get_data(as_text=True)
+    everything = {"Still wanted", "Shipped already", "Turned down"}
+    assert shown("/?closed=1") == everything
+    assert shown("/?sort=top&closed=1") == everything
+    assert shown("/?sort=new") == everything
+    assert shown("/?status=done") == {"Shipped already"}
+    assert 'name="closed" value="1" checked' in client.get("/?closed=1").get_data(as_text=True)
+    bad = client.get("/?closed=yes-please")
+    assert bad.status_code == 400
+    assert "is not a choice for closed posts" in bad.get_data(as_text=True)
+
+
+def test_each_card_has_a_one_line_excerpt(make_post, client):
+    make_post(title="Dark mode", body="**Please** add a dark theme for night shifts.\n\nSecond paragraph stays out.")
+    make_post(title="Long one", body="word " * 200)
+    page = client.get("/").get_data(as_text=True)
+    assert '<p class="post-card-excerpt" dir="auto">Please add a dark theme for night shifts.</p>' in page
+    assert "Second paragraph stays out" not in page
+    long_excerpt = page.split("Long one</a>")[1].split('class="post-card-excerpt" dir="auto">')[1].split("</p>")[0]
+    assert long_excerpt.endswith("…") and len(long_excerpt) <= 140
+    # with script, the filters apply on change (static/js/forum.js); without, the Show button does
+    assert "data-autosubmit" in page and '<button type="submit" class="button filters-submit">Show</button>' in page
+
+
+def test_staff_correct_an_official_response_and_every_version_is_kept(make_post, make_user, login_as, send, client):
+    staff = make_user("staff", name="Sam Staff")
+    author = make_user()
+    post = make_post(author, title="Receipts as PDF")
+    responses.respond(staff, post, "We ship this in March.", Status.PLANNED)
+    db.session.commit()
+    page_url = f"/posts/{post.id}-{post.slug}"
+
+    login_as(author)
+    assert send(f"/posts/{post.id}/response/edit", {"body": "Hijacked"}).status_code == 403
+    assert "Edit this response" not in client.get(page_url).get_data(as_text=True)
+
+    login_as(staff)
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Edit this response" in page and 'id="edit-response-body"' in page
+    empty = send(f"/posts/{post.id}/response/edit", {"body": "   "})
+    assert empty.status_code == 422 and "Write the corrected response." in empty.get_data(as_text=True)
+    fixed = send(f"/posts/{post.id}/response/edit", {"body": "We ship this in **April**."})
+    assert fixed.status_code == 303
+    send(f"/posts/{post.id}/response/edit", {"body": "We ship this in May."})
+
+    login_as(author)
+    page = client.get(page_url).get_data(as_text=True)
+    official = page.split('id="official-title"')[1].split("</section>")[0]
+    assert "We ship this in May." in official and "March" not in official and "edited" in official
+    history = page.split('id="timeline-title"')[1].split("</section>")[0]
+    assert history.count("edited the official response") == 2
+    kept = db.session.scalars(select(ResponseRevision.body).order_by(ResponseRevision.id)).all()
+    assert kept == ["We ship this in March.", "We ship this in **April**."]
+    response = db.session.scalars(select(OfficialResponse)).one()
+    assert response.body_html == "<p>We ship this in May.</p>\n"

@@ -1,13 +1,15 @@
 import csv
 import io
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from forum.extensions import db
-from forum.models import Kind, Post, Status, Vote
-from forum.services import comments, queue, responses, votes
+from forum.models import Category, FlagReason, Kind, Post, Status, Vote
+from forum.services import comments, moderation, queue, responses, votes
+from tests.conftest import PASSWORD, csrf_token_from
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -33,9 +35,17 @@ def test_staff_tools_are_for_staff_only(make_user, make_post, login_as, client, 
 
 def test_urgency_formula_on_a_fixed_clock():
     fresh_complaint = queue.urgency("complaint", 10, 6, 4, NOW - timedelta(days=1), NOW)
-    assert fresh_complaint == pytest.approx(1.5 * (6 + 2 + 10 / 2))
+    assert fresh_complaint == pytest.approx(1.5 * (10 + 4 * 6 + 2 * 4) * (1 + math.log(2)))
     old_idea = queue.urgency("idea", 30, 0, 0, NOW - timedelta(days=29), NOW)
-    assert old_idea == pytest.approx(1.0)
+    assert old_idea == pytest.approx(30 * (1 + math.log(30)))
+    # The case: a 60-vote complaint unanswered for 51 days against a new 1-vote one.
+    neglected = queue.urgency("complaint", 60, 0, 0, NOW - timedelta(days=51), NOW)
+    brand_new = queue.urgency("complaint", 1, 1, 0, NOW - timedelta(minutes=1), NOW)
+    assert neglected > 50 * brand_new
+    # Waiting longer, or more people asking, only ever raises a post.
+    assert queue.urgency("idea", 5, 0, 0, NOW - timedelta(days=8), NOW) > queue.urgency(
+        "idea", 5, 0, 0, NOW - timedelta(days=7), NOW
+    )
 
 
 def _backdate(model, ids, when):
@@ -67,7 +77,7 @@ def test_queue_puts_fast_gathering_unanswered_complaints_first(make_post, make_u
     page = client.get("/staff/queue").get_data(as_text=True)
     assert page.index("Hot complaint") < page.index("Warm idea") < page.index("Calm old idea")
     assert "Already answered" not in page
-    assert "+4 votes, +1 comments" in page
+    assert "+4 votes, +1 comment in 24 h" in page
     answered_page = client.get("/staff/queue?view=mine").get_data(as_text=True)
     assert "Already answered" in answered_page and "Hot complaint" not in answered_page
     other_staff = make_user("staff")
@@ -149,8 +159,8 @@ def test_queue_query_count_is_fixed(make_post, make_user, login_as, client, coun
     db.session.commit()
     with count_queries() as large:
         client.get("/staff/queue")
-    # signed-in user, candidates, votes in 24 h, comments in 24 h, the shown posts
-    assert len(small) == len(large) == 6  # with the bell's unread count
+    # signed-in user, categories, candidates, votes in 24 h, comments in 24 h, the shown posts
+    assert len(small) == len(large) == 8  # with the bell's unread count and the staff bar's figures
 
 
 def test_deleted_accounts_votes_stop_counting(make_post, make_user, app_ctx):
@@ -165,3 +175,81 @@ def test_deleted_accounts_votes_stop_counting(make_post, make_user, app_ctx):
     db.session.commit()
     drift = recount()
     assert [(d.field, d.stored, d.actual) for d in drift] == [("vote_count", 2, 1)]
+
+
+def test_a_neglected_popular_complaint_outranks_a_new_one_vote_post(make_post, make_user, login_as, client):
+    neglected = make_post(title="Push notifications arrive hours late on iOS", kind=Kind.COMPLAINT)
+    for _ in range(59):
+        votes.add(make_user(), neglected)
+    make_post(title="Brand new gripe", kind=Kind.COMPLAINT)
+    db.session.commit()
+    weeks_ago = datetime.now(UTC) - timedelta(days=51)
+    _backdate(Post, [neglected.id], weeks_ago)
+    vote_ids = db.session.scalars(db.select(Vote.id).where(Vote.post_id == neglected.id)).all()
+    _backdate(Vote, vote_ids, weeks_ago)
+    db.session.commit()
+
+    login_as(make_user("staff"))
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert page.index("Push notifications arrive hours late on iOS") < page.index("Brand new gripe")
+    assert "days unanswered" in page  # the formula is on the page
+
+
+def test_queue_filters_by_kind_category_and_status(make_post, make_user, login_as, client):
+    billing = Category(slug="billing", name="Billing")
+    db.session.add(billing)
+    db.session.commit()
+    staff = make_user("staff")
+    make_post(title="App idea", kind=Kind.IDEA)
+    make_post(title="Billing complaint", kind=Kind.COMPLAINT, cat=billing)
+    reviewed = make_post(title="Reviewed idea", kind=Kind.IDEA)
+    responses.change_status(staff, reviewed, Status.UNDER_REVIEW)
+    answered = make_post(title="Answered complaint", kind=Kind.COMPLAINT, cat=billing)
+    responses.respond(staff, answered, "Fixed in 4.2.", Status.PLANNED)
+    db.session.commit()
+    login_as(staff)
+
+    def shown(url):
+        page = client.get(url).get_data(as_text=True)
+        return {t for t in ("App idea", "Billing complaint", "Reviewed idea", "Answered complaint") if t + "<" in page}
+
+    assert shown("/staff/queue") == {"App idea", "Billing complaint", "Reviewed idea"}
+    assert shown("/staff/queue?kind=complaint") == {"Billing complaint"}
+    assert shown("/staff/queue?category=billing") == {"Billing complaint"}
+    assert shown("/staff/queue?status=under_review") == {"Reviewed idea"}
+    assert shown("/staff/queue?view=answered&category=billing") == {"Answered complaint"}
+    assert shown("/staff/queue?view=mine&kind=idea") == set()
+    assert shown("/staff/queue?view=mine&status=planned") == {"Answered complaint"}
+    bad = client.get("/staff/queue?kind=rant")
+    assert bad.status_code == 400 and "is not a kind of post" in bad.get_data(as_text=True)
+    # the tabs keep the filters
+    assert 'href="/staff/queue?view=answered&amp;kind=complaint"' in client.get("/staff/queue?kind=complaint").get_data(
+        as_text=True
+    )
+
+
+def test_staff_land_on_the_queue_and_the_staff_bar_counts_what_waits(make_post, make_user, client):
+    staff = make_user("staff", email="agent@example.com")
+    make_post(title="Waiting one")
+    make_post(title="Waiting two")
+    reported = make_post(title="Reported one")
+    moderation.flag(make_user(), reported, FlagReason.SPAM, threshold=3)
+    db.session.commit()
+
+    def sign_in(email, next_url=None):
+        token = csrf_token_from(client.get("/login").get_data(as_text=True))
+        form = {"email": email, "password": PASSWORD, "csrf_token": token}
+        if next_url:
+            form["next"] = next_url
+        return client.post("/login", data=form)
+
+    assert sign_in("agent@example.com").location == "/staff/queue"
+    bar = client.get("/staff/queue").get_data(as_text=True).split('class="staff-nav"')[1].split("</nav>")[0]
+    assert '3<span class="visually-hidden"> unanswered' in bar
+    assert '1<span class="visually-hidden"> waiting' in bar
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").get_data(as_text=True))})
+    assert sign_in("agent@example.com", "/roadmap").location == "/roadmap"
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/").get_data(as_text=True))})
+    make_user(email="member@example.com")
+    assert sign_in("member@example.com").location == "/"
+    assert staff.id
