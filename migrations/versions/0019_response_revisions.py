@@ -4,8 +4,8 @@ Why: issue 27. Staff had no way to correct a published official answer. An edit 
 replaces as a revision (nothing typed is lost) and marks the response edited, so the post's page and
 its timeline can say so.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07 05:55:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

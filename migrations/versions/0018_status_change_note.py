@@ -4,8 +4,8 @@ Why: issue 27. Moving a post on the roadmap may carry a short public note ("Sche
 release") that the post's timeline shows and its followers are told, without publishing a new official
 response.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 05:40:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
