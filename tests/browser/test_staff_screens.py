@@ -59,7 +59,7 @@ def test_roadmap_columns_fit_their_controls_wide_and_stack_on_a_phone(new_page, 
     sign_in(page, "sam@example.com")
     page.goto("/roadmap")
     planned = page.locator("#column-planned").locator("xpath=..")
-    expect(planned.locator(".column-count")).to_have_text("14")
+    expect(planned.locator(".column-count")).to_have_text("14 posts")
     expect(planned.get_by_role("link", name="See all 14")).to_be_visible()
     # Each Move control shows its whole label: the select is as wide as its widest option needs.
     # (the arrow Chromium draws takes about 20 px beside the text and the padding)
