@@ -19,11 +19,6 @@ def absolute_url(endpoint: str, **values) -> str:
     return f"{url}#{quote(anchor)}" if anchor else url
 
 
-def site_host() -> str:
-    """The host name of SITE_URL, for TRUSTED_HOSTS' default."""
-    return urlsplit(current_app.config["SITE_URL"]).hostname or ""
-
-
 def url_builder():
     """`absolute_url` for many links at once (the thousands of a sitemap): the address bound once.
     Returns build(endpoint, **values)."""
