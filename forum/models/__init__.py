@@ -1,6 +1,7 @@
 """Tables and their relationships; no commits, no HTTP, no templates."""
 
 from forum.models.base import UTCDateTime, utcnow
+from forum.models.company import Company, CompanyMember
 from forum.models.merge import MergeMove, MoveKind, PostMerge
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
 from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
@@ -29,6 +30,8 @@ __all__ = [
     "Category",
     "Comment",
     "CommentRevision",
+    "Company",
+    "CompanyMember",
     "EmailMode",
     "EmailPreference",
     "Event",
