@@ -6,7 +6,8 @@ Views, services and templates ask it; nothing else looks at roles.
 from flask import abort, g
 from flask_login import current_user
 
-from forum.models import Comment, Post, Role
+from forum import visibility
+from forum.models import AnonymousUser, Category, Comment, Post, Role
 
 TEAM_ROLES = (Role.MODERATOR, Role.STAFF, Role.ADMIN)
 
@@ -26,6 +27,8 @@ class Guardian:
         self.user = user
         authenticated = bool(getattr(user, "is_authenticated", False))
         self.role = Role(user.role) if authenticated else None
+        self._audience: visibility.Audience | None = None
+        self._hidden_categories: frozenset[int] | None = None
 
     # -- who is this ---------------------------------------------------------
     @property
@@ -57,12 +60,38 @@ class Guardian:
 
     # -- reading -------------------------------------------------------------
     def can_see_post(self, post: Post) -> bool:
+        """The one rule (forum/visibility.py; `visible_posts` is its SQL). `post` may be a Post or
+        anything with the same columns (a list's card)."""
+        if not self._sees_category_of(post):
+            return False
         if post.deleted_at is not None:
             return self.is_moderator
         if post.is_hidden:
             # Authors still see their own hidden post (held for review, or hidden with a reason).
             return self.is_moderator or (self.is_member and post.author_id == self.user.id)
         return True
+
+    def _sees_category_of(self, post) -> bool:
+        loaded = post.__dict__.get("category") if isinstance(post, Post) else None
+        if self._hidden_categories is None and loaded is not None and loaded.id == post.category_id:
+            return visibility.admits(loaded, self)  # a post's page loads its category: no need to read them all
+        return post.category_id not in self.hidden_category_ids()
+
+    def can_see_category(self, category: Category) -> bool:
+        """Whether the category, its name and its posts may be shown (menus, filters, forms)."""
+        return category.id not in self.hidden_category_ids()
+
+    def hidden_category_ids(self) -> frozenset[int]:
+        """The categories this person may not see, read once per Guardian (once per request)."""
+        if self._hidden_categories is None:
+            self._hidden_categories = visibility.hidden_categories(self)
+        return self._hidden_categories
+
+    def audience(self) -> visibility.Audience:
+        """What restricted categories may admit this member by (their domain, companies, claims)."""
+        if self._audience is None:
+            self._audience = visibility.audience_of(self.user) if self.is_member else visibility.Audience()
+        return self._audience
 
     def can_see_comment(self, comment: Comment) -> bool:
         if comment.deleted_at is not None or comment.is_hidden:
@@ -129,6 +158,11 @@ class Guardian:
         """Refuse with 403 unless allowed (views send visitors to sign in first)."""
         if not allowed:
             abort(403)
+
+
+def anyone() -> Guardian:
+    """The Guardian of no one in particular: what a feed reader, a crawler or a shared card may show."""
+    return Guardian(AnonymousUser())
 
 
 def guardian() -> Guardian:

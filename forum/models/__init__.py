@@ -17,6 +17,7 @@ from forum.models.post import (
     ResponseRevision,
     Status,
     StatusChange,
+    Visibility,
     Vote,
 )
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
@@ -54,6 +55,7 @@ __all__ = [
     "StatusChange",
     "UTCDateTime",
     "User",
+    "Visibility",
     "Vote",
     "counts_as_voter",
     "uncounted_voters",

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -57,6 +57,24 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 TRANSITIONS[Status.DUPLICATE] = frozenset()
 
 
+class Visibility(StrEnum):
+    """Who may see a category's posts (forum/visibility.py holds the rule)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"  # anyone signed in
+    RESTRICTED = "restricted"  # members whose email domain, company, plan or token claim the category allows
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return {
+            "public": "Public",
+            "members": "Signed-in members",
+            "restricted": "Restricted",
+            "staff": "Staff only",
+        }[self.value]
+
+
 class Category(db.Model):
     __tablename__ = "categories"
 
@@ -65,6 +83,17 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(default=0)
+    visibility: Mapped[Visibility] = mapped_column(String(20), default=Visibility.PUBLIC, server_default="public")
+    # Whom a restricted category admits: any one match is enough. Lower-case email domains
+    # ("example.com"), companies by their external id, plans, and token claims as "key=value".
+    allowed_domains: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    allowed_companies: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    allowed_plans: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    allowed_claims: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+
+    @property
+    def visibility_enum(self) -> Visibility:
+        return Visibility(self.visibility)
 
 
 class Post(db.Model):

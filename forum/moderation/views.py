@@ -73,7 +73,7 @@ for _action in moderation.POST_TOGGLES:
 def move_post(post_id: int):
     post = load_post(post_id)
     guardian().ensure(guardian().can_moderate())
-    category = next((c for c in posts.categories() if c.slug == request.form.get("category")), None)
+    category = next((c for c in posts.categories(guardian()) if c.slug == request.form.get("category")), None)
     if category is None:
         flash("Choose one of the listed categories to move the post to.", "error")
         return redirect(post_url(post), 303)

@@ -59,7 +59,7 @@ def post_url(post: Post, **kwargs) -> str:
 @caching.for_visitors
 @reads_only
 def index():
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, all_categories)
     per_page = current_app.config["POSTS_PER_PAGE"]
     page_posts, has_next = posts.listing(guardian(), filters.for_listing, page=filters.page, per_page=per_page)
@@ -78,7 +78,7 @@ def index():
 @caching.for_visitors
 @reads_only
 def search_page():
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, all_categories, fields=SEARCH_FIELDS, searching=True)
     viewer = guardian()
     found = search.search(
@@ -167,7 +167,7 @@ def _render_post(
         notes=moderation.notes(post) if sees_notes else [],
         note_form=NoteForm(formdata=None) if sees_notes else None,
         flag_form=FlagForm(formdata=None) if viewer.can_write else None,  # see Guardian.can_flag
-        categories=posts.categories() if viewer.can_moderate() else [],
+        categories=posts.categories(viewer) if viewer.can_moderate() else [],
     ), status
 
 
@@ -182,7 +182,7 @@ def _passes_human_check(form) -> bool:
 @bp.get("/posts/new")
 @login_required
 def new():
-    form = NewPostForm(posts.categories(), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
+    form = NewPostForm(posts.categories(guardian()), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
     form.start_clock()
     return render_template("posts/new.html", form=form)
 
@@ -191,7 +191,7 @@ def new():
 @login_required
 @limits.posting
 def create():
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     form = NewPostForm(all_categories)
     if not form.validate() or not _passes_human_check(form):
         return render_template("posts/new.html", form=form), 422
@@ -212,7 +212,7 @@ def create():
 def edit(post_id: int):
     post = load_post(post_id)
     guardian().ensure(guardian().can_edit_post(post))
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     if request.method == "GET":
         form = PostForm(all_categories, formdata=None, obj=post, category=post.category.slug)
         return render_template("posts/edit.html", form=form, post=post)

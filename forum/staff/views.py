@@ -45,7 +45,7 @@ def queue_page():
     view = request.args.get("view", "unanswered")
     if view not in QUEUE_VIEWS:
         abort(400, f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
-    categories = posts.categories()
+    categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, categories, fields=("kind", "status", "category"))
     chosen = queue.QueueFilter(kind=filters.kind, status=filters.status, category=filters.category)
     items = queue.unanswered(filters=chosen) if view == "unanswered" else []
