@@ -88,6 +88,7 @@ def search_page():
             status=filters.status.value if filters.status else None,
             category_id=filters.category.id if filters.category else None,
             public_only=not viewer.is_moderator,
+            hidden_categories=viewer.hidden_category_ids(),
         ),
         page=filters.page,
     )
@@ -109,7 +110,7 @@ def search_page():
 def similar():
     """Posts that say the same as a title being typed (static/js/forum.js), as JSON."""
     title = search.query.clean(request.args.get("title", ""))
-    found = similar_posts.similar_posts(title) if len(title.strip()) >= 3 else []
+    found = similar_posts.similar_posts(guardian(), title) if len(title.strip()) >= 3 else []
     return jsonify(
         [
             {"id": p.id, "title": p.title, "url": post_url(p), "status": str(p.status), "votes": p.vote_count}

@@ -15,6 +15,7 @@ numbers in bench/similar_recall.py's docstring and why it is not used here.
 """
 
 import re
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
@@ -23,6 +24,10 @@ from whoosh.lang.porter import stem
 from forum.extensions import db
 from forum.models import Post, Status
 from forum.services import themes
+from forum.visibility import visible_posts
+
+if TYPE_CHECKING:
+    from forum.permissions import Guardian
 
 LIMIT = 5
 CANDIDATES = 60
@@ -123,8 +128,9 @@ def rank(title: str, documents: list[tuple[str, str]]) -> list[tuple[int, float]
     return sorted((s for s in scores if s[1] > 0), key=lambda s: (-s[1], s[0]))
 
 
-def similar_posts(title: str, *, limit: int = LIMIT) -> list[Post]:
-    """Up to `limit` public, open-for-discussion posts that say what `title` says, best first.
+def similar_posts(viewer: "Guardian", title: str, *, limit: int = LIMIT) -> list[Post]:
+    """Up to `limit` public, open-for-discussion posts the viewer may see that say what `title` says,
+    best first.
 
     Merged duplicates are left out (their original is the one to vote for)."""
     from forum import search
@@ -133,7 +139,7 @@ def similar_posts(title: str, *, limit: int = LIMIT) -> list[Post]:
     words = expansions(title)
     if not words:
         return []
-    ids = search.backend().similar(words, limit=CANDIDATES)
+    ids = search.backend().similar(words, limit=CANDIDATES, hidden_categories=viewer.hidden_category_ids())
     if not ids:
         return []
     posts = {
@@ -142,6 +148,7 @@ def similar_posts(title: str, *, limit: int = LIMIT) -> list[Post]:
             select(Post).where(
                 Post.id.in_(ids),
                 Post.public(),
+                visible_posts(viewer),
                 Post.status != Status.DUPLICATE,
             )
         )
