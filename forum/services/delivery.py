@@ -29,6 +29,7 @@ from forum import mail
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import EmailMode, Event, Notification, OutboxMessage, Post, User, utcnow
+from forum.permissions import Guardian
 
 STALE_CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -142,6 +143,9 @@ def deliver_pending(limit: int = BATCH, *, crash_after_send=None) -> int:
         if not _claim(message_id):
             continue
         message = db.session.get(OutboxMessage, message_id)
+        if not _may_still_see(message.user_id, message.notification_id):
+            _withdraw([message_id])
+            continue
         try:
             _send_one(message)
             if crash_after_send is not None:
@@ -180,6 +184,27 @@ def _mark_sent(message_ids: list[int]) -> None:
     notification_ids = select(OutboxMessage.notification_id).where(OutboxMessage.id.in_(message_ids))
     db.session.execute(
         update(Notification).where(Notification.id.in_(notification_ids)).values(emailed=True),
+        execution_options=UNCHANGED,
+    )
+    db.session.commit()
+
+
+WITHDRAWN = "withdrawn: the member may no longer see the post"
+
+
+def _may_still_see(user_id: int, notification_id: int) -> bool:
+    """Whether the member may see the post now (moved into a private category since, say): asked
+    as the email leaves, never when it was queued."""
+    notification = db.session.get(Notification, notification_id)
+    user = db.session.get(User, user_id)
+    post = db.session.get(Post, notification.post_id)
+    return user is not None and post is not None and Guardian(user).can_see_post(post)
+
+
+def _withdraw(message_ids: list[int]) -> None:
+    """Never send these: set aside as dead, with the reason."""
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(dead_at=utcnow(), last_error=WITHDRAWN),
         execution_options=UNCHANGED,
     )
     db.session.commit()
@@ -262,6 +287,12 @@ def send_digests() -> int:
         if not rows:
             continue
         user = db.session.get(User, user_id)
+        viewer = Guardian(user)
+        gone = [message_id for message_id, n in rows if not viewer.can_see_post(n.post)]
+        rows = [(message_id, n) for message_id, n in rows if message_id not in gone]
+        if not rows:
+            _withdraw(gone)
+            continue
         with _site_context():
             items = [(n, absolute_url("posts.show", post_id=n.post.id, slug=n.post.slug)) for _, n in rows]
             unsubscribe = absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, DIGEST))
@@ -272,6 +303,8 @@ def send_digests() -> int:
         mail.send(user.email, f"Your {current_app.config['SITE_NAME']} digest: {len(items)} updates", text, html,
                   unsubscribe=unsubscribe, key=f"digest-{rows[0][0]}")  # fmt: skip
         _mark_sent([message_id for message_id, _ in rows])
+        if gone:
+            _withdraw(gone)
         sent += 1
     return sent
 
