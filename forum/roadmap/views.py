@@ -63,5 +63,5 @@ def changelog_feed():
 
 @bp.get("/responsiveness")
 def responsiveness():
-    overall, by_category, by_month = insights.responsiveness()
+    overall, by_category, by_month = insights.responsiveness(guardian())
     return render_template("roadmap/responsiveness.html", overall=overall, by_category=by_category, by_month=by_month)

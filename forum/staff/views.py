@@ -16,6 +16,7 @@ from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
 from forum.services import insights, posts, queue, themes
+from forum.visibility import visible_posts
 from forum.web import whole_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -47,7 +48,7 @@ def queue_page():
         abort(400, f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
     categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, categories, fields=("kind", "status", "category"))
-    chosen = queue.QueueFilter(kind=filters.kind, status=filters.status, category=filters.category)
+    chosen = queue.QueueFilter(kind=filters.kind, status=filters.status, category=filters.category, viewer=guardian())
     items = queue.unanswered(filters=chosen) if view == "unanswered" else []
     answered = []
     if view != "unanswered":
@@ -106,10 +107,12 @@ POSTS_HEADER = ["id", "kind", "title", "category", "status", "votes", "comments"
 
 @bp.get("/export/posts.csv")
 def export_posts():
+    viewer = guardian()
+
     def rows():
         posts = db.session.scalars(
             select(Post)
-            .where(Post.deleted_at.is_(None))
+            .where(Post.deleted_at.is_(None), visible_posts(viewer))
             .options(joinedload(Post.category))
             .order_by(Post.id)
             .execution_options(yield_per=1000)
@@ -149,8 +152,8 @@ def insights_page():
     days = whole_number(raw)
     if days not in PERIODS:
         abort(400, f"Choose a period of {', '.join(str(d) for d in PERIODS)} days.")
-    top, rising = insights.top_requests(utcnow() - timedelta(days=days))
-    months, by_category, by_kind = insights.volumes()
+    top, rising = insights.top_requests(guardian(), utcnow() - timedelta(days=days))
+    months, by_category, by_kind = insights.volumes(guardian())
     return render_template(
         "staff/insights.html",
         days=days,
@@ -173,7 +176,7 @@ def post_insights(post_id: int):
 
 @bp.get("/themes")
 def themes_page():
-    return render_template("staff/themes.html", themes=themes.complaint_themes())
+    return render_template("staff/themes.html", themes=themes.complaint_themes(guardian()))
 
 
 # -- audit log ---------------------------------------------------------------------------
