@@ -38,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.init_login(login_manager, app)
 
     from forum.account.views import bp as account_bp
+    from forum.admin.views import bp as admin_bp
     from forum.auth.views import bp as auth_bp
     from forum.cards.views import bp as cards_bp
     from forum.crawlers.views import bp as crawlers_bp
@@ -53,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(crawlers_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(cards_bp)
     from forum.notifications.views import bp as notifications_bp
 

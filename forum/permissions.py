@@ -136,6 +136,10 @@ class Guardian:
     def can_see_audit(self) -> bool:
         return self.is_staff
 
+    def can_manage_categories(self) -> bool:
+        """Create categories and choose who may see them (admins)."""
+        return self.is_admin and self.can_write
+
     def can_change_roles(self) -> bool:
         return self.is_admin and self.can_write
 

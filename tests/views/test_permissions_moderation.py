@@ -144,6 +144,14 @@ ACTIONS = {
         lambda s: ("/account/password", {"current_password": PASSWORD, "new_password": "another long password"}),
     ),
     "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
+    # -- site setup --------------------------------------------------------------------------
+    "category create": Action(
+        {"admin"},
+        lambda s: (
+            "/admin/categories",
+            {"name": "Partners", "visibility": "restricted", "allowed_domains": "partner.example"},
+        ),
+    ),  # fmt: skip
 }
 
 
@@ -238,6 +246,7 @@ def test_the_table_covers_every_state_changing_route(app):
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
+    here |= {"/admin/categories"}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
