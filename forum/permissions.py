@@ -133,6 +133,10 @@ class Guardian:
     def can_see_notes(self) -> bool:
         return self.is_staff
 
+    def can_see_companies(self) -> bool:
+        """A person's companies beside their name: staff views only, never a public page."""
+        return self.is_staff
+
     def can_see_audit(self) -> bool:
         return self.is_staff
 

@@ -11,7 +11,7 @@ from forum.models import Comment, FlagReason, Post, Role, User, utcnow
 from forum.moderation.forms import FlagForm, NoteForm, RoleForm, SuspendForm
 from forum.permissions import guardian
 from forum.posts.views import MAX_ID, load_post, post_url
-from forum.services import Refused, accounts, moderation, posts
+from forum.services import Refused, accounts, affiliations, moderation, posts
 from forum.visibility import visible_posts
 from forum.web import error_response, wants_json
 
@@ -227,6 +227,7 @@ def _render_member(user: User, suspend_form: SuspendForm | None = None, status: 
         # Forms only for those who see them: a visitor's page writes no session (forum/caching.py).
         suspend_form=suspend_form or (SuspendForm(formdata=None) if viewer.can_suspend(user) else None),
         role_form=RoleForm(formdata=None, role=user.role) if viewer.can_change_roles() else None,
+        companies=affiliations.companies_of([user.id]).get(user.id, []) if viewer.can_see_companies() else [],
     ), status
 
 

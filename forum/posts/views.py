@@ -10,7 +10,7 @@ from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseEditForm, ResponseForm, StatusForm
-from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
+from forum.services import Refused, affiliations, comments, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
 from forum.web import wants_json, whole_number
 
@@ -148,6 +148,11 @@ def _render_post(
     history = responses.timeline(post) if changed else []
     if response is not None and response.edited_at is not None:
         history = sorted([*history, *responses.response_edits(post)], key=lambda entry: entry.created_at)
+    companies = (
+        affiliations.companies_of([post.author_id, *(c.author_id for c in _flat(thread))])
+        if (viewer.can_see_companies())
+        else {}
+    )
     if answers and response is not None and edit_form is None:
         edit_form = ResponseEditForm(formdata=None, body=response.body)
     return render_template(
@@ -169,7 +174,13 @@ def _render_post(
         note_form=NoteForm(formdata=None) if sees_notes else None,
         flag_form=FlagForm(formdata=None) if viewer.can_write else None,  # see Guardian.can_flag
         categories=posts.categories(viewer) if viewer.can_moderate() else [],
+        companies=companies,
     ), status
+
+
+def _flat(thread) -> list:
+    """Every comment of a page of the thread, replies included."""
+    return [comment for top, replies in thread for comment in (top, *replies)]
 
 
 # -- posting -------------------------------------------------------------------

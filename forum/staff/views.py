@@ -15,7 +15,7 @@ from forum.models import AuditEntry, Post, Status, User, Vote, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
-from forum.services import insights, posts, queue, themes
+from forum.services import affiliations, insights, posts, queue, themes
 from forum.visibility import visible_posts
 from forum.web import whole_number
 
@@ -53,6 +53,7 @@ def queue_page():
     answered = []
     if view != "unanswered":
         answered = queue.answered(by=current_user if view == "mine" else None, filters=chosen)
+    authors = [item.post.author_id for item in items] + [post.author_id for post in answered]
     return render_template(
         "staff/queue.html",
         view=view,
@@ -63,6 +64,7 @@ def queue_page():
         categories=categories,
         statuses=queue.UNANSWERED_STATUSES if view == "unanswered" else list(Status),
         formula=queue.FORMULA,
+        companies=affiliations.companies_of(authors),
     ), 400 if filters.problems else 200
 
 
@@ -136,10 +138,13 @@ def export_voters(post_id: int):
             .where(Vote.post_id == post.id)
             .order_by(Vote.created_at, Vote.id)
         )
+        voters = voters.all()
+        companies = affiliations.companies_of(user_id for user_id, *_ in voters)
         for user_id, name, email, voted_at in voters:
-            yield [user_id, name, email, _iso(voted_at)]
+            yield [user_id, name, email, "; ".join(companies.get(user_id, [])), _iso(voted_at)]
 
-    return _csv(f"post-{post.id}-voters.csv", ["user_id", "display_name", "email", "voted_at"], rows)
+    header = ["user_id", "display_name", "email", "companies", "voted_at"]
+    return _csv(f"post-{post.id}-voters.csv", header, rows)
 
 
 # -- insights ----------------------------------------------------------------------------

@@ -60,6 +60,8 @@ def _merge(site):
     merges.merge_posts(site.users["admin"], site.post, site.other_post)
 
 
+CATEGORY_FORM = {"name": "Partners", "visibility": "restricted", "allowed_domains": "partner.example"}
+
 ACTIONS = {
     # -- posts -------------------------------------------------------------------------------
     "post hide": Action(MODS, lambda s: (f"/posts/{s.post.id}/hide", {})),
@@ -145,13 +147,7 @@ ACTIONS = {
     ),
     "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
     # -- site setup --------------------------------------------------------------------------
-    "category create": Action(
-        {"admin"},
-        lambda s: (
-            "/admin/categories",
-            {"name": "Partners", "visibility": "restricted", "allowed_domains": "partner.example"},
-        ),
-    ),  # fmt: skip
+    "category create": Action({"admin"}, lambda s: ("/admin/categories", CATEGORY_FORM)),
 }
 
 
