@@ -117,6 +117,11 @@ def _claim_pairs(claims: dict) -> Iterable[str]:
                 yield f"{key}={one}"
 
 
+def is_public(category_id: int) -> bool:
+    """Whether everyone may see the category's posts."""
+    return any(c.id == category_id and c.visibility == Visibility.PUBLIC for c in all_categories())
+
+
 def admits(category, guardian) -> bool:
     """Whether the category's posts may be shown to the Guardian's person (the category half of the rule)."""
     visibility = Visibility(category.visibility)

@@ -267,3 +267,18 @@ def test_held_back_until_approved_stays_out_of_the_lists_for_its_author(world, c
     login_as(world.users["member"])
     assert client.get(f"/posts/{post.id}-{post.slug}").status_code == 200
     assert "monthly ledger" not in client.get("/?sort=new").get_data(as_text=True).lower()
+
+
+def test_a_merge_never_moves_voters_to_a_post_some_of_them_may_not_see(world, make_user, make_post, send, login_as):
+    """Into a private category's post only from the same category: its voters could not follow."""
+    login_as(make_user(Role.STAFF))
+    duplicate = world.public_post
+    refused = send(f"/posts/{duplicate.id}/merge", {"into": str(world.open_post.id)})
+    assert refused.status_code == 409
+    assert "move this post into that category first" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Post, duplicate.id).merged_into_id is None
+    twin = make_post(world.users["allowed"], title=f"Ledger export for {WORD}", cat=world.category)
+    assert send(f"/posts/{twin.id}/merge", {"into": str(world.open_post.id)}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Post, twin.id).merged_into_id == world.open_post.id
