@@ -135,6 +135,11 @@ class Config:
         # Posts' social card images, drawn once for what they show (forum/cards/).
         self.CARD_DIR = os.environ.get("CARD_DIR") or str(Path(instance_path) / "cards")
 
+        # Sign-in from the company's app (forum/identity/): the HS256 secret its server signs hand-off
+        # tokens with, and where signed-out visitors are sent to sign in (it sends them back to /sso).
+        self.SSO_SECRET = os.environ.get("SSO_SECRET") or None
+        self.SSO_LOGIN_URL = os.environ.get("SSO_LOGIN_URL") or None
+
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
         # Visitors' pages kept whole (forum/caching.py, through Flask-Caching): in Redis with REDIS_URL,

@@ -136,6 +136,12 @@ TABLES = (
     "votes",
     "posts",
     "categories",
+    "company_imports",
+    "identities",
+    "used_sign_in_tokens",
+    "sign_in_providers",
+    "company_members",
+    "companies",
     "users",
 )
 

@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member last proved they read mail at `email` (a sign-up link, an email change, a
+    # password reset, a provider's verified claim). Only then may another sign-in be linked by address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_suspended(self) -> bool:
