@@ -197,6 +197,8 @@ def _checked(form: ProviderForm, provider: SignInProvider | None) -> bool:
     if provider is None and not form.client_secret.data:
         form.client_secret.errors.append("Enter the client secret the provider gave you.")
         return False
+    if provider is not None and form.issuer.data == provider.issuer:
+        return True  # read when the issuer was saved; sign-in reads it again anyway
     try:
         oidc.check_discovery(form.issuer.data)
     except oidc.DiscoveryFailed as error:
