@@ -267,3 +267,23 @@ def test_the_sign_in_page_offers_the_company_app(client, app, monkeypatch):
     page = client.get("/login?next=/roadmap").get_data(as_text=True)
     assert "Sign in with your Tallybook account" in page or "Sign in with your" in page
     assert "/sso/login?next=/roadmap" in page
+
+
+def test_the_python_example_in_the_docs_signs_a_customer_in(client, app_ctx):
+    """docs/SIGN_IN.md's ten lines, run as a company's server would run them."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    doc = (Path(__file__).parents[2] / "docs" / "SIGN_IN.md").read_text()
+    example = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {"SSO_SECRET": SECRET}
+    exec(example, namespace)
+    account = SimpleNamespace(id=7, name="Initech", plan="pro", mrr=Decimal("420.00"))
+    user = SimpleNamespace(id=99, email="peter@initech.example", name="Peter Gibbons", account=account)
+
+    url = urlsplit(namespace["feedback_url"](user, "/roadmap"))
+    response = client.get(f"{url.path}?{url.query}")
+    assert response.status_code == 303 and response.location == "/roadmap"
+    assert signed_in_name(client) == "Peter Gibbons"
+    company = db.session.scalars(select(Company)).one()
+    assert (company.external_id, company.plan, company.monthly_revenue) == ("7", "pro", Decimal("420.00"))
