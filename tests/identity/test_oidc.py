@@ -7,12 +7,8 @@ which the test client opens with the session that started it. Nothing of Authlib
 """
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from html import unescape
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
@@ -22,36 +18,15 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import AuditEntry, Identity, Role, SignInProvider, User
 from forum.services import accounts
+from tests.identity.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 
-HERE = Path(__file__).parent
-CLIENT_ID = "forum-tests"
-CLIENT_SECRET = "a client secret long enough for the provider to accept"
 SLUG = "test-id"
 
 
 @pytest.fixture(scope="module")
 def issuer(app):
-    node = shutil.which("node")
-    if node is None or not (HERE.parent.parent / "node_modules" / "oidc-provider").exists():
-        pytest.fail("node and node_modules/oidc-provider are needed: run `npm ci` (make test does).")
-    callback = app.config["SITE_URL"].rstrip("/") + f"/login/oidc/{SLUG}/callback"
-    env = {
-        **os.environ,
-        "OIDC_CLIENT_ID": CLIENT_ID,
-        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_REDIRECT_URI": callback,
-    }
-    process = subprocess.Popen(
-        [node, str(HERE / "oidc_provider.mjs")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True
-    )
-    try:
-        line = process.stdout.readline()
-        assert line, "the OpenID Connect provider did not start"
-        yield json.loads(line)["issuer"]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+    with running_provider(app.config["SITE_URL"].rstrip("/") + f"/login/oidc/{SLUG}/callback") as issuer:
+        yield issuer
 
 
 @pytest.fixture
