@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from forum.auth import safe_next
 from forum.auth.views import start_session
-from forum.extensions import db
+from forum.extensions import db, writes_on_get
 from forum.identity import oidc
 from forum.identity.forms import ProviderForm, domain_list
 from forum.links import absolute_url
@@ -45,6 +45,7 @@ def _next_from_request() -> str:
 
 # -- the company's app ---------------------------------------------------------------------------
 @bp.get("/sso")
+@writes_on_get
 def sso():
     """The company's server sends the person here with a token it signed (HS256, SSO_SECRET)."""
     next_url = _next_from_request()
@@ -102,6 +103,7 @@ def oidc_start(slug: str):
 
 
 @bp.get("/login/oidc/<slug>/callback")
+@writes_on_get
 def oidc_callback(slug: str):
     provider = _provider(slug)
     client = oidc.client_for(provider)

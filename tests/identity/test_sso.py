@@ -287,3 +287,22 @@ def test_the_python_example_in_the_docs_signs_a_customer_in(client, app_ctx):
     assert signed_in_name(client) == "Peter Gibbons"
     company = db.session.scalars(select(Company)).one()
     assert (company.external_id, company.plan, company.monthly_revenue) == ("7", "pro", Decimal("420.00"))
+
+
+def test_one_token_sent_twice_at_once_signs_in_once(app, app_ctx):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    same = token()
+    start = Barrier(2)
+
+    def arrive(_):
+        client = app.test_client()
+        start.wait()
+        return client.get("/sso", query_string={"token": same}).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(arrive, range(2)))
+    assert statuses == [303, 400]
+    assert db.session.scalar(select(func.count()).select_from(Identity)) == 1
+    assert members() == 1
