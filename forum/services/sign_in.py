@@ -139,6 +139,8 @@ def sign_in_with_hand_off(hand_off: HandOff) -> User:
     tools)."""
     user = _member_for(SSO_PROVIDER, hand_off.subject, hand_off.email, hand_off.name, email_proven=False)
     _refuse_team(user, "the company's app")
+    # hand_off.claims is the token's whole verified payload: where to keep it on the member, should a
+    # category's restriction by token claim need it later.
     if hand_off.company is not None:
         company = companies.record(hand_off.company)
         companies.add_member(company, user)
