@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
+from forum import markup
 from forum.auth import safe_next
 from forum.auth.views import start_session
 from forum.extensions import db, writes_on_get
@@ -110,7 +111,8 @@ def oidc_callback(slug: str):
     next_url = session.get("oidc_next") or url_for("posts.index")
     try:
         if request.args.get("error"):
-            raise sign_in.SignInRefused(f"{provider.display_name} did not sign you in: {request.args['error'][:100]}.")
+            reason = markup.one_line(request.args.get("error_description") or request.args["error"])[:200]
+            raise sign_in.SignInRefused(f"{provider.display_name} did not sign you in: {reason}.")
         token = client.authorize_access_token()
         claims = dict(token.get("userinfo") or {})
         if not claims:

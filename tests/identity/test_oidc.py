@@ -243,3 +243,25 @@ def test_only_admins_set_up_providers(client, issuer, make_user, login_as, send,
         else:
             assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(SignInProvider)) == 0
+
+
+def test_cancelling_at_the_provider_says_so(client, provider):
+    start = client.get(f"/login/oidc/{SLUG}")
+    state = dict(parse_qsl(urlsplit(start.location).query))["state"]
+    response = client.get(
+        f"/login/oidc/{SLUG}/callback",
+        query_string={
+            "error": "access_denied",
+            "error_description": "End-User aborted\x00 interaction",
+            "state": state,
+        },
+    )
+    refused(response, "Test ID did not sign you in: End-User aborted interaction.")
+    assert not signed_in(client)
+
+
+def test_a_provider_that_does_not_answer_is_a_502_not_a_500(client, app_ctx):
+    db.session.add(SignInProvider(slug="gone", display_name="Gone ID", issuer="http://127.0.0.1:9",
+                                  client_id="x", client_secret="y", allowed_domains=""))  # fmt: skip
+    db.session.commit()
+    refused(client.get("/login/oidc/gone"), "Gone ID cannot be reached right now", 502)
