@@ -26,13 +26,19 @@ SLUG_WORD = re.compile(r"[a-z0-9-]{1,60}")
 
 @bp.app_context_processor
 def sign_in_choices():
-    """For the sign-in page: the company's app (when set up) and the enabled providers."""
+    """For the sign-in page: the company's app (when set up) and the enabled providers; for account
+    settings: where the member signs in from."""
 
     def sign_in_providers() -> list[SignInProvider]:
         query = select(SignInProvider).where(SignInProvider.enabled).order_by(SignInProvider.display_name)
         return list(db.session.scalars(query))
 
-    return {"sign_in_providers": sign_in_providers}
+    def my_ways_in() -> list:
+        return (
+            sign_in.ways_in(current_user, current_app.config["COMPANY_NAME"]) if current_user.is_authenticated else []
+        )
+
+    return {"sign_in_providers": sign_in_providers, "my_ways_in": my_ways_in}
 
 
 def _refused(refusal: sign_in.SignInRefused, again: str | None):

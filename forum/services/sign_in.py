@@ -246,3 +246,16 @@ def _display_name(name: str, email: str) -> str:
         if cleaned and accounts.display_name_problem(cleaned) is None:
             return cleaned
     return "Member"
+
+
+def ways_in(user: User, company_name: str) -> list[tuple[str, datetime]]:
+    """Where the member signs in besides a password, as they would name it, with the last time."""
+    names = dict(db.session.execute(select(SignInProvider.issuer, SignInProvider.display_name)).all())
+    rows = db.session.scalars(select(Identity).where(Identity.user_id == user.id).order_by(Identity.created_at))
+    return [
+        (
+            f"{company_name}'s app" if row.provider == SSO_PROVIDER else names.get(row.provider, row.provider),
+            row.last_used_at,
+        )
+        for row in rows
+    ]

@@ -7,8 +7,10 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from decimal import Decimal
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -306,3 +308,9 @@ def test_one_token_sent_twice_at_once_signs_in_once(app, app_ctx):
     assert statuses == [303, 400]
     assert db.session.scalar(select(func.count()).select_from(Identity)) == 1
     assert members() == 1
+
+
+def test_account_settings_say_how_the_member_signs_in(client, app, app_ctx):
+    client.get("/sso", query_string={"token": token()})
+    page = " ".join(re.sub(r"<[^>]+>", "", client.get("/account").get_data(as_text=True)).split())
+    assert f"How you sign in {app.config['COMPANY_NAME']}'s app, last" in unescape(page)
