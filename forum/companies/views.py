@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -6,6 +6,7 @@ from flask_wtf.file import FileField
 from forum.extensions import db
 from forum.models import CompanyImport
 from forum.permissions import guardian
+from forum.posts.views import MAX_ID
 from forum.services import companies
 
 bp = Blueprint("companies", __name__, url_prefix="/admin/companies")
@@ -48,6 +49,8 @@ def upload():
 
 
 def _pending(import_id: int) -> CompanyImport:
+    if import_id > MAX_ID:
+        abort(404)
     return db.get_or_404(CompanyImport, import_id)
 
 

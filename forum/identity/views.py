@@ -18,6 +18,7 @@ from forum.identity.forms import ProviderForm, domain_list
 from forum.links import absolute_url
 from forum.models import SignInProvider
 from forum.permissions import guardian
+from forum.posts.views import MAX_ID
 from forum.services import audit, sign_in
 
 bp = Blueprint("identity", __name__)
@@ -184,7 +185,9 @@ def admin():
 @login_required
 def admin_edit(provider_id: int):
     guardian().ensure(guardian().can_configure_sign_in())
-    provider = db.get_or_404(SignInProvider, provider_id)
+    provider = db.session.get(SignInProvider, provider_id) if provider_id <= MAX_ID else None
+    if provider is None:
+        abort(404)
     form = ProviderForm(prefix=f"p{provider.id}")
     if form.validate_on_submit() and _checked(form, provider):
         before = _audited(provider)

@@ -160,3 +160,10 @@ def test_revenue_and_plans_never_reach_public_pages(client, make_post):
     for url in ("/", f"/posts/{post.id}", "/roadmap", "/search?q=acme", "/login"):
         page = client.get(url).get_data(as_text=True)
         assert "Acme Unique Corp" not in page and "platinum-plan" not in page and "31337" not in page, url
+
+
+def test_unknown_and_impossible_import_ids_are_404s(client, admin, send):
+    for import_id in (999, 2**31, 10**30):
+        assert client.get(f"/admin/companies/import/{import_id}").status_code == 404
+        assert send(f"/admin/companies/import/{import_id}").status_code == 404
+        assert send(f"/admin/sign-in/{import_id}", {}).status_code == 404
