@@ -20,6 +20,11 @@ def domains_rule(form, field):
         raise ValidationError(f"Not a domain: {', '.join(bad[:5])[:200]}. Write domains like example.com.")
 
 
+def no_control_characters(form, field):
+    if field.data and any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data):
+        raise ValidationError("This cannot contain control characters.")
+
+
 def issuer_rule(form, field):
     problem = oidc.issuer_problem(field.data or "")
     if problem:
@@ -50,7 +55,7 @@ class ProviderForm(FlaskForm):
     )
     client_secret = PasswordField(
         "Client secret",
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), Length(max=500), no_control_characters],
         description="Never shown again once saved. Leave empty to keep the saved one.",
     )
     allowed_domains = StringField(

@@ -153,7 +153,7 @@ def sign_in_with_provider(provider: SignInProvider, claims: dict[str, Any]) -> U
     and expiry already checked by Authlib). The address must be one the provider verified, in one of
     the provider's allowed domains."""
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject or len(subject) > 255:
+    if not isinstance(subject, str) or not subject or len(subject) > 255 or "\x00" in subject:
         raise SignInRefused(f"{provider.display_name} did not say who you are.")
     email = _email(claims.get("email"))
     if email is None:

@@ -265,3 +265,10 @@ def test_a_provider_that_does_not_answer_is_a_502_not_a_500(client, app_ctx):
                                   client_id="x", client_secret="y", allowed_domains=""))  # fmt: skip
     db.session.commit()
     refused(client.get("/login/oidc/gone"), "Gone ID cannot be reached right now", 502)
+
+
+def test_control_characters_in_a_secret_are_refused_not_stored(client, issuer, make_user, login_as, send):
+    login_as(make_user(Role.ADMIN))
+    response = send("/admin/sign-in", _new_provider_form(issuer, **{"new-client_secret": "se\x00cret"}))
+    assert response.status_code == 422
+    assert "cannot contain control characters" in response.get_data(as_text=True)
