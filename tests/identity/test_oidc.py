@@ -24,9 +24,21 @@ SLUG = "test-id"
 
 
 @pytest.fixture(scope="module")
-def issuer(app):
-    with running_provider(app.config["SITE_URL"].rstrip("/") + f"/login/oidc/{SLUG}/callback") as issuer:
+def provider_site(app) -> str:
+    return app.config["SITE_URL"].rstrip("/")
+
+
+@pytest.fixture(scope="module")
+def issuer(provider_site):
+    with running_provider(f"{provider_site}/login/oidc/{SLUG}/callback") as issuer:
         yield issuer
+
+
+@pytest.fixture(autouse=True)
+def _site_url_the_provider_knows(app, provider_site, monkeypatch):
+    """The browser suite's live server moves SITE_URL for the rest of its worker's session; the
+    provider was told the callback address under the one there was when it started."""
+    monkeypatch.setitem(app.config, "SITE_URL", provider_site)
 
 
 @pytest.fixture
