@@ -246,11 +246,13 @@ def _admin_page(new_form: ProviderForm | None = None, edited: tuple | None = Non
         form = ProviderForm(prefix=f"p{provider.id}", formdata=None, obj=provider)
         form.allowed_domains.data = ", ".join(provider.domains)
         forms[provider.id] = form
+    new_form = new_form or ProviderForm(prefix="new", formdata=None)
+    new_form.client_secret.description = "The secret the provider gave you; never shown again once saved."
     return render_template(
         "identity/admin.html",
         providers=providers,
         forms=forms,
-        new_form=new_form or ProviderForm(prefix="new", formdata=None),
+        new_form=new_form,
         callback=lambda slug: absolute_url("identity.oidc_callback", slug=slug),
         sso_ready=bool(current_app.config.get("SSO_SECRET")),
         sso_login_url=current_app.config.get("SSO_LOGIN_URL"),
