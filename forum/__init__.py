@@ -59,6 +59,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from forum.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    from forum.companies.views import bp as companies_bp
+    from forum.identity import oidc
+    from forum.identity.views import bp as identity_bp
+
+    oidc.init_app(app)
+    app.register_blueprint(identity_bp)
+    app.register_blueprint(companies_bp)
 
     web.init_app(app)
     observability.init_app(app)

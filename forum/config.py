@@ -138,6 +138,13 @@ class Config:
         # Posts' social card images, drawn once for what they show (forum/cards/).
         self.CARD_DIR = os.environ.get("CARD_DIR") or str(Path(instance_path) / "cards")
 
+        # Sign-in from the company's app (forum/identity/): the HS256 secret its server signs hand-off
+        # tokens with, and where signed-out visitors are sent to sign in (it sends them back to /sso).
+        self.SSO_SECRET = os.environ.get("SSO_SECRET") or None
+        if self.SSO_SECRET and len(self.SSO_SECRET.encode()) < 32:
+            raise ValueError("SSO_SECRET must be at least 32 bytes (HS256 wants a key as long as its hash)")
+        self.SSO_LOGIN_URL = os.environ.get("SSO_LOGIN_URL") or None
+
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500
         # Visitors' pages kept whole (forum/caching.py, through Flask-Caching): in Redis with REDIS_URL,

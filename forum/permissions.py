@@ -162,6 +162,13 @@ class Guardian:
         """The queue, insights and exports."""
         return self.is_staff
 
+    def can_import_companies(self) -> bool:
+        return self.is_admin and self.can_write
+
+    def can_configure_sign_in(self) -> bool:
+        """OpenID Connect providers and the token hand-off's settings page."""
+        return self.is_admin and self.can_write
+
     def ensure(self, allowed: bool) -> None:
         """Refuse with 403 unless allowed (views send visitors to sign in first)."""
         if not allowed:

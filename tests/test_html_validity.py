@@ -67,36 +67,54 @@ def site(make_user, make_post, category):
     return {
         "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
+        "admin_and_import": _admin_with_companies(make_user),
         "unsubscribe": unsubscribe_token(author, Event.RESPONSE),
     }  # fmt: skip
+
+
+def _admin_with_companies(make_user):
+    """An admin, a company and an import waiting for its confirmation (with a refused row)."""
+    from forum.services import companies
+
+    admin = make_user(Role.ADMIN, name="Ada Admin")
+    companies.record(companies.CompanyFacts("acme", "Acme Corp", "enterprise", None, {"region": "EU"}))
+    csv = b"external_id,name,plan\nacme,Acme Inc,pro\nnew,New Co,\n,x,y\n"
+    pending = companies.start_import(admin, "companies.csv", csv)
+    db.session.commit()
+    return admin, pending.id
 
 
 PAGES = {
     "visitor": ["/", "/?category=billing&sort=new", "/?page=abc", "/posts/{post}-{slug}", "/posts/{crash}",
                 "/posts/{duplicate}", "/roadmap", "/changelog", "/responsiveness", "/search?q=crash",
                 "/search?q=", "/login", "/signup", "/reset", "/users/{author_id}", "/posts/999999",
-                "/unsubscribe/{unsubscribe}"],
+                "/unsubscribe/{unsubscribe}", "/sso?token=not-a-token"],
     "member": ["/", "/posts/{post}-{slug}", "/posts/new", "/posts/{post}/edit", "/account", "/account/notifications",
                "/notifications", "/following", "/search?q=invoice"],
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit"],
+    "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}"],
 }  # fmt: skip
 
 
 def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, send, tmp_path):
     values = {"post": site["post"], "slug": site["slug"], "crash": site["crash"], "duplicate": site["duplicate"],
-              "author_id": site["author"].id, "unsubscribe": site["unsubscribe"]}  # fmt: skip
+              "author_id": site["author"].id, "unsubscribe": site["unsubscribe"],
+              "import_id": site["admin_and_import"][1]}  # fmt: skip
     files: dict[Path, str] = {}
     for who, paths in PAGES.items():
         if who == "member":
             login_as(site["author"])
         elif who in ("moderator", "staff"):
             login_as(site[who])
+        elif who == "admin":
+            login_as(site["admin_and_import"][0])
         for path in paths:
             url = path.format(**values)
             response = client.get(url, follow_redirects=True)
             assert response.mimetype == "text/html", url
+            assert response.status_code != 404 or url.startswith(("/posts/999999", "/sso")), url
             file = tmp_path / f"{len(files):02d}-{who}.html"
             file.write_bytes(response.data)
             files[file] = f"{who} {url}"

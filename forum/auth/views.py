@@ -182,6 +182,7 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         accounts.change_password(user, form.password.data)  # also ends every other session
+        accounts.mark_email_verified(user)  # the reset link came through the account's mailbox
         db.session.commit()
         start_session(user)
         flash("Your password is changed and you are signed in. Other devices were signed out.", "success")

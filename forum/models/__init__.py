@@ -2,6 +2,7 @@
 
 from forum.models.base import UTCDateTime, utcnow
 from forum.models.company import Company, CompanyMember
+from forum.models.identity import SSO_PROVIDER, CompanyImport, Identity, SignInProvider, UsedSignInToken
 from forum.models.merge import MergeMove, MoveKind, PostMerge
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
 from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
@@ -25,6 +26,7 @@ from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, cou
 
 __all__ = [
     "CLOSED_STATUSES",
+    "SSO_PROVIDER",
     "SUSPENDED_FOR_GOOD",
     "AnonymousUser",
     "AuditEntry",
@@ -32,6 +34,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "Company",
+    "CompanyImport",
     "CompanyMember",
     "EmailMode",
     "EmailPreference",
@@ -39,6 +42,7 @@ __all__ = [
     "Flag",
     "FlagReason",
     "Follow",
+    "Identity",
     "InternalNote",
     "Kind",
     "MergeMove",
@@ -51,9 +55,11 @@ __all__ = [
     "PostRevision",
     "ResponseRevision",
     "Role",
+    "SignInProvider",
     "Status",
     "StatusChange",
     "UTCDateTime",
+    "UsedSignInToken",
     "User",
     "Visibility",
     "Vote",

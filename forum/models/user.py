@@ -43,6 +43,9 @@ class User(UserMixin, db.Model):
     # The claims of the last sign-in token from the company's app (filled by the token hand-off);
     # restricted categories may admit by one of them ("key=value").
     sso_claims: Mapped[dict | None] = mapped_column(JSON)
+    # When the member last proved they read mail at `email` (a sign-up link, an email change, a
+    # password reset, a provider's verified claim). Only then may another sign-in be linked by address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_suspended(self) -> bool:

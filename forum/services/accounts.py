@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import markup
 from forum.extensions import db
-from forum.models import SUSPENDED_FOR_GOOD, Role, User, Vote
+from forum.models import SUSPENDED_FOR_GOOD, Role, User, Vote, utcnow
 from forum.permissions import TEAM_ROLES, Guardian
 from forum.services import audit
 from forum.services.counters import recount
@@ -182,7 +182,11 @@ def create_from_signup(pending: PendingSignup) -> User:
     if find_by_email(pending.email) is not None:
         raise EmailTaken(pending.email)
     user = User(
-        email=pending.email, display_name=pending.display_name, password_hash=pending.password_hash, role=Role.MEMBER
+        email=pending.email,
+        display_name=pending.display_name,
+        password_hash=pending.password_hash,
+        role=Role.MEMBER,
+        email_verified_at=utcnow(),  # the link came through that mailbox
     )
     db.session.add(user)
     db.session.flush()
@@ -230,6 +234,13 @@ def change_email(user: User, new_email: str) -> None:
     if other is not None and other.id != user.id:
         raise EmailTaken(new_email)
     user.email = normalize_email(new_email)
+    user.email_verified_at = utcnow()  # changed only from the link mailed to the new address
+    db.session.flush()
+
+
+def mark_email_verified(user: User) -> None:
+    """The member just proved they read mail at their address (they followed a link sent there)."""
+    user.email_verified_at = utcnow()
     db.session.flush()
 
 

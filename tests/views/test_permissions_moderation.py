@@ -10,6 +10,7 @@ and forum/permissions.py. Allowed: 2xx/3xx and the database changed. Refused: a 
 sent to sign in and back, and the database is exactly as before.
 """
 
+import io
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +53,27 @@ class Action:
     request: object  # Site -> (url, form data)
     prepare: object = None  # Site -> None: the state the action needs (a hidden post, a report...)
     unseen: frozenset = frozenset()  # refused roles that get a 404: the target is out of their sight
+
+
+def _provider(site):
+    from forum.models import SignInProvider
+
+    site.provider = SignInProvider(slug="okta", display_name="Okta", issuer="https://id.example.com",
+                                   client_id="forum", client_secret="secret", allowed_domains="")  # fmt: skip
+    db.session.add(site.provider)
+
+
+def _provider_form(site):
+    fields = {"display_name": "Okta login", "issuer": "https://id.example.com", "client_id": "forum", "enabled": "y"}
+    return f"/admin/sign-in/{site.provider.id}", {f"p{site.provider.id}-{k}": v for k, v in fields.items()}
+
+
+def _company_import(site):
+    from forum.models import CompanyImport
+
+    rows = [{"line": 2, "external_id": "acme", "name": "Acme", "plan": None, "monthly_revenue": None, "attributes": {}}]
+    site.company_import = CompanyImport(created_by_id=site.users["admin"].id, filename="c.csv", rows=rows, rejected=[])
+    db.session.add(site.company_import)
 
 
 def _merge(site):
@@ -148,6 +170,15 @@ ACTIONS = {
     "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
     # -- site setup --------------------------------------------------------------------------
     "category create": Action({"admin"}, lambda s: ("/admin/categories", CATEGORY_FORM)),
+    # -- sign-in settings and companies (admins) ---------------------------------------------
+    "sign-in provider edit": Action({"admin"}, _provider_form, _provider),
+    "company import": Action(
+        {"admin"},
+        lambda s: ("/admin/companies/import", {"file": (io.BytesIO(b"external_id,name\nacme,Acme\n"), "c.csv")}),
+    ),
+    "company import apply": Action(
+        {"admin"}, lambda s: (f"/admin/companies/import/{s.company_import.id}", {}), _company_import
+    ),
 }
 
 
@@ -228,6 +259,9 @@ def test_the_table_covers_every_state_changing_route(app):
     covered_elsewhere = {"/posts/<int:post_id>/" + a for a in ("vote", "unvote", "comments", "edit", "delete")}
     covered_elsewhere |= {"/posts/<int:post_id>/response", "/posts/<int:post_id>/status", "/posts"}
     covered_elsewhere |= {"/posts/<int:post_id>/response/edit"}  # test_permissions.py
+    # Adding a provider reads its discovery document: tests/identity/test_oidc.py walks the roles
+    # against it with a real provider running.
+    covered_elsewhere |= {"/admin/sign-in"}
     # Signing up, in and back (visitors' own forms) and notification settings belong to other suites.
     not_moderation = {"/signup", "/login", "/reset", "/reset/<token>", "/signup/confirm/<token>"}
     not_moderation |= {"/account/email/<token>"}  # a mailed link, whoever opens it: tests/views/test_security_review.py
@@ -243,6 +277,7 @@ def test_the_table_covers_every_state_changing_route(app):
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
     here |= {"/admin/categories"}
+    here |= {"/admin/sign-in/<int:provider_id>", "/admin/companies/import", "/admin/companies/import/<int:import_id>"}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
