@@ -120,9 +120,17 @@ class Guardian:
     def can_change_status(self, post: Post) -> bool:
         return self.is_staff and self.can_write and post.deleted_at is None
 
+    def can_vote_on_behalf(self, post: Post) -> bool:
+        """Record a request heard elsewhere as a customer's vote (staff)."""
+        return self.is_staff and self.can_write and post.deleted_at is None and not post.is_locked
+
     # -- staff tools -----------------------------------------------------------
     def can_use_staff_tools(self) -> bool:
         """The queue, insights and exports."""
+        return self.is_staff
+
+    def can_see_demand(self) -> bool:
+        """Who asked for a post: companies, plans, revenue, the source of each vote (never public)."""
         return self.is_staff
 
     def ensure(self, allowed: bool) -> None:

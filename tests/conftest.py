@@ -136,6 +136,8 @@ TABLES = (
     "votes",
     "posts",
     "categories",
+    "company_members",
+    "companies",
     "users",
 )
 

@@ -14,10 +14,12 @@ from forum.models.post import (
     OfficialResponse,
     Post,
     PostRevision,
+    Priority,
     ResponseRevision,
     Status,
     StatusChange,
     Vote,
+    VoteSource,
 )
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
@@ -48,6 +50,7 @@ __all__ = [
     "Post",
     "PostMerge",
     "PostRevision",
+    "Priority",
     "ResponseRevision",
     "Role",
     "Status",
@@ -55,6 +58,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Vote",
+    "VoteSource",
     "counts_as_voter",
     "uncounted_voters",
     "utcnow",
