@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
+from forum import markup
 from forum.extensions import db
 from forum.models import (
     Category,
@@ -299,7 +300,7 @@ class Contact:
 
 def find_people(text: str, limit: int = 10) -> list[Contact]:
     """People whose name or email contains `text`, and the people of companies whose name does."""
-    text = text.strip().lower()
+    text = markup.clean_text(text).strip().lower()  # no NUL: PostgreSQL refuses it in text
     if len(text) < 2:
         return []
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
