@@ -34,7 +34,7 @@ from forum.models import (
 )
 from forum.visibility import visible_posts
 
-VOTERS_SHOWN = 50
+VOTERS_SHOWN = 20
 ATTRIBUTE_MAX = 80
 
 
@@ -111,7 +111,8 @@ def who_asked(post: Post) -> WhoAsked:
         share.people += count
         share.revenue += company.monthly_revenue or Decimal(0)
         for key, value in (company.attributes or {}).items():
-            by_attribute[str(key)][str(value)] += 1
+            if isinstance(value, str):  # a region or an industry; a count of seats is no group
+                by_attribute[str(key)][value] += 1
     voters = _voters(mine)
     for voter in voters:
         voter.companies = of_voter.get(voter.user.id, [])
@@ -268,7 +269,9 @@ def _statement(guardian, filters: DemandFilters):
     if filters.status is not None:
         statement = statement.where(Post.status == filters.status.value)
     order = {"title": func.lower(Post.title), "status": Post.status, **columns}[filters.sort]
-    return statement.order_by(order.desc() if filters.descending else order.asc(), Post.id.desc())
+    # Ties (many posts with no company behind them) fall back on priority, then votes.
+    tie_breaks = [columns["priority"].desc(), columns["votes"].desc(), Post.id.desc()]
+    return statement.order_by(order.desc() if filters.descending else order.asc(), *tie_breaks)
 
 
 def prioritize(guardian, filters: DemandFilters, *, page: int = 1, per_page: int = 25) -> tuple[list[DemandRow], bool]:
@@ -294,7 +297,7 @@ def attribute_choices() -> list[tuple[str, str]]:
     seen = set()
     for attributes in db.session.scalars(select(Company.attributes)):
         for key, value in (attributes or {}).items():
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
+            if isinstance(value, str):  # groups (a region, an industry), not figures (seats)
                 seen.add((str(key)[:ATTRIBUTE_MAX], str(value)[:ATTRIBUTE_MAX]))
     return sorted(seen)
 

@@ -145,7 +145,7 @@ def test_who_asked_counts_each_company_once(make_post, make_user, make_company):
         ("Enterprise", 1, 2, Decimal("5000")),
         ("Pro", 1, 1, Decimal("800")),
     ]
-    assert asked.by_attribute == {"region": [("EU", 1), ("US", 1)], "seats": [("40", 1)]}
+    assert asked.by_attribute == {"region": [("EU", 1), ("US", 1)]}  # seats are a figure, not a group
     first = asked.voters[0]
     assert first.vote.source == "on_behalf" and first.source_label == "on behalf by Mia"
     assert {c.name for c in next(v for v in asked.voters if v.user.id == ben.id).companies} == {"Acme", "Globex"}
@@ -187,7 +187,7 @@ def test_prioritize_weighs_revenue_and_priority_and_filters_by_plan(make_post, m
     assert [r.post.title for r in page_one + page_two] == ["Dark mode", "Emoji", "SAML sign-in"]
     assert (more, last) == (True, False)
     assert demand.plans() == ["Enterprise", "Pro"]
-    assert demand.attribute_choices() == [("region", "EU"), ("region", "US"), ("seats", "12")]
+    assert demand.attribute_choices() == [("region", "EU"), ("region", "US")]
 
 
 def test_suspended_voters_do_not_count_in_demand(make_post, make_user, make_company):
