@@ -149,7 +149,7 @@ class OnBehalfForm(FlaskForm):
 
     email = StringField(
         "Who asked (email, or a name or company to look up)",
-        filters=[markup.one_line],
+        filters=[strip],
         validators=[
             DataRequired("Give the person's email address, or part of their name or company."),
             Length(max=254, message="An email address has 254 characters at most."),
@@ -158,7 +158,7 @@ class OnBehalfForm(FlaskForm):
     )
     name = StringField(
         "Their name (for a new address, optional)",
-        filters=[markup.one_line],
+        filters=[strip],
         validators=[Optional(), Length(max=50, message="Keep the name to 50 characters or fewer.")],
     )
     priority = SelectField("How much it matters to them", choices=PRIORITY_CHOICES, default=Priority.NICE.value)
