@@ -157,6 +157,10 @@ class Guardian:
     def can_change_status(self, post: Post) -> bool:
         return self.is_staff and self.can_write and post.deleted_at is None
 
+    def can_vote_on_behalf(self, post: Post) -> bool:
+        """Record a request heard elsewhere as a customer's vote (staff)."""
+        return self.is_staff and self.can_write and post.deleted_at is None and not post.is_locked
+
     # -- staff tools -----------------------------------------------------------
     def can_use_staff_tools(self) -> bool:
         """The queue, insights and exports."""
@@ -168,6 +172,10 @@ class Guardian:
     def can_configure_sign_in(self) -> bool:
         """OpenID Connect providers and the token hand-off's settings page."""
         return self.is_admin and self.can_write
+
+    def can_see_demand(self) -> bool:
+        """Who asked for a post: companies, plans, revenue, the source of each vote (never public)."""
+        return self.is_staff
 
     def ensure(self, allowed: bool) -> None:
         """Refuse with 403 unless allowed (views send visitors to sign in first)."""

@@ -8,13 +8,14 @@ history, reports, notes), and fetched with the test client; the checker runs onc
 import json
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from forum import ROOT
 from forum.extensions import db
-from forum.models import Category, Event, FlagReason, Kind, Role, Status
+from forum.models import Category, Company, CompanyMember, Event, FlagReason, Kind, Priority, Role, Status
 from forum.services import comments, merges, moderation, notify, responses, votes
 from forum.services.delivery import unsubscribe_token
 
@@ -63,6 +64,13 @@ def site(make_user, make_post, category):
     moderation.flag(voter, spam, FlagReason.SPAM, threshold=3)
     moderation.flag(author, first, FlagReason.OFF_TOPIC, threshold=3)
     notify.follow(author, shipped)
+    # Who asked, as staff see it: a company behind a vote recorded on someone's behalf.
+    acme = Company(external_id="acme", name="Acme", plan="Enterprise", monthly_revenue=Decimal("4200"),
+                   attributes={"region": "EU", "seats": 40})  # fmt: skip
+    db.session.add(acme)
+    db.session.flush()
+    db.session.add(CompanyMember(user_id=voter.id, company_id=acme.id))
+    votes.record_on_behalf(staff, post, "caller@acme.example", priority=Priority.BLOCKER, note="Said on the phone")
     db.session.commit()
     return {
         "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
@@ -93,7 +101,8 @@ PAGES = {
                "/notifications", "/following", "/search?q=invoice"],
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
-              "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit"],
+              "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit", "/staff/prioritize",
+              "/staff/prioritize?plan=Enterprise&sort=revenue&dir=asc"],
     "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}"],
 }  # fmt: skip
 
@@ -124,6 +133,12 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
         file = tmp_path / f"{len(files):02d}-member-errors.html"
         file.write_bytes(send(url, data).data)
         files[file] = f"member POST {url} with errors"
+    login_as(site["staff"])
+    for data in ({"email": "er", "priority": "nice"}, {"email": "bob@", "priority": "nice"}):
+        url = f"/posts/{site['post']}/votes/on-behalf"
+        file = tmp_path / f"{len(files):02d}-staff-errors.html"
+        file.write_bytes(send(url, data).data)
+        files[file] = f"staff POST {url} with {data}"
 
     errors = run_checker(list(files))
     described = [f"{files[Path(e['url'].removeprefix('file:'))]}: line {e.get('lastLine')}: {e['message']}"

@@ -15,11 +15,13 @@ from forum.models.post import (
     OfficialResponse,
     Post,
     PostRevision,
+    Priority,
     ResponseRevision,
     Status,
     StatusChange,
     Visibility,
     Vote,
+    VoteSource,
 )
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
@@ -53,6 +55,7 @@ __all__ = [
     "Post",
     "PostMerge",
     "PostRevision",
+    "Priority",
     "ResponseRevision",
     "Role",
     "SignInProvider",
@@ -63,6 +66,7 @@ __all__ = [
     "User",
     "Visibility",
     "Vote",
+    "VoteSource",
     "counts_as_voter",
     "uncounted_voters",
     "utcnow",

@@ -180,6 +180,35 @@ class Post(db.Model):
         return f"<Post {self.id} {self.title!r}>"
 
 
+class VoteSource(StrEnum):
+    """Where a vote came from: the person's own click, staff recording a request heard elsewhere, or an import."""
+
+    SELF = "self"
+    ON_BEHALF = "on_behalf"
+    IMPORT = "import"
+
+
+class Priority(StrEnum):
+    """How much a request heard elsewhere matters to the person; a blocker weighs most."""
+
+    NICE = "nice"
+    IMPORTANT = "important"
+    BLOCKER = "blocker"
+
+    @property
+    def label(self) -> str:
+        return PRIORITY_LABELS[self]
+
+    @property
+    def weight(self) -> int:
+        return PRIORITY_WEIGHTS[self]
+
+
+PRIORITY_LABELS = {Priority.NICE: "Nice to have", Priority.IMPORTANT: "Important", Priority.BLOCKER: "Blocker"}
+# A vote without a priority (the person's own click) weighs as much as "nice to have".
+PRIORITY_WEIGHTS = {Priority.NICE: 1, Priority.IMPORTANT: 3, Priority.BLOCKER: 9}
+
+
 class Vote(db.Model):
     __tablename__ = "votes"
     __table_args__ = (
@@ -191,6 +220,11 @@ class Vote(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Staff only: how the vote was cast, by whom when it was recorded for the person, and why.
+    source: Mapped[VoteSource] = mapped_column(String(20), default=VoteSource.SELF, server_default=VoteSource.SELF)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[Priority | None] = mapped_column(String(20))
 
 
 class Comment(db.Model):

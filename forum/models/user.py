@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import JSON, Index, String, and_, or_, select
+from sqlalchemy import JSON, Index, String, and_, false, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     # When the member last proved they read mail at `email` (a sign-up link, an email change, a
     # password reset, a provider's verified claim). Only then may another sign-in be linked by address.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made by staff recording a vote for an address that had no account: no password, the address not
+    # yet proven. Its owner claims it by signing up or resetting the password through a mailed link.
+    is_placeholder: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_suspended(self) -> bool:

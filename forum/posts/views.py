@@ -3,14 +3,22 @@ from flask_login import current_user, login_required
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum import caching, limits, search
+from forum import caching, limits, markup, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusChange
+from forum.models import Comment, Kind, OfficialResponse, Post, Priority, Status, StatusChange
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
-from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseEditForm, ResponseForm, StatusForm
-from forum.services import Refused, affiliations, comments, merges, moderation, notify, posts, responses, votes
+from forum.posts.forms import (
+    CommentForm,
+    NewPostForm,
+    OnBehalfForm,
+    PostForm,
+    ResponseEditForm,
+    ResponseForm,
+    StatusForm,
+)
+from forum.services import Refused, affiliations, comments, demand, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
 from forum.web import wants_json, whole_number
 
@@ -133,7 +141,15 @@ def show(post_id: int, slug: str | None = None):
 
 
 def _render_post(
-    post: Post, comment_form=None, response_form=None, status_form=None, status=200, parts=None, edit_form=None
+    post: Post,
+    comment_form=None,
+    response_form=None,
+    status_form=None,
+    status=200,
+    parts=None,
+    edit_form=None,
+    on_behalf_form=None,
+    contacts=None,
 ):
     """`parts`: whether the post has an official response, status changes and duplicates merged into
     it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
@@ -175,6 +191,10 @@ def _render_post(
         flag_form=FlagForm(formdata=None) if viewer.can_write else None,  # see Guardian.can_flag
         categories=posts.categories(viewer) if viewer.can_moderate() else [],
         companies=companies,
+        # Staff only: who asked (companies, revenue), and recording a vote heard elsewhere.
+        who_asked=demand.who_asked(post) if viewer.can_see_demand() else None,
+        on_behalf_form=on_behalf_form or (OnBehalfForm(formdata=None) if viewer.can_vote_on_behalf(post) else None),
+        contacts=contacts or [],
     ), status
 
 
@@ -282,6 +302,50 @@ def _vote(post_id: int, action, message: str):
         return jsonify({"votes": count, "voted": voted})
     flash(message, "success")
     return redirect(_back_to(post), 303)
+
+
+@bp.post("/posts/<int:post_id>/votes/on-behalf")
+@login_required
+def vote_on_behalf(post_id: int):
+    """Staff record a request heard elsewhere as the person's vote. The field `email` takes an address
+    or a name or company to look up: one match is used, several are offered as buttons (no script
+    needed), none is a clear message."""
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_vote_on_behalf(post))
+    form = OnBehalfForm()
+    if request.form.get("pick"):  # one of the people offered after a look-up by name
+        form.email.data = markup.one_line(request.form["pick"])
+    if not form.validate():
+        return _render_post(post, on_behalf_form=form, status=422)
+    email = form.email.data
+    if not form.is_address:
+        found = demand.find_people(email)
+        if len(found) != 1:
+            form.email.errors = [
+                f"Several people match “{email}”: choose one below, or give an email address."
+                if found
+                else f"Nobody matches “{email}”. Give their email address to record the vote."
+            ]
+            return _render_post(post, on_behalf_form=form, contacts=found, status=422)
+        email = found[0].user.email
+    try:
+        recorded = votes.record_on_behalf(
+            current_user, post, email, priority=Priority(form.priority.data), note=form.note.data or "",
+            name=form.name.data or None,
+        )  # fmt: skip
+    except Refused as refusal:
+        db.session.rollback()
+        form.email.errors = [refusal.description]
+        return _render_post(post, on_behalf_form=form, status=409)
+    db.session.commit()
+    who = recorded.person.display_name
+    if not recorded.added:
+        flash(f"{who} ({recorded.person.email}) has already voted for this post: nothing changed.", "info")
+    elif recorded.new_account:
+        flash(f"Recorded a vote for {who} ({recorded.person.email}), with a new account they can claim.", "success")
+    else:
+        flash(f"Recorded a vote for {who} ({recorded.person.email}). They are told and can take it back.", "success")
+    return redirect(post_url(post, _anchor="who-asked"), 303)
 
 
 def _back_to(post: Post) -> str:

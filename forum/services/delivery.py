@@ -238,6 +238,9 @@ def _send_one(message: OutboxMessage) -> None:
             "unsubscribe": unsubscribe,
             "settings": absolute_url("notifications.settings"),
             "event": event_,
+            # A placeholder account (staff recorded a vote for an address without one) is claimed by
+            # setting a password through a mailed link.
+            "claim": absolute_url("auth.request_reset") if user.is_placeholder else None,
         }
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
@@ -260,6 +263,7 @@ def _subject(event_: Event) -> str:
         Event.REPLY: "New reply",
         Event.MENTION: "You were mentioned",
         Event.MODERATION: "Moderation",
+        Event.ON_BEHALF: "Your vote was recorded",
     }[event_]
 
 

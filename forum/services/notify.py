@@ -162,6 +162,14 @@ def moderated(actor: User, post: Post, action: str, reason: str = "") -> None:
     _fan_out(post, Event.MODERATION, actor, summary, _active_users([post.author_id]))
 
 
+def vote_recorded(actor: User, post: Post, person: User) -> None:
+    """The person hears that the team recorded a vote for them, and that they may take it back. The
+    staff member's note stays with the team: it may name the person's company."""
+    summary = (f"{actor.display_name} from the team recorded your vote for this post, from what you told us. "
+               "Not what you meant? Take the vote back on the post's page.")  # fmt: skip
+    _fan_out(post, Event.ON_BEHALF, actor, summary, _active_users([person.id]), force_instant=True)
+
+
 def _active_users(ids):
     return select(User.id).where(User.id.in_(list(ids)), counts_as_voter(utcnow()))
 

@@ -190,6 +190,10 @@ def _member_for(provider: str, subject: str, email: str, name: str, *, email_pro
         user = accounts.find_by_email(email)
         if user is None:
             user = _new_member(email, name, verified_at=now if email_proven else None)
+        elif user.is_placeholder and email_proven:
+            # Staff recorded a vote for this address: the provider proved it is theirs, so it is claimed.
+            accounts.claim(user, password_hash=generate_password_hash(secrets.token_urlsafe(32)))
+            user.email_verified_at = now
         elif user.email_verified_at is None:
             raise SignInRefused(
                 f"An account with the address {email} exists here, but it has never confirmed that address. "

@@ -120,6 +120,10 @@ ACTIONS = {
     ),
     "post notes": Action(STAFF, lambda s: (f"/posts/{s.post.id}/notes", {"body": "Enterprise customer."})),
     "post flag": Action(REPORTERS, lambda s: (f"/posts/{s.post.id}/flag", {"reason": "spam"})),
+    "post vote on behalf": Action(
+        STAFF,
+        lambda s: (f"/posts/{s.post.id}/votes/on-behalf", {"email": "caller@customer.example", "priority": "blocker"}),
+    ),
     # -- comments ----------------------------------------------------------------------------
     "comment delete": Action(
         {"author", "moderator", "staff", "admin"}, lambda s: (f"/comments/{s.comment.id}/delete", {})
@@ -272,6 +276,7 @@ def test_the_table_covers_every_state_changing_route(app):
         for a in ("hide", "unhide", "lock", "unlock", "pin", "unpin", "move", "restore", "merge", "unmerge")
     }
     here |= {"/posts/<int:post_id>/notes", "/posts/<int:post_id>/flag"}
+    here |= {"/posts/<int:post_id>/votes/on-behalf"}
     here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag")}
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
