@@ -1,5 +1,6 @@
 """Tables and their relationships; no commits, no HTTP, no templates."""
 
+from forum.models.api_key import ApiKey, Scope
 from forum.models.base import UTCDateTime, utcnow
 from forum.models.company import Company, CompanyMember
 from forum.models.merge import MergeMove, MoveKind, PostMerge
@@ -26,6 +27,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "SUSPENDED_FOR_GOOD",
     "AnonymousUser",
+    "ApiKey",
     "AuditEntry",
     "Category",
     "Comment",
@@ -50,6 +52,7 @@ __all__ = [
     "PostRevision",
     "ResponseRevision",
     "Role",
+    "Scope",
     "Status",
     "StatusChange",
     "UTCDateTime",
