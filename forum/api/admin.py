@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,14 +30,14 @@ class KeyForm(FlaskForm):
     )  # fmt: skip
     scopes = SelectMultipleField(
         "Scopes",
-        choices=[(scope.value, f"{scope.value}: {scope.label}") for scope in Scope],
+        choices=[SelectChoice(scope.value, f"{scope.value}: {scope.label}") for scope in Scope],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         validators=[DataRequired("Choose at least one scope.")],
     )
     owner = RadioField(
         "Acts as",
-        choices=[("me", "Me"), ("account", "Another account (a service account)")],
+        choices=[SelectChoice("me", "Me"), SelectChoice("account", "Another account (a service account)")],
         default="me",
     )
     email = StringField(

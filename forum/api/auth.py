@@ -7,17 +7,19 @@ request, so the Guardian and every service see exactly who acts."""
 
 import functools
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from forum.extensions import db
+from forum.extensions import READ_METHODS, db
 from forum.models import AnonymousUser, ApiKey, AuditEntry, Scope, User
 from forum.services import api_keys
 
-# Per key, shared by every route of the API (Flask-Limiter, Redis-backed with REDIS_URL).
-RATE_LIMIT = "600 per minute;20000 per hour"
+
+def rate_limit() -> str:
+    """Per key, shared by every route of the API (Flask-Limiter, Redis-backed with REDIS_URL)."""
+    return current_app.config["API_RATE_LIMIT"]
 
 
 class ApiError(Exception):
@@ -64,7 +66,12 @@ def current_key() -> ApiKey:
                        {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})  # fmt: skip
     g.api_key = key
     g._login_user = db.session.get(User, key.user_id)  # loaded by authenticate(): no query
-    api_keys.note_use(key)
+    if request.method in READ_METHODS:
+        # A reading request commits nothing: its own short transaction keeps the time of use.
+        with db.engine.begin() as connection:
+            api_keys.note_use(key, connection)
+    else:
+        api_keys.note_use(key)  # committed with the request's change
     return key
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import search
 from forum.api import schemas as s
-from forum.api.auth import RATE_LIMIT, ApiError, rate_limit_key, requires, start_request
+from forum.api.auth import ApiError, rate_limit, rate_limit_key, requires, start_request
 from forum.extensions import csrf, db, limiter
 from forum.links import absolute_url
 from forum.models import Comment, Kind, OfficialResponse, Post, Scope, Status
@@ -27,7 +27,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 docs_bp = Blueprint("api_docs", __name__)
 csrf.exempt(bp)
 bp.before_request(start_request)
-limiter.limit(RATE_LIMIT, key_func=rate_limit_key)(bp)
+limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
 
 
 def _validation_failed(req, resp, error, instance, model_adapter) -> None:

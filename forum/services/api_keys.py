@@ -101,14 +101,13 @@ def authenticate(token: str) -> ApiKey | None:
     return key
 
 
-def note_use(key: ApiKey) -> None:
-    """Remember when the key was last used (at most once a minute)."""
+def note_use(key: ApiKey, executor=None) -> None:
+    """Remember when the key was last used (at most once a minute), through `executor` (a
+    connection of its own, for requests that otherwise only read) or the session."""
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USE_STEP:
-        db.session.execute(
-            update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now),
-            execution_options={"synchronize_session": False},
-        )
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USE_STEP:
+        return
+    (executor or db.session).execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
 
 
 def revoke(actor: User, key: ApiKey) -> bool:
