@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.auth.forms import strip
@@ -20,6 +20,14 @@ from forum.services import Refused, accounts, api_keys
 bp = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
 
 
+class ScopesField(SelectMultipleField):
+    def pre_validate(self, form):
+        try:
+            api_keys.parse_scopes(self.data or [])
+        except ValueError as problem:
+            raise StopValidation(str(problem)) from None
+
+
 class KeyForm(FlaskForm):
     name = StringField(
         "Name",
@@ -28,7 +36,7 @@ class KeyForm(FlaskForm):
                     Length(max=api_keys.NAME_MAX, message=f"Keep the name to {api_keys.NAME_MAX} characters.")],
         description="Which system holds it, e.g. “Help desk sync”.",
     )  # fmt: skip
-    scopes = SelectMultipleField(
+    scopes = ScopesField(
         "Scopes",
         choices=[SelectChoice(scope.value, f"{scope.value}: {scope.label}") for scope in Scope],
         option_widget=CheckboxInput(),

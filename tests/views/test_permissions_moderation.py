@@ -19,7 +19,7 @@ from sqlalchemy import text
 from forum.auth import safe_next
 from forum.extensions import db
 from forum.models import Category, FlagReason
-from forum.services import accounts, comments, moderation, posts
+from forum.services import accounts, api_keys, comments, moderation, posts
 from tests.conftest import PASSWORD, TABLES
 
 ROLES = ["visitor", "member", "author", "suspended", "moderator", "staff", "admin"]
@@ -144,7 +144,22 @@ ACTIONS = {
         lambda s: ("/account/password", {"current_password": PASSWORD, "new_password": "another long password"}),
     ),
     "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
+    # -- API keys ------------------------------------------------------------------------------
+    "api key create": Action(
+        {"admin"}, lambda s: ("/admin/api-keys", {"name": "Help desk", "scopes": "read", "owner": "me"})
+    ),
+    "api key revoke": Action(
+        {"admin"},
+        lambda s: (f"/admin/api-keys/{_a_key_id()}/revoke", {}),
+        lambda s: api_keys.create_key(None, s.users["admin"], "Old sync", ["read"]),
+    ),
 }
+
+
+def _a_key_id() -> int:
+    from forum.models import ApiKey
+
+    return db.session.scalars(db.select(ApiKey.id)).first()
 
 
 @pytest.fixture
@@ -238,6 +253,9 @@ def test_the_table_covers_every_state_changing_route(app):
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
+    here |= {"/admin/api-keys", "/admin/api-keys/<int:key_id>/revoke"}
+    # The API's routes take a key, not a session: tests/api/test_scopes.py walks every key against them.
+    covered_elsewhere |= {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
