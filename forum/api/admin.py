@@ -21,6 +21,8 @@ bp = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
 
 
 class ScopesField(SelectMultipleField):
+    """Checkboxes; at least one, each a known scope (api_keys.parse_scopes says which is not)."""
+
     def pre_validate(self, form):
         try:
             api_keys.parse_scopes(self.data or [])
@@ -41,7 +43,7 @@ class KeyForm(FlaskForm):
         choices=[SelectChoice(scope.value, f"{scope.value}: {scope.label}") for scope in Scope],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
-        validators=[DataRequired("Choose at least one scope.")],
+        # No DataRequired: it would mark every box `required`, and browsers would then ask for all four.
     )
     owner = RadioField(
         "Acts as",

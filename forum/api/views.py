@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
-from forum import search
+from forum import markup, search
 from forum.api import schemas as s
 from forum.api.auth import ApiError, rate_limit, rate_limit_key, requires, start_request
 from forum.extensions import csrf, db, limiter
@@ -63,6 +63,10 @@ spec = SpecTree(
     before=_validation_failed,
     validation_error_model=s.ErrorBody,
     validation_error_status=422,
+    # Components named after the models alone (each name is used once in schemas.py), not spectree's
+    # default `Parent.<hash>.Child`.
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
 )
 
 # What any route may answer besides its success: bad input, no key, a key without the scope, rate limit.
@@ -538,7 +542,8 @@ def docs():
         for method, operation in methods.items()
     ]
     return render_template("api/docs.html", document=document, operations=operations,
-                           schemas=document["components"]["schemas"], type_of=schema_type)  # fmt: skip
+                           schemas=document["components"]["schemas"], type_of=schema_type,
+                           markdown=markup.render)  # fmt: skip
 
 
 def schema_type(schema: dict) -> str:
