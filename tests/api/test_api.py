@@ -41,7 +41,7 @@ def test_without_a_valid_key_the_api_answers_401(api, make_key, header):
 
 
 def test_a_wrong_secret_with_a_real_prefix_is_refused(api, make_key):
-    key, secret = make_key("read")
+    _, secret = make_key("read")
     assert api("get", "/posts", secret).status_code == 200
     assert api("get", "/posts", secret[:-2] + "xx").status_code == 401
 
@@ -182,7 +182,7 @@ def hidden_world(make_post, make_user):
 
 
 def test_hidden_deleted_merged_and_staff_only_content_never_appears(api, make_key, hidden_world):
-    world, _, shown, gone = hidden_world
+    world, _, shown, _gone = hidden_world
     _, secret = make_key("read")
     listed = ids(api("get", "/posts", secret))
     assert sorted(listed) == sorted([world["public"].id, world["original"].id])
