@@ -27,6 +27,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 docs_bp = Blueprint("api_docs", __name__)
 csrf.exempt(bp)
 bp.before_request(start_request)
+
+
+@bp.after_request
+def _not_stored(response):
+    """An answer is for the key that asked: no cache along the way keeps it."""
+    if request.endpoint != "api.openapi":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
 
 

@@ -102,6 +102,7 @@ def test_the_api_ignores_a_signed_in_browser_and_sets_no_cookie(client, api, mak
     assert answered.status_code == 422  # no CSRF token asked for
     for reply in (response, answered, api("get", "/posts", secret)):
         assert "Set-Cookie" not in reply.headers
+        assert reply.headers["Cache-Control"] == "no-store"
 
 
 # -- posts: pagination, filters ---------------------------------------------------------------
@@ -379,6 +380,9 @@ def test_the_command_prints_a_working_key_once(app, api, make_user):
     assert result.exit_code == 0, result.output
     secret = next(line for line in result.output.splitlines() if line.startswith("tbk_"))
     assert api("get", "/statuses", secret).status_code == 200
+    revoked = app.test_cli_runner().invoke(args=["api-key", "revoke", secret.split("_")[1]])
+    assert revoked.exit_code == 0, revoked.output
+    assert api("get", "/statuses", secret).status_code == 401
     bad = app.test_cli_runner().invoke(args=["api-key", "create", "--user", "bot@example.com", "--scopes", "root",
                                             "--name", "x"])  # fmt: skip
     assert bad.exit_code != 0 and "not a scope" in bad.output
