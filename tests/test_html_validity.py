@@ -67,6 +67,7 @@ def site(make_user, make_post, category):
     return {
         "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
+        "admin": make_user(Role.ADMIN, name="Ada Admin"),
         "unsubscribe": unsubscribe_token(author, Event.RESPONSE),
     }  # fmt: skip
 
@@ -75,12 +76,13 @@ PAGES = {
     "visitor": ["/", "/?category=billing&sort=new", "/?page=abc", "/posts/{post}-{slug}", "/posts/{crash}",
                 "/posts/{duplicate}", "/roadmap", "/changelog", "/responsiveness", "/search?q=crash",
                 "/search?q=", "/login", "/signup", "/reset", "/users/{author_id}", "/posts/999999",
-                "/unsubscribe/{unsubscribe}"],
+                "/unsubscribe/{unsubscribe}", "/api/docs"],
     "member": ["/", "/posts/{post}-{slug}", "/posts/new", "/posts/{post}/edit", "/account", "/account/notifications",
                "/notifications", "/following", "/search?q=invoice"],
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit"],
+    "admin": ["/admin/api-keys"],
 }  # fmt: skip
 
 
@@ -91,7 +93,7 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
     for who, paths in PAGES.items():
         if who == "member":
             login_as(site["author"])
-        elif who in ("moderator", "staff"):
+        elif who in ("moderator", "staff", "admin"):
             login_as(site[who])
         for path in paths:
             url = path.format(**values)

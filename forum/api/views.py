@@ -517,7 +517,8 @@ def changelog():
 # -- the document -------------------------------------------------------------------------
 def openapi_document() -> dict:
     """spectree's document, with the scope each operation needs (`x-scope`, and in its
-    description), read from the `requires` decorators: made once per process."""
+    description) read from the `requires` decorators, and the views' names as operation ids:
+    made once per process."""
     document = current_app.extensions.get("api_openapi")
     if document is None:
         document = json.loads(json.dumps(spec.spec))
@@ -527,6 +528,9 @@ def openapi_document() -> dict:
             scope = getattr(current_app.view_functions[rule.endpoint], "api_scope", None)
             path = spec.backend.parse_path(rule, None)[0]
             for method, operation in document["paths"].get(path, {}).items():
+                if method.upper() in rule.methods:
+                    # The view's name (`list_posts`): what client generators name their methods after.
+                    operation["operationId"] = rule.endpoint.removeprefix("api.")
                 if scope is not None and method.upper() in rule.methods:
                     operation["x-scope"] = scope.value
                     operation["description"] = f"Scope: `{scope.value}`. " + operation.get("description", "")
