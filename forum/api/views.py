@@ -280,7 +280,9 @@ def _search(query: s.PostQuery, kind, status, category):
     )
     # The index can lag the database: every hit is read again, as this person may see it.
     cards = posts.cards_by_id(viewer, [hit.post_id for hit in found.hits])
-    data = [_summary(cards[hit.post_id]) for hit in found.hits if hit.post_id in cards]
+    # Duplicates live on as their original, which the search finds too: left out, as in the list.
+    merged = set(db.session.scalars(select(Post.id).where(Post.id.in_(list(cards)), Post.merged_into_id.is_not(None))))
+    data = [_summary(cards[hit.post_id]) for hit in found.hits if hit.post_id in cards and hit.post_id not in merged]
     more = found.has_next and page < current_app.config["MAX_PAGE"]
     return s.PostPage(data=data, next_cursor=_encode_cursor({"k": "search", "page": page + 1}) if more else None)
 

@@ -201,6 +201,7 @@ def test_hidden_deleted_merged_and_staff_only_content_never_appears(api, make_ke
     thread = api("get", f"/posts/{world['public'].id}/comments", secret).get_json()["data"]
     assert [c["id"] for c in thread] == [shown.id]
     assert api("get", "/posts?q=hidden", secret).get_json()["data"] == []
+    assert set(ids(api("get", "/posts?q=one", secret))) == {world["public"].id, world["original"].id}
 
 
 def test_a_moderators_key_lists_only_public_posts_but_reads_a_hidden_one(api, make_key, hidden_world):
