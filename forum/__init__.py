@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Before web.init_app: Flask runs later-registered after_request hooks first, so responses are
     # compressed after the page cache has set their ETag (Flask-Compress tags it with the encoding).
     compress.init_app(app)
-    from forum import auth, observability, search, web
+    from forum import api, auth, observability, search, web
 
     auth.init_login(login_manager, app)
 
@@ -68,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(companies_bp)
 
     web.init_app(app)
+    api.init_app(app)
     observability.init_app(app)
     search.init_app(app)
 

@@ -70,6 +70,9 @@ class Config:
         if self.REDIS_URL:
             self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 
+        # Requests one API key may make (forum/api/), in Flask-Limiter's words; keyless requests count per address.
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute;20000 per hour")
+
         self.PASSWORD_HASH_METHOD = "scrypt"
         # Distinct members whose reports hide a post or comment until a moderator decides.
         self.FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", "3"))

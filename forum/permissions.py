@@ -147,6 +147,10 @@ class Guardian:
     def can_change_roles(self) -> bool:
         return self.is_admin and self.can_write
 
+    def can_manage_api_keys(self) -> bool:
+        """Create and revoke API keys, for oneself or a service account."""
+        return self.is_admin and self.can_write
+
     def can_suspend(self, user) -> bool:
         """Moderators suspend members; nobody suspends their equal or better, nor themselves."""
         return self.is_moderator and self.can_write and Role(user.role).rank < self.role.rank

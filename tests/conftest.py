@@ -123,6 +123,7 @@ TABLES = (
     "email_preferences",
     "follows",
     "audit_entries",
+    "api_keys",
     "flags",
     "internal_notes",
     "comment_revisions",

@@ -96,14 +96,15 @@ PAGES = {
     "visitor": ["/", "/?category=billing&sort=new", "/?page=abc", "/posts/{post}-{slug}", "/posts/{crash}",
                 "/posts/{duplicate}", "/roadmap", "/changelog", "/responsiveness", "/search?q=crash",
                 "/search?q=", "/login", "/signup", "/reset", "/users/{author_id}", "/posts/999999",
-                "/unsubscribe/{unsubscribe}", "/sso?token=not-a-token"],
+                "/unsubscribe/{unsubscribe}", "/sso?token=not-a-token", "/api/docs"],
     "member": ["/", "/posts/{post}-{slug}", "/posts/new", "/posts/{post}/edit", "/account", "/account/notifications",
                "/notifications", "/following", "/search?q=invoice"],
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit", "/staff/prioritize",
               "/staff/prioritize?plan=Enterprise&sort=revenue&dir=asc"],
-    "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}"],
+    "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}",
+              "/admin/api-keys"],
 }  # fmt: skip
 
 
@@ -115,7 +116,7 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
     for who, paths in PAGES.items():
         if who == "member":
             login_as(site["author"])
-        elif who in ("moderator", "staff"):
+        elif who in ("moderator", "staff", "admin"):
             login_as(site[who])
         elif who == "admin":
             login_as(site["admin_and_import"][0])

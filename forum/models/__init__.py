@@ -1,5 +1,6 @@
 """Tables and their relationships; no commits, no HTTP, no templates."""
 
+from forum.models.api_key import ApiKey, Scope
 from forum.models.base import UTCDateTime, utcnow
 from forum.models.company import Company, CompanyMember
 from forum.models.identity import SSO_PROVIDER, CompanyImport, Identity, SignInProvider, UsedSignInToken
@@ -31,6 +32,7 @@ __all__ = [
     "SSO_PROVIDER",
     "SUSPENDED_FOR_GOOD",
     "AnonymousUser",
+    "ApiKey",
     "AuditEntry",
     "Category",
     "Comment",
@@ -58,6 +60,7 @@ __all__ = [
     "Priority",
     "ResponseRevision",
     "Role",
+    "Scope",
     "SignInProvider",
     "Status",
     "StatusChange",

@@ -310,6 +310,42 @@ def categories(viewer: Guardian) -> tuple[CategoryChoice, ...]:
     return tuple(c for c in all_categories() if c.id not in hidden)
 
 
+# Each sort's key column, for pages that follow a cursor instead of a page number (the API).
+SORT_KEYS = {
+    "trending": Post.trending_score,
+    "top": Post.vote_count,
+    "new": Post.created_at,
+    "active": Post.last_activity_at,
+}
+
+
+def page_after(
+    viewer: Guardian, filters: PostFilter, after: tuple | None, limit: int
+) -> tuple[list[Card], tuple | None]:
+    """A page of the posts `viewer` may see, in `filters.sort` order, starting after the post whose
+    (sort key, id) is `after`; and the (sort key, id) to continue after, None on the last page.
+    Keyset pagination: posts added meanwhile never shift a page, so a walk meets each post once.
+    Duplicates merged into an original are left out: they live on as their original."""
+    from forum.visibility import visible_posts
+
+    sort = filters.sort if filters.sort in SORT_KEYS else DEFAULT_SORT
+    key = SORT_KEYS[sort]
+    query = card_query().add_columns(key).where(Post.public(), visible_posts(viewer), Post.merged_into_id.is_(None))
+    if filters.kind:
+        query = query.where(Post.kind == filters.kind)
+    if filters.status:
+        query = query.where(Post.status == filters.status)
+    if filters.category:
+        query = query.where(Post.category_id == filters.category.id)
+    if after is not None:
+        value, post_id = after
+        query = query.where((key < value) | ((key == value) & (Post.id < post_id)))
+    rows = db.session.execute(query.order_by(key.desc(), Post.id.desc()).limit(limit + 1)).all()
+    found = [card(row) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return found, None if last is None else (last[-1], last[0])
+
+
 def newest_in(viewer: Guardian, category: Category | CategoryChoice | None, limit: int) -> list[Post]:
     """A category's newest posts the viewer may see (every category's, for None), for its feed."""
     query = select(Post).where(Post.public(), visibility.visible_posts(viewer))

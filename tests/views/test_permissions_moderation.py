@@ -20,7 +20,7 @@ from sqlalchemy import text
 from forum.auth import safe_next
 from forum.extensions import db
 from forum.models import Category, FlagReason
-from forum.services import accounts, comments, moderation, posts
+from forum.services import accounts, api_keys, comments, moderation, posts
 from tests.conftest import PASSWORD, TABLES
 
 ROLES = ["visitor", "member", "author", "suspended", "moderator", "staff", "admin"]
@@ -183,7 +183,22 @@ ACTIONS = {
     "company import apply": Action(
         {"admin"}, lambda s: (f"/admin/companies/import/{s.company_import.id}", {}), _company_import
     ),
+    # -- API keys ------------------------------------------------------------------------------
+    "api key create": Action(
+        {"admin"}, lambda s: ("/admin/api-keys", {"name": "Help desk", "scopes": "read", "owner": "me"})
+    ),
+    "api key revoke": Action(
+        {"admin"},
+        lambda s: (f"/admin/api-keys/{_a_key_id()}/revoke", {}),
+        lambda s: api_keys.create_key(None, s.users["admin"], "Old sync", ["read"]),
+    ),
 }
+
+
+def _a_key_id() -> int:
+    from forum.models import ApiKey
+
+    return db.session.scalars(db.select(ApiKey.id)).first()
 
 
 @pytest.fixture
@@ -283,6 +298,9 @@ def test_the_table_covers_every_state_changing_route(app):
     here |= {"/account/profile", "/account/password", "/logout"}
     here |= {"/admin/categories"}
     here |= {"/admin/sign-in/<int:provider_id>", "/admin/companies/import", "/admin/companies/import/<int:import_id>"}
+    here |= {"/admin/api-keys", "/admin/api-keys/<int:key_id>/revoke"}
+    # The API's routes take a key, not a session: tests/api/test_scopes.py walks every key against them.
+    covered_elsewhere |= {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
