@@ -57,6 +57,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from forum.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    from forum.webhooks.views import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
 
     web.init_app(app)
     observability.init_app(app)

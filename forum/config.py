@@ -107,6 +107,11 @@ class Config:
         # Seconds between the RQ worker's sweeps of the outbox, which send what waited while Redis was down.
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30"))
 
+        # Webhooks may be sent to loopback and private-network addresses (an on-premises install whose
+        # receivers sit on the company's network; the tests' local receiver). Link-local and cloud
+        # metadata addresses stay refused whatever this says (forum/webhooks/transport.py).
+        self.WEBHOOKS_ALLOW_PRIVATE = _flag("WEBHOOKS_ALLOW_PRIVATE", False)
+
         # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
         # search, for several app servers sharing one PostgreSQL database).
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()

@@ -110,6 +110,10 @@ class Guardian:
     def can_change_roles(self) -> bool:
         return self.is_admin and self.can_write
 
+    def can_manage_webhooks(self) -> bool:
+        """Webhook endpoints, their secrets and deliveries (admins)."""
+        return self.is_admin and self.can_write
+
     def can_suspend(self, user) -> bool:
         """Moderators suspend members; nobody suspends their equal or better, nor themselves."""
         return self.is_moderator and self.can_write and Role(user.role).rank < self.role.rank
