@@ -67,7 +67,8 @@ def _retry_delays() -> tuple[timedelta, ...]:
 
 RETRY_DELAYS = _retry_delays()
 JITTER = 0.2  # each wait is drawn within ±20% of its step, so failed receivers are not hit in lockstep
-DISABLE_AFTER = timedelta(days=3)
+# Longer than one delivery's retries: an endpoint is disabled for failing across several events, not one.
+DISABLE_AFTER = timedelta(days=5)
 STALE_CLAIM = timedelta(minutes=5)  # longer than any one attempt can take (transport.TIMEOUT_SECONDS)
 BATCH = 100
 ROTATION_GRACE_MAX_HOURS = 168

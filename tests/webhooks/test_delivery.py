@@ -10,7 +10,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Kind, Role, Status, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from forum.services import comments, delivery, merges, responses, votes, webhooks
-from forum.services.webhooks import JITTER, RETRY_DELAYS, utcnow
+from forum.services.webhooks import DISABLE_AFTER, JITTER, RETRY_DELAYS, utcnow
 from tests.webhooks.conftest import deliver
 
 
@@ -107,10 +107,10 @@ def test_an_endpoint_failing_for_days_is_disabled(receiver, endpoint_for, make_p
 
     votes.add(make_user(), post)
     db.session.commit()
-    deliver(clock + timedelta(days=2))  # two days of failures: still trying
+    deliver(clock + DISABLE_AFTER - timedelta(hours=1))  # days of failures, not yet enough
     assert db.session.get(WebhookEndpoint, endpoint.id).enabled
 
-    deliver(clock + timedelta(days=3, minutes=1))
+    deliver(clock + DISABLE_AFTER + timedelta(minutes=1))
     endpoint = db.session.get(WebhookEndpoint, endpoint.id)
     assert not endpoint.enabled and "No delivery succeeded since" in endpoint.disabled_reason
     assert all(d.next_attempt_at is None for d in _deliveries())
@@ -162,11 +162,12 @@ def test_delivery_starts_after_commit_in_the_background(app, receiver, endpoint_
     endpoint_for(receiver.url, ["post.created"])
     monkeypatch.setitem(app.config, "DELIVERY", "thread")
     make_post(title="Sent by the thread")
-    for _ in range(100):
-        if receiver.requests:
-            break
+    for _ in range(200):
+        if [d.state for d in _deliveries()] == ["delivered"]:
+            break  # the thread is done: it sleeps until woken, as nothing else is pending
         time.sleep(0.05)
     assert [r.json["data"]["post"]["title"] for r in receiver.requests] == ["Sent by the thread"]
+    assert [d.state for d in _deliveries()] == ["delivered"]
 
 
 @pytest.mark.parametrize("through", ["pages"])
