@@ -54,6 +54,26 @@ class Action:
     unseen: frozenset = frozenset()  # refused roles that get a 404: the target is out of their sight
 
 
+ADMINS = {"admin"}
+# Never connected to: the tests deliver nothing (DELIVERY=manual). A literal public address needs no DNS.
+WEBHOOK_URL = "http://93.184.215.14/hooks"
+
+
+def _webhook(site):
+    """An endpoint with one delivery, for the webhook actions."""
+    from forum.models import WebhookDelivery, WebhookEndpoint, WebhookSubscription
+
+    endpoint = WebhookEndpoint(url=WEBHOOK_URL, type="standard", secret="whsec_dGVzdHRlc3R0ZXN0dGVzdA==",
+                               subscriptions=[WebhookSubscription(event="post.created")])  # fmt: skip
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, message_id="msg_test", event="post.created",
+                               facts={"post_id": site.post.id}, state="failed")  # fmt: skip
+    db.session.add(delivery)
+    db.session.flush()
+    site.webhook, site.delivery = endpoint, delivery
+
+
 def _merge(site):
     from forum.services import merges  # merging is newer than the rest of this table
 
@@ -144,6 +164,28 @@ ACTIONS = {
         lambda s: ("/account/password", {"current_password": PASSWORD, "new_password": "another long password"}),
     ),
     "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
+    # -- webhooks (admins) -------------------------------------------------------------------
+    "webhook create": Action(
+        ADMINS, lambda s: ("/admin/webhooks", {"url": WEBHOOK_URL, "type": "standard", "events": "post.created"})
+    ),
+    "webhook edit": Action(
+        ADMINS,
+        lambda s: (
+            f"/admin/webhooks/{s.webhook.id}/edit",
+            {"url": WEBHOOK_URL, "type": "slack", "events": "vote.created"},
+        ),
+        _webhook,
+    ),
+    "webhook delete": Action(ADMINS, lambda s: (f"/admin/webhooks/{s.webhook.id}/delete", {}), _webhook),
+    "webhook rotate": Action(
+        ADMINS, lambda s: (f"/admin/webhooks/{s.webhook.id}/rotate", {"grace_hours": "24"}), _webhook
+    ),
+    "webhook test": Action(ADMINS, lambda s: (f"/admin/webhooks/{s.webhook.id}/test", {}), _webhook),
+    "webhook redeliver": Action(
+        ADMINS,
+        lambda s: (f"/admin/webhooks/{s.webhook.id}/deliveries/{s.delivery.id}/redeliver", {}),
+        _webhook,
+    ),
 }
 
 
@@ -238,6 +280,10 @@ def test_the_table_covers_every_state_changing_route(app):
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
+    here |= {"/admin/webhooks"} | {
+        f"/admin/webhooks/<int:endpoint_id>/{a}" for a in ("edit", "delete", "rotate", "test")
+    }
+    here |= {"/admin/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver"}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
