@@ -25,6 +25,8 @@ import urllib3
 TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 2048
 # Metadata services that sit outside the link-local range (the rest are link-local or loopback).
+# The certificate authorities HTTPS receivers are checked against: None, the system's (tests name their own).
+CA_CERTS: str | None = None
 METADATA_ADDRESSES = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
 
 
@@ -102,7 +104,7 @@ def _safe_addresses(host: str, port: int, allow_private: bool) -> list[str]:
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool,
-         timeout: float = TIMEOUT_SECONDS) -> Answer:  # fmt: skip
+         timeout: float | None = None) -> Answer:  # fmt: skip
     """POST `body` to `url` through a checked, pinned address; never raises for the receiver's faults."""
     started = time.monotonic()
 
@@ -121,14 +123,20 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool,
     elif ":" in parts.hostname:
         host_header = f"[{parts.hostname}]:{parts.port}"
     options = {
-        "timeout": urllib3.Timeout(total=timeout),
+        "timeout": urllib3.Timeout(total=timeout or TIMEOUT_SECONDS),
         "retries": False,
         "maxsize": 1,
         "block": False,
     }
     if parts.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
-            address, port, server_hostname=parts.hostname, assert_hostname=parts.hostname, **options
+            address,
+            port,
+            server_hostname=parts.hostname,
+            assert_hostname=parts.hostname,
+            ca_certs=CA_CERTS,
+            cert_reqs="CERT_REQUIRED",
+            **options,
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, port, **options)
