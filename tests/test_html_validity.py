@@ -17,6 +17,7 @@ from forum.extensions import db
 from forum.models import Category, Event, FlagReason, Kind, Role, Status
 from forum.services import comments, merges, moderation, notify, responses, votes
 from forum.services.delivery import unsubscribe_token
+from tests.webhooks.conftest import seed_endpoint
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -67,7 +68,8 @@ def site(make_user, make_post, category):
     return {
         "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
-        "unsubscribe": unsubscribe_token(author, Event.RESPONSE),
+        "unsubscribe": unsubscribe_token(author, Event.RESPONSE), "admin": make_user(Role.ADMIN, name="Al Admin"),
+        "webhook": seed_endpoint(post.id),
     }  # fmt: skip
 
 
@@ -81,17 +83,19 @@ PAGES = {
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit"],
+    "admin": ["/admin/webhooks", "/admin/webhooks/{webhook}"],
 }  # fmt: skip
 
 
 def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, send, tmp_path):
     values = {"post": site["post"], "slug": site["slug"], "crash": site["crash"], "duplicate": site["duplicate"],
-              "author_id": site["author"].id, "unsubscribe": site["unsubscribe"]}  # fmt: skip
+              "author_id": site["author"].id, "unsubscribe": site["unsubscribe"],
+              "webhook": site["webhook"]}  # fmt: skip
     files: dict[Path, str] = {}
     for who, paths in PAGES.items():
         if who == "member":
             login_as(site["author"])
-        elif who in ("moderator", "staff"):
+        elif who in ("moderator", "staff", "admin"):
             login_as(site[who])
         for path in paths:
             url = path.format(**values)
@@ -106,6 +110,14 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
         file = tmp_path / f"{len(files):02d}-member-errors.html"
         file.write_bytes(send(url, data).data)
         files[file] = f"member POST {url} with errors"
+
+    login_as(site["admin"])
+    file = tmp_path / f"{len(files):02d}-admin-errors.html"
+    file.write_bytes(send("/admin/webhooks", {"url": "ftp://x", "type": "standard"}).data)
+    files[file] = "admin POST /admin/webhooks with errors"
+    file = tmp_path / f"{len(files):02d}-admin-secret.html"
+    file.write_bytes(send(f"/admin/webhooks/{site['webhook']}/rotate", {"grace_hours": "24"}).data)
+    files[file] = "admin POST /admin/webhooks/<id>/rotate: the secret page"
 
     errors = run_checker(list(files))
     described = [f"{files[Path(e['url'].removeprefix('file:'))]}: line {e.get('lastLine')}: {e['message']}"

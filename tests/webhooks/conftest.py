@@ -129,3 +129,25 @@ def deliver(now=None) -> int:
     while done := webhooks.deliver_due(now):
         total += done
     return total
+
+
+def seed_endpoint(post_id: int) -> int:
+    """An endpoint with a delivery that failed once, for the pages' checkers; returns its id. Nothing is
+    sent to it: its retry is due in a day."""
+    from datetime import timedelta
+
+    from forum.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSubscription, utcnow
+
+    endpoint = WebhookEndpoint(url="https://hooks.example.com/tallybook", type="standard", secret=webhooks.new_secret(),
+                               subscriptions=[WebhookSubscription(event="post.created")])  # fmt: skip
+    db.session.add(endpoint)
+    db.session.flush()
+    failed = WebhookDelivery(endpoint_id=endpoint.id, message_id="msg_seeded", event="post.created",
+                             facts={"post_id": post_id}, state="pending", attempts=1, last_status=500,
+                             next_attempt_at=utcnow() + timedelta(days=1))  # fmt: skip
+    db.session.add(failed)
+    db.session.flush()
+    db.session.add(WebhookAttempt(delivery_id=failed.id, status_code=500, response_snippet="<h1>Bad gateway</h1>",
+                                  duration_ms=12))  # fmt: skip
+    db.session.commit()
+    return endpoint.id
