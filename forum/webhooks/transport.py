@@ -88,7 +88,7 @@ def forbidden_reason(address: str, *, allow_private: bool) -> str | None:
 def _safe_addresses(host: str, port: int, allow_private: bool) -> list[str]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError):  # ValueError: a NUL byte in the name
         raise UnsafeTarget(f"The name {host} does not resolve.") from None
     addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not addresses:

@@ -60,7 +60,7 @@ def create():
 @bp.get("/<int:endpoint_id>")
 def show(endpoint_id: int):
     endpoint = load_endpoint(endpoint_id)
-    form = EndpointForm(obj=endpoint, data={"events": endpoint.events, "type": str(endpoint.type)})
+    form = EndpointForm(formdata=None, obj=endpoint, data={"events": endpoint.events, "type": str(endpoint.type)})
     return _show(endpoint, form)
 
 
@@ -108,7 +108,8 @@ def rotate(endpoint_id: int):
     form = RotateForm()
     if not form.validate_on_submit():
         flash(" ".join(form.grace_hours.errors) or "The form expired: try again.", "error")
-        return _show(endpoint, EndpointForm(obj=endpoint, data={"events": endpoint.events}), 422)
+        settings = EndpointForm(formdata=None, obj=endpoint, data={"events": endpoint.events})
+        return _show(endpoint, settings, 422)
     hours = 24 if form.grace_hours.data is None else form.grace_hours.data
     secret = webhooks.rotate_secret(current_user, endpoint, timedelta(hours=hours))
     db.session.commit()
