@@ -21,7 +21,7 @@ def test_an_admin_adds_an_endpoint_and_sees_its_secret_once(receiver, make_user,
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    [secret] = re.findall(r'value="(whsec_[^"]+)"', page)
+    [secret] = re.findall(r'<pre class="secret" id="webhook-secret">(whsec_[^<]+)</pre>', page)
     endpoint = db.session.scalars(db.select(WebhookEndpoint)).one()
     assert (endpoint.url, endpoint.events, endpoint.enabled) == (
         receiver.url,
