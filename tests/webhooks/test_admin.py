@@ -96,6 +96,8 @@ def test_edit_rotate_and_delete_are_audited(receiver, make_user, login_as, send,
     assert client.get(f"/admin/webhooks/{endpoint.id}").status_code == 404
     actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["webhook_create", "webhook_edit", "webhook_rotate", "webhook_delete"]
+    audit = client.get("/staff/audit?target=webhook").get_data(as_text=True)
+    assert audit.count(f'href="/admin/webhooks/{endpoint.id}"') == 4
 
 
 def test_members_and_staff_may_not_see_the_pages(make_user, login_as, client):
