@@ -66,6 +66,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     oidc.init_app(app)
     app.register_blueprint(identity_bp)
     app.register_blueprint(companies_bp)
+    from forum.webhooks.views import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
 
     web.init_app(app)
     api.init_app(app)

@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models import Role
 from forum.notifications.commands import notifications_group
 from forum.search.commands import search_group
+from forum.webhooks.commands import webhooks_group
 
 
 def register_commands(app: Flask) -> None:
@@ -20,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(bench_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(api_key_group)
+    app.cli.add_command(webhooks_group)
 
 
 @click.group("demo", help="Demonstration data.")

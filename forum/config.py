@@ -113,6 +113,11 @@ class Config:
         # again (longer than the slowest SMTP handshake, or two workers would both send it).
         self.OUTBOX_STALE_CLAIM_SECONDS = float(os.environ.get("OUTBOX_STALE_CLAIM_SECONDS", "300"))
 
+        # Webhooks may be sent to loopback and private-network addresses (an on-premises install whose
+        # receivers sit on the company's network; the tests' local receiver). Link-local and cloud
+        # metadata addresses stay refused whatever this says (forum/webhooks/transport.py).
+        self.WEBHOOKS_ALLOW_PRIVATE = _flag("WEBHOOKS_ALLOW_PRIVATE", False)
+
         # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
         # search, for several app servers sharing one PostgreSQL database).
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()

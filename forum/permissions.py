@@ -151,6 +151,10 @@ class Guardian:
         """Create and revoke API keys, for oneself or a service account."""
         return self.is_admin and self.can_write
 
+    def can_manage_webhooks(self) -> bool:
+        """Webhook endpoints, their secrets and deliveries (admins)."""
+        return self.is_admin and self.can_write
+
     def can_suspend(self, user) -> bool:
         """Moderators suspend members; nobody suspends their equal or better, nor themselves."""
         return self.is_moderator and self.can_write and Role(user.role).rank < self.role.rank

@@ -118,6 +118,10 @@ def _drop_postgres_database(url: str) -> None:
 
 
 TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_subscriptions",
+    "webhook_endpoints",
     "outbox_messages",
     "notifications",
     "email_preferences",

@@ -18,6 +18,7 @@ from forum.extensions import db
 from forum.models import Category, Company, CompanyMember, Event, FlagReason, Kind, Priority, Role, Status
 from forum.services import comments, merges, moderation, notify, responses, votes
 from forum.services.delivery import unsubscribe_token
+from tests.webhooks.conftest import seed_endpoint
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -77,6 +78,7 @@ def site(make_user, make_post, category):
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
         "admin_and_import": _admin_with_companies(make_user),
         "unsubscribe": unsubscribe_token(author, Event.RESPONSE),
+        "webhook": seed_endpoint(post.id),
     }  # fmt: skip
 
 
@@ -104,19 +106,20 @@ PAGES = {
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit", "/staff/prioritize",
               "/staff/prioritize?plan=Enterprise&sort=revenue&dir=asc"],
     "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}",
-              "/admin/api-keys"],
+              "/admin/api-keys",
+              "/admin/webhooks", "/admin/webhooks/{webhook}"],
 }  # fmt: skip
 
 
 def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, send, tmp_path):
     values = {"post": site["post"], "slug": site["slug"], "crash": site["crash"], "duplicate": site["duplicate"],
               "author_id": site["author"].id, "unsubscribe": site["unsubscribe"],
-              "import_id": site["admin_and_import"][1]}  # fmt: skip
+              "import_id": site["admin_and_import"][1], "webhook": site["webhook"]}  # fmt: skip
     files: dict[Path, str] = {}
     for who, paths in PAGES.items():
         if who == "member":
             login_as(site["author"])
-        elif who in ("moderator", "staff", "admin"):
+        elif who in ("moderator", "staff"):
             login_as(site[who])
         elif who == "admin":
             login_as(site["admin_and_import"][0])
@@ -140,6 +143,14 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
         file = tmp_path / f"{len(files):02d}-staff-errors.html"
         file.write_bytes(send(url, data).data)
         files[file] = f"staff POST {url} with {data}"
+
+    login_as(site["admin_and_import"][0])
+    file = tmp_path / f"{len(files):02d}-admin-errors.html"
+    file.write_bytes(send("/admin/webhooks", {"url": "ftp://x", "type": "standard"}).data)
+    files[file] = "admin POST /admin/webhooks with errors"
+    file = tmp_path / f"{len(files):02d}-admin-secret.html"
+    file.write_bytes(send(f"/admin/webhooks/{site['webhook']}/rotate", {"grace_hours": "24"}).data)
+    files[file] = "admin POST /admin/webhooks/<id>/rotate: the secret page"
 
     errors = run_checker(list(files))
     described = [f"{files[Path(e['url'].removeprefix('file:'))]}: line {e.get('lastLine')}: {e['message']}"

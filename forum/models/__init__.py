@@ -26,11 +26,21 @@ from forum.models.post import (
 )
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
+from forum.models.webhook import (
+    TEST_EVENT,
+    EndpointType,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "CLOSED_STATUSES",
     "SSO_PROVIDER",
     "SUSPENDED_FOR_GOOD",
+    "TEST_EVENT",
     "AnonymousUser",
     "ApiKey",
     "AuditEntry",
@@ -42,6 +52,7 @@ __all__ = [
     "CompanyMember",
     "EmailMode",
     "EmailPreference",
+    "EndpointType",
     "Event",
     "Flag",
     "FlagReason",
@@ -70,6 +81,11 @@ __all__ = [
     "Visibility",
     "Vote",
     "VoteSource",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookSubscription",
     "counts_as_voter",
     "uncounted_voters",
     "utcnow",

@@ -107,6 +107,9 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A message of its own, not about a notification (a webhook endpoint disabled, told to admins).
+    subject: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str | None] = mapped_column(Text)
 
 
 class EmailPreference(db.Model):

@@ -19,11 +19,18 @@ def notifications_group():
 
 @notifications_group.command("deliver")
 def deliver_command():
-    """Send every pending instant email now (a cron job, when DELIVERY=manual)."""
+    """Send every pending instant email and every webhook delivery due now (a cron job, when DELIVERY=manual)."""
+    from forum.services import webhooks
+
+    attempted = 0
+    while done := webhooks.deliver_due():
+        attempted += done
     total = 0
     while sent := delivery.deliver_pending():
         total += sent
     click.echo(f"{total} emails sent.")
+    if attempted:
+        click.echo(f"{attempted} webhook deliveries attempted.")
 
 
 @notifications_group.command("digest")

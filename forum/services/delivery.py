@@ -9,6 +9,11 @@ Notifications and their outbox rows are written in the event's own transaction
 - without Redis, a background thread in the web process drains the outbox;
 - DELIVERY=manual leaves it to `flask notifications deliver` (cron, tests).
 
+Webhook deliveries (services/webhooks.py) go through the same start, worker and
+command: each run sends the emails and the webhooks that are due. A webhook
+retry falls due later: the RQ worker's sweep picks it up, and the thread sleeps
+until the earliest one is due.
+
 Each message is claimed with one UPDATE (so two workers never take the same one),
 sent, then marked sent. A worker that dies between sending and marking leaves a
 claim that goes stale after OUTBOX_STALE_CLAIM_SECONDS and is taken again; the retry reuses the
@@ -80,15 +85,17 @@ class _ThreadWorker:
         self.signal.set()
 
     def _run(self) -> None:
+        wait = None
         while True:
-            self.signal.wait()
+            self.signal.wait(wait)
             self.signal.clear()
             with self.app.app_context():
                 try:
-                    while deliver_pending():
-                        pass
+                    _drain()
+                    wait = _seconds_until_next_webhook()
                 except Exception:  # logged; the rows stay pending for the next wake or a cron run
                     self.app.logger.exception("outbox delivery failed")
+                    wait = None
                 finally:
                     db.session.remove()
 
@@ -115,10 +122,26 @@ def run_job() -> int:
 
 
 def _drain() -> int:
+    """Everything due: webhooks first (a disabled endpoint queues an email to the admins), then emails."""
+    from forum.services import webhooks
+
     total = 0
+    while sent := webhooks.deliver_due():
+        total += sent
     while sent := deliver_pending():
         total += sent
     return total
+
+
+def _seconds_until_next_webhook() -> float | None:
+    """How long the delivery thread may sleep before a webhook retry falls due (None: until woken)."""
+    from forum.services import webhooks
+
+    due = webhooks.next_due_at()
+    db.session.commit()
+    if due is None:
+        return None
+    return max(1.0, (due - utcnow()).total_seconds())
 
 
 # -- delivering --------------------------------------------------------------------------
@@ -195,9 +218,12 @@ def _mark_sent(message_ids: list[int]) -> None:
 WITHDRAWN = "withdrawn: the member may no longer see the post"
 
 
-def _may_still_see(user_id: int, notification_id: int) -> bool:
+def _may_still_see(user_id: int, notification_id: int | None) -> bool:
     """Whether the member may see the post now (moved into a private category since, say): asked
-    as the email leaves, never when it was queued."""
+    as the email leaves, never when it was queued. A message about no post (a webhook endpoint
+    disabled, to its admins) has nothing to withhold."""
+    if notification_id is None:
+        return True
     notification = db.session.get(Notification, notification_id)
     user = db.session.get(User, user_id)
     post = db.session.get(Post, notification.post_id)
@@ -224,6 +250,10 @@ def _failed(message_id: int, error: Exception) -> None:
 
 
 def _send_one(message: OutboxMessage) -> None:
+    if message.notification_id is None:  # a message of its own (a webhook endpoint disabled, say)
+        user = db.session.get(User, message.user_id)
+        mail.send(user.email, message.subject or "", message.text or "", key=f"outbox-{message.id}")
+        return
     notification = db.session.get(Notification, message.notification_id)
     user = db.session.get(User, message.user_id)
     post = db.session.get(Post, notification.post_id)

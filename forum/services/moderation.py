@@ -32,10 +32,11 @@ def toggle_post(actor: User, post: Post, action: str, reason: str = "") -> bool:
     if getattr(post, field) == value:
         return False
     audit.record(actor, action, "post", post.id, {field: getattr(post, field)}, {field: value})
+    # Asked before unhiding: is_held() is true of hidden posts only.
+    held = action == "unhide" and posts.is_held(post)
     setattr(post, field, value)
     db.session.flush()
     if action in ("hide", "unhide"):
-        held = action == "unhide" and posts.is_held(post)
         notify.moderated(actor, post, "approve" if held else action, reason)
     return True
 

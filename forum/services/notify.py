@@ -12,6 +12,10 @@ commit (forum/services/delivery.py).
 
 Never notified: the person who acted, unfollowers, suspended and deleted
 accounts.
+
+Every event here is also announced to the company's other systems through
+webhooks (services/webhooks.py): the services call these functions on every
+path (pages and API alike), so no event needs a second call site.
 """
 
 import re
@@ -33,11 +37,12 @@ from forum.models import (
     User,
     Visibility,
     Vote,
+    WebhookEvent,
     counts_as_voter,
     utcnow,
 )
 from forum.permissions import Guardian
-from forum.services import insert_ignoring_duplicates
+from forum.services import insert_ignoring_duplicates, webhooks
 from forum.visibility import all_categories, visible_posts
 
 MENTION = re.compile(r"(?<![\w@])@([\w.-]{2,50})")
@@ -97,10 +102,30 @@ def followed_posts(user: User) -> list[Post]:
 
 
 # -- events ---------------------------------------------------------------------------
-def responded(actor: User, post: Post, body: str, old_status: Status) -> None:
+def posted(actor: User, post: Post) -> None:
+    """A post is published: nobody follows it yet, but other systems hear of it (a post held for a
+    moderator is announced when approved, see moderated())."""
+    webhooks.emit(WebhookEvent.POST_CREATED, {"post_id": post.id}, post)
+
+
+def voted(actor: User, post: Post) -> None:
+    webhooks.emit(WebhookEvent.VOTE_CREATED, {"post_id": post.id}, post)
+
+
+def unvoted(actor: User, post: Post) -> None:
+    webhooks.emit(WebhookEvent.VOTE_DELETED, {"post_id": post.id}, post)
+
+
+def responded(actor: User, post: Post, body: str, old_status: Status, response=None) -> None:
     line = markup.first_line(body, 200)
     moved = f" and moved it to {post.status_enum.label}" if post.status != old_status else ""
     _to_followers(post, Event.RESPONSE, actor, f"{actor.display_name} answered officially{moved}: {line}")
+    moves = {"from_status": str(old_status), "to_status": str(post.status)}
+    if response is not None:
+        webhooks.emit(WebhookEvent.OFFICIAL_RESPONSE_CREATED, {"post_id": post.id, "response_id": response.id, **moves},
+                      post)  # fmt: skip
+    if post.status != old_status:
+        webhooks.emit(WebhookEvent.POST_STATUS_CHANGED, {"post_id": post.id, **moves}, post)
     if post.status == Status.DONE and old_status != Status.DONE:
         shipped(actor, post)
 
@@ -110,6 +135,8 @@ def status_changed(actor: User, post: Post, old_status: Status, note: str | None
     if note:
         summary = f"{summary} “{note}”"
     _to_followers(post, Event.STATUS, actor, summary)
+    moves = {"from_status": str(old_status), "to_status": str(post.status)}
+    webhooks.emit(WebhookEvent.POST_STATUS_CHANGED, {"post_id": post.id, **moves}, post)
     if post.status == Status.DONE:
         shipped(actor, post)
 
@@ -128,10 +155,14 @@ def shipped(actor: User, post: Post) -> None:
 def merged(actor: User, duplicate: Post, original: Post) -> None:
     """Tell the duplicate's followers that it was merged into the original."""
     _to_followers(duplicate, Event.MERGE, actor, f"Merged into “{original.title}”: votes and follows moved there.")
+    webhooks.emit(WebhookEvent.POST_MERGED, {"post_id": duplicate.id, "original_id": original.id}, duplicate)
 
 
 def commented(actor: User, post: Post, comment: Comment, parent: Comment | None) -> None:
     """A reply tells the comment's author; an @mention tells the one named."""
+    if Guardian(None).can_see_comment(comment):
+        webhooks.emit(WebhookEvent.COMMENT_CREATED,
+                      {"post_id": post.id, "comment_id": comment.id, "parent_id": comment.parent_id}, post)  # fmt: skip
     told = {actor.id}
     if parent is not None and parent.author_id not in told:
         summary = f"{actor.display_name} replied to your comment: {markup.first_line(comment.body, 200)}"
@@ -150,6 +181,8 @@ def commented(actor: User, post: Post, comment: Comment, parent: Comment | None)
 
 def moderated(actor: User, post: Post, action: str, reason: str = "") -> None:
     """The author hears that a moderator hid or restored their post, and why."""
+    if action == "approve":
+        posted(actor, post)  # held until now: other systems hear of it once visitors can see it
     if post.author_id == actor.id:
         return
     summary = {

@@ -26,7 +26,7 @@ from forum.models import (
     utcnow,
 )
 from forum.permissions import Guardian, anyone
-from forum.services import audit, votes
+from forum.services import audit, notify, votes
 from forum.services.ranking import EMPTY
 from forum.visibility import CategoryChoice, all_categories
 
@@ -79,11 +79,12 @@ def create_post(actor: User, *, kind: Kind, title: str, body: str, category: "Ca
     )
     db.session.add(post)
     db.session.flush()
-    votes.add(actor, post)  # also follows the post
+    votes.add(actor, post, announce=False)  # also follows the post
     if _must_hold(actor, post):
         post.is_hidden = True
         db.session.add(Flag(user_id=actor.id, target_type="post", target_id=post.id, reason=FlagReason.HELD))
         db.session.flush()
+    notify.posted(actor, post)
     return post
 
 

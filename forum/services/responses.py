@@ -34,7 +34,7 @@ def respond(actor: User, post: Post, body: str, status: Status | None = None) ->
     audit.record(actor, "respond", "post", post.id, before, {"status": post.status, "response_id": response.id})
     touch(post)
     db.session.flush()
-    notify.responded(actor, post, body, Status(before["status"]))
+    notify.responded(actor, post, body, Status(before["status"]), response)
     return response
 
 

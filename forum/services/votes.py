@@ -66,8 +66,9 @@ def _ensure_open(post: Post) -> None:
         raise Refused(f"This post is {post.status_enum.label.lower()}: it takes no more votes.")
 
 
-def add(actor: User, post: Post) -> bool:
-    """Vote for a post; True when a vote was added, False if it was there already."""
+def add(actor: User, post: Post, *, announce: bool = True) -> bool:
+    """Vote for a post; True when a vote was added, False if it was there already. `announce` False:
+    the author's own first vote, which post.created tells (no vote.created webhook)."""
     Guardian(actor).ensure(Guardian(actor).can_vote(post))
     _ensure_open(post)
     now = utcnow()
@@ -76,6 +77,8 @@ def add(actor: User, post: Post) -> bool:
         _count_in(post, now)
         written(db.session, "votes")
         notify.auto_follow(actor, post)
+        if announce:
+            notify.voted(actor, post)
     return added
 
 
@@ -133,6 +136,7 @@ def remove(actor: User, post: Post) -> bool:
     removed = db.session.execute(delete(Vote).where(Vote.user_id == actor.id, Vote.post_id == post.id)).rowcount == 1
     if removed:
         _count_out(post)
+        notify.unvoted(actor, post)
     return removed
 
 

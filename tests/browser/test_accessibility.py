@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from forum.extensions import db
 from forum.models import Category, FlagReason, Kind, Role, Status
 from forum.services import comments, moderation, responses, votes
+from tests.webhooks.conftest import seed_endpoint
 
 from .conftest import PASSWORD, PHONE, assert_accessible, axe_report, axe_violations, sign_in
 
@@ -57,6 +58,7 @@ def site(make_user, make_post, category):
         "author_email": author.email,
         "staff_email": staff.email,
         "admin_email": admin.email,
+        "webhook": seed_endpoint(post.id),
     }
     db.session.rollback()  # end this session's read snapshot before the browser writes
     return seeded
@@ -94,6 +96,8 @@ PAGES = {
     "admin": [
         ("moderation-flags", "/moderation/flags"),
         ("member-as-admin", "/users/{author}"),
+        ("webhooks", "/admin/webhooks"),
+        ("webhook-endpoint", "/admin/webhooks/{webhook}"),
     ],
 }
 

@@ -76,6 +76,26 @@ def _company_import(site):
     db.session.add(site.company_import)
 
 
+ADMINS = {"admin"}
+# Never connected to: the tests deliver nothing (DELIVERY=manual). A literal public address needs no DNS.
+WEBHOOK_URL = "http://93.184.215.14/hooks"
+
+
+def _webhook(site):
+    """An endpoint with one delivery, for the webhook actions."""
+    from forum.models import WebhookDelivery, WebhookEndpoint, WebhookSubscription
+
+    endpoint = WebhookEndpoint(url=WEBHOOK_URL, type="standard", secret="whsec_dGVzdHRlc3R0ZXN0dGVzdA==",
+                               subscriptions=[WebhookSubscription(event="post.created")])  # fmt: skip
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, message_id="msg_test", event="post.created",
+                               facts={"post_id": site.post.id}, state="failed")  # fmt: skip
+    db.session.add(delivery)
+    db.session.flush()
+    site.webhook, site.delivery = endpoint, delivery
+
+
 def _merge(site):
     from forum.services import merges  # merging is newer than the rest of this table
 
@@ -192,6 +212,28 @@ ACTIONS = {
         lambda s: (f"/admin/api-keys/{_a_key_id()}/revoke", {}),
         lambda s: api_keys.create_key(None, s.users["admin"], "Old sync", ["read"]),
     ),
+    # -- webhooks (admins) -------------------------------------------------------------------
+    "webhook create": Action(
+        ADMINS, lambda s: ("/admin/webhooks", {"url": WEBHOOK_URL, "type": "standard", "events": "post.created"})
+    ),
+    "webhook edit": Action(
+        ADMINS,
+        lambda s: (
+            f"/admin/webhooks/{s.webhook.id}/edit",
+            {"url": WEBHOOK_URL, "type": "slack", "events": "vote.created"},
+        ),
+        _webhook,
+    ),
+    "webhook delete": Action(ADMINS, lambda s: (f"/admin/webhooks/{s.webhook.id}/delete", {}), _webhook),
+    "webhook rotate": Action(
+        ADMINS, lambda s: (f"/admin/webhooks/{s.webhook.id}/rotate", {"grace_hours": "24"}), _webhook
+    ),
+    "webhook test": Action(ADMINS, lambda s: (f"/admin/webhooks/{s.webhook.id}/test", {}), _webhook),
+    "webhook redeliver": Action(
+        ADMINS,
+        lambda s: (f"/admin/webhooks/{s.webhook.id}/deliveries/{s.delivery.id}/redeliver", {}),
+        _webhook,
+    ),
 }
 
 
@@ -301,6 +343,10 @@ def test_the_table_covers_every_state_changing_route(app):
     here |= {"/admin/api-keys", "/admin/api-keys/<int:key_id>/revoke"}
     # The API's routes take a key, not a session: tests/api/test_scopes.py walks every key against them.
     covered_elsewhere |= {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
+    here |= {"/admin/webhooks"} | {
+        f"/admin/webhooks/<int:endpoint_id>/{a}" for a in ("edit", "delete", "rotate", "test")
+    }
+    here |= {"/admin/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver"}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"
