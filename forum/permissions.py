@@ -120,6 +120,17 @@ class Guardian:
     def can_change_status(self, post: Post) -> bool:
         return self.is_staff and self.can_write and post.deleted_at is None
 
+    def can_tag(self, post: Post) -> bool:
+        """Label a post with tags (staff)."""
+        return self.is_staff and self.can_write and post.deleted_at is None
+
+    def can_write_release_notes(self) -> bool:
+        return self.is_staff and self.can_write
+
+    def can_manage_statuses(self) -> bool:
+        """Name, colour, order and archive the statuses (admins)."""
+        return self.is_admin and self.can_write
+
     # -- staff tools -----------------------------------------------------------
     def can_use_staff_tools(self) -> bool:
         """The queue, insights and exports."""

@@ -268,7 +268,7 @@ def _respond(rng: random.Random, post: Post, spec: dict, responder: User, now: d
 def _told(post: Post, followers: set[int], responder: User, body: str, moment, now) -> list[dict]:
     """The bell's history: what followers were told when the answer came (emailed back then)."""
     summary = (
-        f"{responder.display_name} answered officially and moved it to {post.status_enum.label}: "
+        f"{responder.display_name} answered officially and moved it to {post.status_info.label}: "
         f"{markup.first_line(body, 200)}"
     )
     read_at = None if now - moment < timedelta(days=7) else moment + timedelta(hours=6)

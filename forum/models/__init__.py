@@ -6,7 +6,6 @@ from forum.models.merge import MergeMove, MoveKind, PostMerge
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
 from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
 from forum.models.post import (
-    CLOSED_STATUSES,
     Category,
     Comment,
     CommentRevision,
@@ -19,11 +18,23 @@ from forum.models.post import (
     StatusChange,
     Vote,
 )
+from forum.models.release import ReleaseNote, ReleaseNotePost
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
+from forum.models.taxonomy import (
+    PALETTE,
+    PostStatus,
+    PostTag,
+    StatusInfo,
+    StatusKind,
+    Tag,
+    TagInfo,
+    statuses,
+    tags,
+)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
 
 __all__ = [
-    "CLOSED_STATUSES",
+    "PALETTE",
     "SUSPENDED_FOR_GOOD",
     "AnonymousUser",
     "AuditEntry",
@@ -48,14 +59,24 @@ __all__ = [
     "Post",
     "PostMerge",
     "PostRevision",
+    "PostStatus",
+    "PostTag",
+    "ReleaseNote",
+    "ReleaseNotePost",
     "ResponseRevision",
     "Role",
     "Status",
     "StatusChange",
+    "StatusInfo",
+    "StatusKind",
+    "Tag",
+    "TagInfo",
     "UTCDateTime",
     "User",
     "Vote",
     "counts_as_voter",
+    "statuses",
+    "tags",
     "uncounted_voters",
     "utcnow",
 ]

@@ -38,6 +38,7 @@ class Event(StrEnum):
     REPLY = "reply"
     MENTION = "mention"
     MODERATION = "moderation"
+    RELEASE = "release"
 
     @property
     def label(self) -> str:
@@ -52,6 +53,7 @@ EVENT_LABELS = {
     Event.REPLY: "Replies to my comments",
     Event.MENTION: "Mentions of my name",
     Event.MODERATION: "My posts hidden or restored by a moderator",
+    Event.RELEASE: "Release notes that ship a post I voted for or follow",
 }
 
 

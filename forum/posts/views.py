@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusChange
+from forum.models import Comment, Kind, OfficialResponse, Post, StatusChange
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
@@ -315,7 +315,7 @@ def respond(post_id: int):
     if not form.validate():
         return _render_post(post, response_form=form, status=422)
     try:
-        responses.respond(current_user, post, form.body.data, Status(form.status.data) if form.status.data else None)
+        responses.respond(current_user, post, form.body.data, form.status.data or None)
     except Refused as refusal:
         db.session.rollback()
         form.status.errors = [refusal.description]
@@ -354,8 +354,8 @@ def set_status(post_id: int):
             return jsonify({"error": " ".join(form.status.errors)}), 422
         return _render_post(post, status_form=form, status=422)
     try:
-        old_label = post.status_enum.label
-        change = responses.change_status(current_user, post, Status(form.status.data), form.note.data or "")
+        old_label = post.status_info.label
+        change = responses.change_status(current_user, post, form.status.data, form.note.data or "")
     except Refused as refusal:
         db.session.rollback()
         if wants_json():
@@ -364,12 +364,12 @@ def set_status(post_id: int):
         return _render_post(post, status_form=form, status=409)
     db.session.commit()
     if wants_json():
-        return jsonify({"status": post.status, "label": post.status_enum.label})
+        return jsonify({"status": post.status, "label": post.status_info.label})
     if change is None:
-        flash(f"“{post.title}” was already {post.status_enum.label.lower()}; nothing changed.", "info")
+        flash(f"“{post.title}” was already {post.status_info.label.lower()}; nothing changed.", "info")
     else:
         told = " Your note is in its status history and on its way to followers." if change.note else ""
-        flash(f"Moved “{post.title}” from {old_label} to {post.status_enum.label}.{told}", "success")
+        flash(f"Moved “{post.title}” from {old_label} to {post.status_info.label}.{told}", "success")
     return redirect(_back_to(post), 303)
 
 

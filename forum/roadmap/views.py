@@ -16,8 +16,8 @@ FEED_SIZE = 50
 @reads_only
 def index():
     categories = posts.categories()
-    filters = ListFilters.from_args(request.args, categories, fields=("category", "kind"))
-    columns, response_lines = roadmap.board(category=filters.category, kind=filters.kind)
+    filters = ListFilters.from_args(request.args, categories, fields=("category", "kind", "tag"))
+    columns, response_lines = roadmap.board(category=filters.category, kind=filters.kind, tag=filters.tag)
     return render_template(
         "roadmap/index.html", columns=columns, response_lines=response_lines, categories=categories, filters=filters
     ), 400 if filters.problems else 200

@@ -232,6 +232,7 @@ def _subject(event_: Event) -> str:
         Event.REPLY: "New reply",
         Event.MENTION: "You were mentioned",
         Event.MODERATION: "Moderation",
+        Event.RELEASE: "Released",
     }[event_]
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 from whoosh.lang.porter import stem
 
 from forum.extensions import db
-from forum.models import CLOSED_STATUSES, Kind, Post, Vote
+from forum.models import Kind, Post, Vote, statuses
 
 THRESHOLD = 0.25  # the middle of the range (0.20-0.30) that groups the labelled set without a mistake
 MAX_COMPLAINTS = 300  # the most voted open complaints; grouping is quadratic
@@ -155,7 +155,7 @@ def complaint_themes(min_size: int = 2) -> list[Theme]:
             .where(
                 Post.kind == Kind.COMPLAINT,
                 Post.public(),
-                Post.status.not_in(CLOSED_STATUSES),
+                Post.status.not_in(statuses().closed()),
             )
             .options(joinedload(Post.category))
             .order_by(Post.vote_count.desc(), Post.id)

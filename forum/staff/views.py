@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import AuditEntry, Post, Status, User, Vote, utcnow
+from forum.models import AuditEntry, Post, User, Vote, statuses, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
@@ -60,7 +60,7 @@ def queue_page():
         answered=answered,
         filters=filters,
         categories=categories,
-        statuses=queue.UNANSWERED_STATUSES if view == "unanswered" else list(Status),
+        statuses=[s for s in statuses().all if view != "unanswered" or s.slug in statuses().waiting()],
         formula=queue.FORMULA,
     ), 400 if filters.problems else 200
 
