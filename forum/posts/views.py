@@ -5,13 +5,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, StatusChange
+from forum.models import Comment, Kind, OfficialResponse, Post, PostTag, StatusChange, tags
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseEditForm, ResponseForm, StatusForm
 from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
+from forum.services import tags as tag_service
 from forum.web import wants_json, whole_number
 
 bp = Blueprint("posts", __name__)
@@ -37,6 +38,10 @@ _POST_AND_PARTS = _POST.add_columns(
     db.select(OfficialResponse.post_id).where(OfficialResponse.post_id == _ID).exists().label("answered"),
     db.select(StatusChange.post_id).where(StatusChange.post_id == _ID).exists().label("changed"),
     db.select(_DUPLICATE.id).where(_DUPLICATE.merged_into_id == _ID).exists().label("merged"),
+    db.select(db.func.aggregate_strings(db.cast(PostTag.tag_id, db.String), ","))
+    .where(PostTag.post_id == _ID)
+    .scalar_subquery()
+    .label("tag_ids"),
 )
 
 
@@ -112,7 +117,15 @@ def similar():
     found = similar_posts.similar_posts(title) if len(title.strip()) >= 3 else []
     return jsonify(
         [
-            {"id": p.id, "title": p.title, "url": post_url(p), "status": str(p.status), "votes": p.vote_count}
+            {
+                "id": p.id,
+                "title": p.title,
+                "url": post_url(p),
+                "status": str(p.status),
+                "votes": p.vote_count,
+                "status_label": p.status_info.label,
+                "status_color": p.status_info.color,
+            }
             for p in found
         ]
     )
@@ -123,20 +136,32 @@ def similar():
 @caching.for_visitors
 @reads_only
 def show(post_id: int, slug: str | None = None):
-    post, answered, changed, merged = _visible_post(_POST_AND_PARTS, post_id)
+    post, answered, changed, merged, tag_ids = _visible_post(_POST_AND_PARTS, post_id)
     if slug != post.slug:
         # Only the page's own parameters: any other key would reach url_for (`_external`, `post_id`).
         kept = {"comments": request.args["comments"]} if "comments" in request.args else {}
         return redirect(post_url(post, **kept), 301)
-    return _render_post(post, parts=(answered, changed, merged))
+    return _render_post(post, parts=(answered, changed, merged, tag_ids))
 
 
 def _render_post(
-    post: Post, comment_form=None, response_form=None, status_form=None, status=200, parts=None, edit_form=None
+    post: Post,
+    comment_form=None,
+    response_form=None,
+    status_form=None,
+    status=200,
+    parts=None,
+    edit_form=None,
+    tags_typed: str | None = None,
+    tags_problem: str | None = None,
 ):
     """`parts`: whether the post has an official response, status changes and duplicates merged into
-    it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
-    answered, changed, merged = parts or (True, True, True)
+    it, and its tags' ids (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read.
+    `tags_typed`, `tags_problem`: a refused tags form, shown again with what was typed."""
+    if parts is None:
+        parts = (True, True, True, ",".join(str(tag.id) for tag in tag_service.of_post(post)))
+    answered, changed, merged, tag_ids = parts
+    post_tags = tags().of(tag_ids)
     viewer = guardian()
     comment_page = whole_number(request.args.get("comments", "1"), 1, current_app.config["MAX_PAGE"]) or 1
     thread, more_comments = comments.thread(viewer, post, page=comment_page)
@@ -168,6 +193,9 @@ def _render_post(
         note_form=NoteForm(formdata=None) if sees_notes else None,
         flag_form=FlagForm(formdata=None) if viewer.can_write else None,  # see Guardian.can_flag
         categories=posts.categories() if viewer.can_moderate() else [],
+        post_tags=post_tags,
+        tags_text=tags_typed if tags_typed is not None else ", ".join(tag.name for tag in post_tags),
+        tags_problem=tags_problem,
     ), status
 
 
@@ -371,6 +399,31 @@ def set_status(post_id: int):
         told = " Your note is in its status history and on its way to followers." if change.note else ""
         flash(f"Moved “{post.title}” from {old_label} to {post.status_info.label}.{told}", "success")
     return redirect(_back_to(post), 303)
+
+
+@bp.post("/posts/<int:post_id>/tags")
+@login_required
+def set_tags(post_id: int):
+    """Staff label a post: field `tags`, names separated by commas; a name no tag has yet makes one."""
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_tag(post))
+    typed = request.form.get("tags", "")
+    try:
+        changed = tag_service.set_tags(current_user, post, tag_service.parse(typed))
+    except Refused as refusal:
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": refusal.description}), 422
+        return _render_post(post, tags_typed=typed, tags_problem=refusal.description, status=422)
+    db.session.commit()
+    now = [tag.name for tag in tag_service.of_post(post)]
+    if wants_json():
+        return jsonify({"tags": now})
+    if not changed:
+        flash("The tags are as they were; nothing changed.", "info")
+    else:
+        flash(f"Tags of “{post.title}”: {', '.join(now)}." if now else f"“{post.title}” has no tags now.", "success")
+    return redirect(post_url(post, _anchor="tags-title"), 303)
 
 
 # -- merging duplicates ----------------------------------------------------------

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
-from forum.models import Category, Kind, Post, Vote, utcnow
+from forum.models import Category, Kind, Post, PostTag, TagInfo, Vote, utcnow
 
 TOP_SIZE = 10
 
@@ -80,17 +80,28 @@ def _public():
     return select(Post).where(Post.public())
 
 
-def top_requests(since: datetime) -> tuple[list[Request], list[Request]]:
-    """The most voted posts of all time, and those that gained most votes since `since`."""
+def _of(tag: TagInfo | None):
+    """SQL: the post carries the tag (any post, for None)."""
+    if tag is None:
+        return true()
+    return Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag.id))
+
+
+def top_requests(since: datetime, *, tag: TagInfo | None = None) -> tuple[list[Request], list[Request]]:
+    """The most voted posts of all time, and those that gained most votes since `since` (of one tag)."""
     by_votes = list(
         db.session.scalars(
-            _public().options(joinedload(Post.category)).order_by(Post.vote_count.desc(), Post.id).limit(TOP_SIZE)
+            _public()
+            .where(_of(tag))
+            .options(joinedload(Post.category))
+            .order_by(Post.vote_count.desc(), Post.id)
+            .limit(TOP_SIZE)
         )
     )
     gained_rows = db.session.execute(
         select(Vote.post_id, func.count().label("gained"))
         .join(Post, Post.id == Vote.post_id)
-        .where(Vote.created_at >= since, Post.public())
+        .where(Vote.created_at >= since, Post.public(), _of(tag))
         .group_by(Vote.post_id)
         .order_by(func.count().desc(), Vote.post_id)
         .limit(TOP_SIZE)
@@ -146,14 +157,14 @@ def last_months(count: int, now: datetime | None = None) -> list[str]:
     return months[::-1]
 
 
-def volumes(months: int = 6) -> tuple[list[str], dict[str, Counter], dict[str, Counter]]:
+def volumes(months: int = 6, *, tag: TagInfo | None = None) -> tuple[list[str], dict[str, Counter], dict[str, Counter]]:
     """New posts per month, per category name and per kind: (months, by_category, by_kind)."""
     keys = last_months(months)
     start = datetime.strptime(keys[0] + "-01", "%Y-%m-%d").replace(tzinfo=utcnow().tzinfo)
     rows = db.session.execute(
         select(Post.created_at, Category.name, Post.kind)
         .join(Category, Category.id == Post.category_id)
-        .where(Post.public(), Post.created_at >= start)
+        .where(Post.public(), Post.created_at >= start, _of(tag))
     ).all()
     by_category: dict[str, Counter] = {}
     by_kind: dict[str, Counter] = {kind.label: Counter() for kind in Kind}

@@ -159,3 +159,16 @@ def _attach_posts(entries: list[Entry]) -> None:
     )
     for note_id, post in rows:
         by_note[note_id].posts.append(post)
+
+
+def unreleased(*, limit: int) -> list[Post]:
+    """Public done posts no release note names yet, newest first."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.public(), Post.status.in_(statuses().of_kinds({StatusKind.DONE})))
+            .where(Post.id.not_in(select(ReleaseNotePost.post_id)))
+            .order_by(Post.status_changed_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )
