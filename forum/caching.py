@@ -147,9 +147,12 @@ _shared: dict[str, tuple[str, object]] = {}
 def shared(name: str, load):
     """`load()`'s value, as this process last read it under the current version of `name`."""
     memo = f"shared_{name}"
-    if has_request_context() and memo in g:
-        return g.get(memo)
     key = current_app.extensions["visitor_page_prefix"] + "shared:" + name
+    if has_request_context() and memo in g:
+        # Read once per request; a change this process made since (`changed`) drops what it kept.
+        kept_then, value = g.get(memo)
+        if kept_then is None or _shared.get(key) is kept_then:
+            return value
     try:
         version = cache.get(key)
         if version is None:
@@ -159,15 +162,13 @@ def shared(name: str, load):
         log.warning("the shared tables' version cannot be read", exc_info=True)
         version = None
     kept = _shared.get(key)
-    if version is not None and kept is not None and kept[0] == version:
-        value = kept[1]
-    else:
-        value = load()
+    if version is None or kept is None or kept[0] != version:
+        kept = (version, load())
         if version is not None:
-            _shared[key] = (version, value)
+            _shared[key] = kept
     if has_request_context():
-        setattr(g, memo, value)
-    return value
+        setattr(g, memo, (kept if version is not None else None, kept[1]))
+    return kept[1]
 
 
 def will_change(session: Session, name: str) -> None:
@@ -181,8 +182,6 @@ def changed(name: str) -> None:
         return
     key = current_app.extensions["visitor_page_prefix"] + "shared:" + name
     _shared.pop(key, None)
-    if has_request_context():
-        g.pop(f"shared_{name}", None)
     try:
         cache.set(key, secrets.token_hex(16), timeout=0)
     except Exception:
