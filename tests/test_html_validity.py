@@ -14,8 +14,8 @@ import pytest
 
 from forum import ROOT
 from forum.extensions import db
-from forum.models import Category, Event, FlagReason, Kind, Role, Status
-from forum.services import comments, merges, moderation, notify, responses, votes
+from forum.models import Category, Event, FlagReason, Kind, Role, Status, utcnow
+from forum.services import comments, merges, moderation, notify, releases, responses, tags, votes
 from forum.services.delivery import unsubscribe_token
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -63,10 +63,14 @@ def site(make_user, make_post, category):
     moderation.flag(voter, spam, FlagReason.SPAM, threshold=3)
     moderation.flag(author, first, FlagReason.OFF_TOPIC, threshold=3)
     notify.follow(author, shipped)
+    tags.set_tags(staff, post, ["Design", "Mobile app"])
+    releases.publish(staff, title="Spring release", body="Invoices export as **PDF**.", post_ids=[shipped.id],
+                     released_at=utcnow())  # fmt: skip
     db.session.commit()
     return {
         "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
+        "admin": make_user(Role.ADMIN, name="Ada Admin"), "note": releases.changelog(page=1, per_page=1)[0][0].note.id,
         "unsubscribe": unsubscribe_token(author, Event.RESPONSE),
     }  # fmt: skip
 
@@ -80,18 +84,21 @@ PAGES = {
                "/notifications", "/following", "/search?q=invoice"],
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
-              "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit"],
+              "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit", "/changelog",
+              "/changelog/new", "/changelog/{note}", "/?tag=design", "/roadmap?tag=design",
+              "/staff/insights?tag=design"],
+    "admin": ["/admin/statuses"],
 }  # fmt: skip
 
 
 def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, send, tmp_path):
     values = {"post": site["post"], "slug": site["slug"], "crash": site["crash"], "duplicate": site["duplicate"],
-              "author_id": site["author"].id, "unsubscribe": site["unsubscribe"]}  # fmt: skip
+              "author_id": site["author"].id, "unsubscribe": site["unsubscribe"], "note": site["note"]}  # fmt: skip
     files: dict[Path, str] = {}
     for who, paths in PAGES.items():
         if who == "member":
             login_as(site["author"])
-        elif who in ("moderator", "staff"):
+        elif who in ("moderator", "staff", "admin"):
             login_as(site[who])
         for path in paths:
             url = path.format(**values)
@@ -106,6 +113,16 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
         file = tmp_path / f"{len(files):02d}-member-errors.html"
         file.write_bytes(send(url, data).data)
         files[file] = f"member POST {url} with errors"
+
+    login_as(site["admin"])
+    for url, data in (
+        (f"/posts/{site['post']}/tags", {"tags": "x" * 41}),
+        ("/admin/statuses", {"label": ""}),
+        ("/changelog/new", {"title": "", "body": "", "posts": "x"}),
+    ):
+        file = tmp_path / f"{len(files):02d}-admin-errors.html"
+        file.write_bytes(send(url, data).data)
+        files[file] = f"admin POST {url} with errors"
 
     errors = run_checker(list(files))
     described = [f"{files[Path(e['url'].removeprefix('file:'))]}: line {e.get('lastLine')}: {e['message']}"

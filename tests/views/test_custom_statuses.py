@@ -130,7 +130,7 @@ def test_archiving_a_status_in_use_asks_where_its_posts_go_then_moves_them(
     assert asked.status_code == 422
     page = asked.get_data(as_text=True)
     assert "2 posts are “Beta”: choose the status they move to." in page
-    assert '<label for="move-to-' in page and "Archiving it moves its 2 posts to" in page
+    assert '<label for="move-to-' in page and "Archiving “Beta” moves its 2 posts to" in page
     db.session.rollback()
     assert _status("beta").archived_at is None
 
