@@ -90,7 +90,7 @@ def search_page():
         request.args.get("q", ""),
         search.Filters(
             kind=filters.kind.value if filters.kind else None,
-            status=filters.status.value if filters.status else None,
+            status=filters.status or None,
             category_id=filters.category.id if filters.category else None,
             public_only=not viewer.is_moderator,
         ),

@@ -223,3 +223,21 @@ def test_the_admin_page_lists_statuses_with_their_kind_and_use(make_post, make_u
     login_as(make_user("staff"))
     assert client.get("/admin/statuses").status_code == 403
     assert 'href="/admin/statuses"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_search_and_the_queue_filter_by_any_status(make_post, make_user, login_as, client):
+    admin = make_user("admin")
+    status_service.create_status(admin, label="Triage", kind="review", color="amber", show_on_roadmap=True)
+    db.session.commit()
+    post = make_post(title="Invoices in euros")
+    responses.change_status(admin, post, "triage")
+    db.session.commit()
+    found = client.get("/search?q=invoices&status=triage")
+    assert found.status_code == 200
+    assert "Invoices in euros" in found.get_data(as_text=True)
+    assert "Invoices in euros" not in client.get("/search?q=invoices&status=planned").get_data(as_text=True)
+    login_as(make_user("staff"))
+    queue_page = client.get("/staff/queue?status=triage").get_data(as_text=True)
+    assert '<option value="triage" selected>Triage</option>' in queue_page
+    assert "Invoices in euros" in queue_page
+    assert 'href="/staff/queue?view=unanswered&amp;status=triage"' in queue_page
