@@ -117,15 +117,7 @@ def similar():
     found = similar_posts.similar_posts(title) if len(title.strip()) >= 3 else []
     return jsonify(
         [
-            {
-                "id": p.id,
-                "title": p.title,
-                "url": post_url(p),
-                "status": str(p.status),
-                "votes": p.vote_count,
-                "status_label": p.status_info.label,
-                "status_color": p.status_info.color,
-            }
+            {"id": p.id, "title": p.title, "url": post_url(p), "status": str(p.status), "votes": p.vote_count}
             for p in found
         ]
     )

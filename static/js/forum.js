@@ -104,8 +104,8 @@
         link.textContent = post.title;
         link.dir = "auto";
         var meta = document.createElement("span");
-        meta.className = "badge status-" + post.status + " color-" + (post.status_color || "gray");
-        meta.textContent = post.status_label || post.status.replace("_", " ");
+        meta.className = "badge status-" + post.status;
+        meta.textContent = post.status.replace("_", " ");
         var votes = document.createElement("span");
         votes.className = "hint";
         votes.textContent = post.votes + (post.votes === 1 ? " vote" : " votes");
