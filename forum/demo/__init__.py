@@ -335,19 +335,21 @@ def _taxonomy(rng: random.Random, spec: dict, posts: list[Post], staff: list[Use
         (p for p in posts if p.status == Status.DONE and p.status_changed_at), key=lambda p: p.status_changed_at
     )
     months: dict[str, list[Post]] = {}
-    for post in done:
+    for post in done[: -spec["release_notes"]["newest_left_out"] or None]:
         months.setdefault(post.status_changed_at.strftime("%Y-%m"), []).append(post)
-    kept = sorted(months)[: -spec["release_notes"]["months_left_out"] or None]
     answers = dict(db.session.execute(select(OfficialResponse.post_id, OfficialResponse.body)).all())
-    for month in kept:
+    voted = dict(db.session.execute(select(Vote.post_id, func.count()).group_by(Vote.post_id)).all())
+    for month in sorted(months):
         shipped = months[month]
-        if len(shipped) < 2:
-            continue
         released = min(shipped[-1].status_changed_at + timedelta(days=1), now - timedelta(hours=1))
-        lines = [f"- **{post.title}**: {markup.first_line(answers.get(post.id, post.body), 160)}" for post in shipped]
-        body = "\n".join([spec["release_notes"]["intro"], "", *lines])
-        note = ReleaseNote(title=f"{released:%B %Y} release", body=body, body_html=markup.render(body),
-                           author_id=staff[1].id, released_at=released, created_at=released)  # fmt: skip
+        # The three most wanted of the month, in the words of their answers; the note lists them all.
+        wanted = sorted(shipped, key=lambda p: -voted.get(p.id, 0))[:3]
+        lines = [f"- {markup.first_line(answers.get(post.id, post.title), 200)}" for post in wanted]
+        count = f"{len(shipped)} request{'' if len(shipped) == 1 else 's'}"
+        body = "\n".join([spec["release_notes"]["intro"].format(count=count), "", *lines])
+        title = f"{shipped[-1].status_changed_at:%B %Y} release"
+        note = ReleaseNote(title=title, body=body, body_html=markup.render(body), author_id=staff[1].id,
+                           released_at=released, created_at=released)  # fmt: skip
         db.session.add(note)
         db.session.flush()
         db.session.add_all(ReleaseNotePost(note_id=note.id, post_id=post.id) for post in shipped)
