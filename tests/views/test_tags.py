@@ -34,6 +34,8 @@ def test_staff_tag_a_post_and_missing_tags_are_made(make_post, make_user, login_
     assert len(db.session.scalars(select(PostTag)).all()) == 2
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "tags")).one()
     assert (entry.before, entry.after) == ({"tags": []}, {"tags": ["Billing", "iOS app"]})
+    audit_page = client.get("/staff/audit?action=tags")
+    assert audit_page.status_code == 200 and "iOS app" in audit_page.get_data(as_text=True)
 
     # A second post reuses the tag; removing one keeps the other.
     other = make_post(title="Refunds take weeks")
