@@ -241,3 +241,25 @@ def test_the_search_and_the_queue_filter_by_any_status(make_post, make_user, log
     assert '<option value="triage" selected>Triage</option>' in queue_page
     assert "Invoices in euros" in queue_page
     assert 'href="/staff/queue?view=unanswered&amp;status=triage"' in queue_page
+
+
+def test_another_process_reads_the_statuses_again_once_they_changed(app, make_user):
+    """Each process keeps the statuses under a version in the shared store: a process that kept them
+    before a change (here: this one's copy, put back as another process would still hold it) reads
+    them again, because the change replaced the version."""
+    from forum import caching
+
+    key = app.extensions["visitor_page_prefix"] + "shared:statuses"
+    assert "beta" not in statuses()
+    kept_elsewhere = caching._shared[key]
+    admin = make_user("admin")
+    status_service.create_status(admin, label="Beta", kind="active", color="teal", show_on_roadmap=True)
+    db.session.commit()
+    caching._shared[key] = (kept_elsewhere[0], kept_elsewhere[1])  # another process's copy, from before
+    assert "beta" in statuses()
+    # A rolled-back change replaces nothing.
+    version = caching.cache.get(key)
+    status_service.create_status(admin, label="Gamma", kind="active", color="teal", show_on_roadmap=True)
+    db.session.rollback()
+    assert caching.cache.get(key) == version
+    assert "gamma" not in statuses()
