@@ -4,7 +4,8 @@ from flask_login import current_user, login_required
 from forum import caching, feeds, markup
 from forum.extensions import db, reads_only
 from forum.links import absolute_url
-from forum.permissions import guardian
+from forum.models import AnonymousUser
+from forum.permissions import Guardian, guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import MAX_ID
 from forum.services import Refused, insights, posts, releases, roadmap
@@ -32,7 +33,7 @@ def changelog():
     page = whole_number(raw, 1, current_app.config["MAX_PAGE"])
     if page is None:
         abort(400, "Pages are numbered from 1.")
-    entries, has_next = releases.changelog(page=page, per_page=current_app.config["POSTS_PER_PAGE"])
+    entries, has_next = releases.changelog(guardian(), page=page, per_page=current_app.config["POSTS_PER_PAGE"])
     lines = roadmap.latest_response_lines([e.post.id for e in entries if e.post is not None])
     return render_template(
         "roadmap/changelog.html", entries=entries, response_lines=lines, page=page, has_next=has_next, single=False
@@ -42,7 +43,7 @@ def changelog():
 @bp.get("/changelog/<int:note_id>")
 def release_note(note_id: int):
     """One release note's own address (the feed's entry id and link)."""
-    entry = releases.note_entry(note_id) if note_id <= MAX_ID else None
+    entry = releases.note_entry(guardian(), note_id) if note_id <= MAX_ID else None
     if entry is None:
         abort(404)
     return render_template(
@@ -78,12 +79,13 @@ def new_release_note():
 
 def _candidates():
     """Done posts no release note names yet, newest first: what a new note may ship."""
-    return releases.unreleased(limit=30)
+    return releases.unreleased(guardian(), limit=30)
 
 
 @bp.get("/changelog.atom")
 def changelog_feed():
-    entries, _ = releases.changelog(page=1, per_page=FEED_SIZE)
+    # A feed reader is no one in particular: what a visitor may see.
+    entries, _ = releases.changelog(Guardian(AnonymousUser()), page=1, per_page=FEED_SIZE)
     lines = roadmap.latest_response_lines([e.post.id for e in entries if e.post is not None], whole=True)
     company = current_app.config["COMPANY_NAME"]
     feed = feeds.new_feed(

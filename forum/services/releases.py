@@ -110,8 +110,8 @@ class Entry:
     posts: list[Post] = field(default_factory=list)
 
 
-def changelog(*, page: int, per_page: int) -> tuple[list[Entry], bool]:
-    """Release notes and the done posts they do not name, newest first."""
+def changelog(viewer: Guardian, *, page: int, per_page: int) -> tuple[list[Entry], bool]:
+    """Release notes and the done posts they do not name, newest first, as `viewer` may see them."""
     wanted = page * per_page + 1
     notes = list(
         db.session.scalars(
@@ -122,7 +122,8 @@ def changelog(*, page: int, per_page: int) -> tuple[list[Entry], bool]:
     loose = list(
         db.session.scalars(
             select(Post)
-            .where(Post.public(), Post.status.in_(statuses().of_kinds({StatusKind.DONE})), Post.id.not_in(named))
+            .where(visible_posts(viewer), Post.status.in_(statuses().of_kinds({StatusKind.DONE})))
+            .where(Post.id.not_in(named))
             .options(joinedload(Post.category))
             .order_by(Post.status_changed_at.desc(), Post.id.desc())
             .limit(wanted)
@@ -132,28 +133,28 @@ def changelog(*, page: int, per_page: int) -> tuple[list[Entry], bool]:
     entries += [Entry(post.status_changed_at or post.created_at, post=post) for post in loose]
     entries.sort(key=lambda e: (e.moment, e.note is not None), reverse=True)
     shown = entries[(page - 1) * per_page : page * per_page]
-    _attach_posts([e for e in shown if e.note is not None])
+    _attach_posts(viewer, [e for e in shown if e.note is not None])
     return shown, len(entries) > page * per_page
 
 
-def note_entry(note_id: int) -> Entry | None:
+def note_entry(viewer: Guardian, note_id: int) -> Entry | None:
     note = db.session.get(ReleaseNote, note_id)
     if note is None:
         return None
     entry = Entry(note.released_at, note=note)
-    _attach_posts([entry])
+    _attach_posts(viewer, [entry])
     return entry
 
 
-def _attach_posts(entries: list[Entry]) -> None:
-    """Each note's public posts, in one query."""
+def _attach_posts(viewer: Guardian, entries: list[Entry]) -> None:
+    """Each note's posts that `viewer` may see, in one query."""
     if not entries:
         return
     by_note = {entry.note.id: entry for entry in entries}
     rows = db.session.execute(
         select(ReleaseNotePost.note_id, Post)
         .join(Post, Post.id == ReleaseNotePost.post_id)
-        .where(ReleaseNotePost.note_id.in_(by_note), Post.public())
+        .where(ReleaseNotePost.note_id.in_(by_note), visible_posts(viewer))
         .options(joinedload(Post.category))
         .order_by(Post.vote_count.desc(), Post.id)
     )
@@ -161,12 +162,12 @@ def _attach_posts(entries: list[Entry]) -> None:
         by_note[note_id].posts.append(post)
 
 
-def unreleased(*, limit: int) -> list[Post]:
-    """Public done posts no release note names yet, newest first."""
+def unreleased(viewer: Guardian, *, limit: int) -> list[Post]:
+    """Done posts no release note names yet, newest first."""
     return list(
         db.session.scalars(
             select(Post)
-            .where(Post.public(), Post.status.in_(statuses().of_kinds({StatusKind.DONE})))
+            .where(visible_posts(viewer), Post.status.in_(statuses().of_kinds({StatusKind.DONE})))
             .where(Post.id.not_in(select(ReleaseNotePost.post_id)))
             .order_by(Post.status_changed_at.desc(), Post.id.desc())
             .limit(limit)
