@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from forum.posts.views import bp as posts_bp
     from forum.roadmap.views import bp as roadmap_bp
     from forum.staff.views import bp as staff_bp
+    from forum.statuses.views import bp as statuses_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp)
@@ -53,6 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(statuses_bp)
     app.register_blueprint(crawlers_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cards_bp)

@@ -28,7 +28,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, current_app, has_app_context, request, session, url_for
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request, session, url_for
 from flask_caching import Cache
 from flask_login import current_user
 from sqlalchemy import event
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         written()  # a new deploy never serves the pages of the one before
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
     app.after_request(_cache_headers)
@@ -124,7 +125,67 @@ def _new_version(key: str) -> str | None:
 
 
 def _after_commit(session: Session) -> None:
+    for name in session.info.pop("shared_changed", ()):
+        changed(name)
     written()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("shared_changed", None)
+
+
+# -- small tables every page reads ---------------------------------------------------------------
+# The statuses and tags (forum/models/taxonomy.py) are read by nearly every page and change when an
+# admin edits them. Each process keeps them under a version held in the store; whoever changes them
+# marks the session (`will_change`), and the commit replaces the version, so every process reads them
+# again on its next request. A reader takes the version before it reads the rows: rows read just
+# before a change are kept under the version that the change then replaces, so they are never kept
+# past it. Without a working store, the rows are read once per request.
+_shared: dict[str, tuple[str, object]] = {}
+
+
+def shared(name: str, load):
+    """`load()`'s value, as this process last read it under the current version of `name`."""
+    memo = f"shared_{name}"
+    key = current_app.extensions["visitor_page_prefix"] + "shared:" + name
+    if has_request_context() and memo in g:
+        # Read once per request; a change this process made since (`changed`) drops what it kept.
+        kept_then, value = g.get(memo)
+        if kept_then is None or _shared.get(key) is kept_then:
+            return value
+    try:
+        version = cache.get(key)
+        if version is None:
+            cache.add(key, secrets.token_hex(16))
+            version = cache.get(key)
+    except Exception:
+        log.warning("the shared tables' version cannot be read", exc_info=True)
+        version = None
+    kept = _shared.get(key)
+    if version is None or kept is None or kept[0] != version:
+        kept = (version, load())
+        if version is not None:
+            _shared[key] = kept
+    if has_request_context():
+        setattr(g, memo, (kept if version is not None else None, kept[1]))
+    return kept[1]
+
+
+def will_change(session: Session, name: str) -> None:
+    """The transaction changes what `shared(name, ...)` keeps: its commit makes every process re-read it."""
+    session.info.setdefault("shared_changed", set()).add(name)
+
+
+def changed(name: str) -> None:
+    """What `shared(name, ...)` keeps has changed (after the commit that changed it)."""
+    if not has_app_context() or "visitor_page_prefix" not in current_app.extensions:
+        return
+    key = current_app.extensions["visitor_page_prefix"] + "shared:" + name
+    _shared.pop(key, None)
+    try:
+        cache.set(key, secrets.token_hex(16), timeout=0)
+    except Exception:
+        log.exception("cannot replace the version of %s: other processes keep it until they restart", name)
 
 
 def written() -> None:

@@ -169,6 +169,17 @@ class Guardian:
         """Record a request heard elsewhere as a customer's vote (staff)."""
         return self.is_staff and self.can_write and post.deleted_at is None and not post.is_locked
 
+    def can_tag(self, post: Post) -> bool:
+        """Label a post with tags (staff)."""
+        return self.is_staff and self.can_write and post.deleted_at is None
+
+    def can_write_release_notes(self) -> bool:
+        return self.is_staff and self.can_write
+
+    def can_manage_statuses(self) -> bool:
+        """Name, colour, order and archive the statuses (admins)."""
+        return self.is_admin and self.can_write
+
     # -- staff tools -----------------------------------------------------------
     def can_use_staff_tools(self) -> bool:
         """The queue, insights and exports."""

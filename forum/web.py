@@ -17,6 +17,7 @@ from forum import caching, markup
 from forum.api import API_PREFIX, error_reply, is_api_request
 from forum.extensions import db
 from forum.links import absolute_url
+from forum.models import statuses, tags
 from forum.permissions import guardian, team_badge
 from forum.services.insights import humanize
 
@@ -83,6 +84,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(relative_time)
     app.add_template_global(absolute_url, "absolute_url")  # canonical and shared links: from SITE_URL
     app.add_template_global(markup.first_line, "first_line")
+    # A status's label, colour and kind by slug, and the statuses in the admins' order.
+    app.add_template_global(lambda slug: statuses().get(slug), "status_of")
+    app.add_template_global(statuses, "all_statuses")
+    app.add_template_global(tags, "all_tags")
     app.add_template_filter(_iso, "iso")
     app.add_template_filter(_date, "date")
     app.add_template_filter(_day, "day")

@@ -3,7 +3,23 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from forum.extensions import db
-from forum.models import Category, Comment, Follow, Notification, OfficialResponse, Post, Role, Status, User, Vote
+from forum.models import (
+    Category,
+    Comment,
+    Follow,
+    Notification,
+    OfficialResponse,
+    Post,
+    PostStatus,
+    PostTag,
+    ReleaseNote,
+    ReleaseNotePost,
+    Role,
+    Status,
+    Tag,
+    User,
+    Vote,
+)
 from forum.services import accounts
 
 
@@ -75,6 +91,13 @@ def test_demo_load_fills_an_empty_forum_once(app, app_ctx):
         select(func.min(OfficialResponse.created_at), func.max(OfficialResponse.created_at))
     ).one()
     assert last - first > timedelta(days=90)
+    # Statuses an admin added, tags on posts, release notes spread over months (issue 27).
+    assert {"beta", "needs_info"} <= set(db.session.scalars(select(Post.status).distinct()))
+    assert count(PostStatus) == 8
+    assert count(Tag) >= 6 and count(PostTag) >= 40
+    notes = db.session.scalars(select(ReleaseNote.released_at)).all()
+    assert len(notes) >= 3 and max(notes) - min(notes) > timedelta(days=60)
+    assert count(ReleaseNotePost) >= 2 * len(notes)
     member = db.session.scalars(select(User).where(User.email == "member1500@example.com")).one()
     assert accounts.authenticate(member.email, "demo-member-pass") == member
     # Customers for the Prioritize page: companies with plans and revenue, people in them, and requests

@@ -15,8 +15,8 @@ import pytest
 
 from forum import ROOT
 from forum.extensions import db
-from forum.models import Category, Company, CompanyMember, Event, FlagReason, Kind, Priority, Role, Status
-from forum.services import comments, merges, moderation, notify, responses, votes
+from forum.models import Category, Company, CompanyMember, Event, FlagReason, Kind, Priority, Role, Status, utcnow
+from forum.services import comments, merges, moderation, notify, releases, responses, tags, votes
 from forum.services.delivery import unsubscribe_token
 from tests.webhooks.conftest import seed_endpoint
 
@@ -72,11 +72,15 @@ def site(make_user, make_post, category):
     db.session.flush()
     db.session.add(CompanyMember(user_id=voter.id, company_id=acme.id))
     votes.record_on_behalf(staff, post, "caller@acme.example", priority=Priority.BLOCKER, note="Said on the phone")
+    tags.set_tags(staff, post, ["Design", "Mobile app"])
+    note = releases.publish(staff, title="Spring release", body="Invoices export as **PDF**.",
+                            post_ids=[shipped.id], released_at=utcnow())  # fmt: skip
     db.session.commit()
     return {
         "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
         "admin_and_import": _admin_with_companies(make_user),
+        "note": note.id,
         "unsubscribe": unsubscribe_token(author, Event.RESPONSE),
         "webhook": seed_endpoint(post.id),
     }  # fmt: skip
@@ -104,17 +108,20 @@ PAGES = {
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit", "/staff/prioritize",
-              "/staff/prioritize?plan=Enterprise&sort=revenue&dir=asc"],
+              "/staff/prioritize?plan=Enterprise&sort=revenue&dir=asc", "/changelog",
+              "/changelog/new", "/changelog/{note}", "/?tag=design", "/roadmap?tag=design",
+              "/staff/insights?tag=design"],
     "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}",
               "/admin/api-keys",
-              "/admin/webhooks", "/admin/webhooks/{webhook}"],
+              "/admin/webhooks", "/admin/webhooks/{webhook}", "/admin/statuses"],
 }  # fmt: skip
 
 
 def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, send, tmp_path):
     values = {"post": site["post"], "slug": site["slug"], "crash": site["crash"], "duplicate": site["duplicate"],
               "author_id": site["author"].id, "unsubscribe": site["unsubscribe"],
-              "import_id": site["admin_and_import"][1], "webhook": site["webhook"]}  # fmt: skip
+              "import_id": site["admin_and_import"][1], "webhook": site["webhook"],
+              "note": site["note"]}  # fmt: skip
     files: dict[Path, str] = {}
     for who, paths in PAGES.items():
         if who == "member":
@@ -151,6 +158,16 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
     file = tmp_path / f"{len(files):02d}-admin-secret.html"
     file.write_bytes(send(f"/admin/webhooks/{site['webhook']}/rotate", {"grace_hours": "24"}).data)
     files[file] = "admin POST /admin/webhooks/<id>/rotate: the secret page"
+
+    login_as(site["admin_and_import"][0])
+    for url, data in (
+        (f"/posts/{site['post']}/tags", {"tags": "x" * 41}),
+        ("/admin/statuses", {"label": ""}),
+        ("/changelog/new", {"title": "", "body": "", "posts": "x"}),
+    ):
+        file = tmp_path / f"{len(files):02d}-admin-errors.html"
+        file.write_bytes(send(url, data).data)
+        files[file] = f"admin POST {url} with errors"
 
     errors = run_checker(list(files))
     described = [f"{files[Path(e['url'].removeprefix('file:'))]}: line {e.get('lastLine')}: {e['message']}"

@@ -16,8 +16,11 @@ FONT_FILES = {
     True: ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "DejaVuSans-Bold.ttf"),
     False: ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "DejaVuSans.ttf"),
 }
-STATUS_COLORS = {"open": "#4a5063", "under_review": "#6b4a00", "planned": "#3f3bb5", "in_progress": "#0b5c7a",
-                 "done": "#1d5e30", "declined": "#a52222", "duplicate": "#4a5063"}  # fmt: skip
+# The status's palette colour (forum/models/taxonomy.py), dark enough for white text.
+STATUS_COLORS = {
+    "gray": "#4a5063", "amber": "#6b4a00", "indigo": "#3f3bb5", "blue": "#0b5c7a", "green": "#1d5e30",
+    "red": "#a52222", "teal": "#0f5e59", "purple": "#5f2d84", "pink": "#8c1d5a", "brown": "#6b3d1f",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Card:
     company: str
     title: str
     kind: str
-    status: str
+    status_color: str  # a palette colour's name
     status_label: str
     votes: int
     answer: str  # the first words of the newest official response, or ""
@@ -108,7 +111,7 @@ def draw(card: Card) -> bytes:
     left = votes_box[2] + 40
     text_width = width - left - margin
     badge_font = _font(26, bold=True)
-    badges = [(card.status_label, STATUS_COLORS.get(card.status, SOFT)), (card.kind.capitalize(), SOFT)]
+    badges = [(card.status_label, STATUS_COLORS.get(card.status_color, SOFT)), (card.kind.capitalize(), SOFT)]
     x = left
     for label, color in badges:
         box_width = pen.textlength(label, font=badge_font) + 32

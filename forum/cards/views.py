@@ -21,8 +21,8 @@ def card_of(post: Post, response: OfficialResponse | None) -> image.Card:
         company=config["COMPANY_NAME"],
         title=post.title,
         kind=str(post.kind),
-        status=str(post.status),
-        status_label=post.status_enum.label,
+        status_color=post.status_info.color,
+        status_label=post.status_info.label,
         votes=post.vote_count,
         answer=image.first_words(markup.plain_text(response.body)) if response else "",
     )

@@ -8,6 +8,7 @@ are more or less active, answers and status changes spread over months.
 
 import heapq
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import func, insert, select
 
-from forum import markup
+from forum import caching, markup
 from forum.extensions import db
 from forum.models import (
     Category,
@@ -29,15 +30,20 @@ from forum.models import (
     Notification,
     OfficialResponse,
     Post,
+    PostStatus,
+    PostTag,
+    ReleaseNote,
+    ReleaseNotePost,
     Role,
     Status,
     StatusChange,
+    Tag,
     User,
     Vote,
     VoteSource,
     utcnow,
 )
-from forum.services import accounts
+from forum.services import accounts, tags
 from forum.services.counters import recount
 from forum.services.posts import slugify
 
@@ -59,10 +65,10 @@ TOP_VOTES, TAIL = 800, 0.9
 @cache
 def data() -> dict:
     """The data files: `content` (categories, posts), `people` (names), `chatter` (filler lines), `companies`
-    (customers, and requests the team recorded for them)."""
+    (customers, and requests the team recorded for them), `taxonomy` (custom statuses, tags, release notes)."""
     return {
         name: yaml.safe_load((HERE / f"{name}.yaml").read_text("utf-8"))
-        for name in ("content", "people", "chatter", "companies")
+        for name in ("content", "people", "chatter", "companies", "taxonomy")
     }
 
 
@@ -87,7 +93,7 @@ def load_demo(seed: int = 7) -> str | None:
     specs = files["content"]["posts"]
     # The long discussions are among the most voted; the rest fall anywhere in the tail.
     ranked = sorted(range(len(specs)), key=lambda i: ("discussion" not in specs[i], rng.random()))
-    votes, follows, notifications = [], [], []
+    votes, follows, notifications, created_posts = [], [], [], []
     for rank, index in enumerate(ranked):
         spec = specs[index]
         ago = rng.uniform(40, 150) if "discussion" in spec else rng.uniform(0.2, FORUM_AGE_DAYS)
@@ -107,6 +113,7 @@ def load_demo(seed: int = 7) -> str | None:
         )
         db.session.add(post)
         db.session.flush()
+        created_posts.append(post)
         wanted = round(TOP_VOTES / (rank + 1) ** TAIL * rng.uniform(0.75, 1.25))
         # Complaints draw more people who come for that one post than ideas do.
         share = rng.uniform(0.15, 0.5) if spec["kind"] == "complaint" else rng.uniform(0.0, 0.25)
@@ -132,6 +139,7 @@ def load_demo(seed: int = 7) -> str | None:
         db.session.execute(insert(model), rows)
     db.session.flush()
     companies, recorded = _companies(rng, files["companies"], members, staff[1], now, votes, follows)
+    _taxonomy(rng, files["taxonomy"], created_posts, staff, now)
     recount()
     return (
         f"Loaded {len(categories)} categories, {len(specs)} posts, {len(members)} members, {len(votes)} votes "
@@ -325,7 +333,7 @@ def _respond(rng: random.Random, post: Post, spec: dict, responder: User, now: d
 def _told(post: Post, followers: set[int], responder: User, body: str, moment, now) -> list[dict]:
     """The bell's history: what followers were told when the answer came (emailed back then)."""
     summary = (
-        f"{responder.display_name} answered officially and moved it to {post.status_enum.label}: "
+        f"{responder.display_name} answered officially and moved it to {post.status_info.label}: "
         f"{markup.first_line(body, 200)}"
     )
     read_at = None if now - moment < timedelta(days=7) else moment + timedelta(hours=6)
@@ -334,3 +342,70 @@ def _told(post: Post, followers: set[int], responder: User, body: str, moment, n
          "summary": summary, "created_at": moment, "read_at": read_at, "emailed": True}
         for user_id in sorted(followers)
     ]  # fmt: skip
+
+
+def _taxonomy(rng: random.Random, spec: dict, posts: list[Post], staff: list[User], now: datetime) -> None:
+    """Statuses an admin added (and the posts staff moved there), tags on posts, and release notes."""
+    by_title = {post.title: post for post in posts}
+    order = [row.slug for row in db.session.scalars(select(PostStatus).order_by(PostStatus.position))]
+    for status in spec["statuses"]:
+        order.insert(order.index(status["after"]) + 1, status["slug"])
+        db.session.add(PostStatus(slug=status["slug"], label=status["label"], kind=status["kind"],
+                                  color=status["color"], show_on_roadmap=status["show_on_roadmap"]))  # fmt: skip
+    db.session.flush()
+    for row in db.session.scalars(select(PostStatus)):
+        row.position = order.index(row.slug)
+    caching.will_change(db.session, "statuses")
+    labels = {row.slug: row.label for row in db.session.scalars(select(PostStatus))}
+    for status in spec["statuses"]:
+        for title in status["posts"]:
+            post = by_title[title]
+            moment = min(now - timedelta(hours=rng.uniform(2, 48)),
+                         (post.status_changed_at or post.created_at) + timedelta(days=rng.uniform(3, 20)))  # fmt: skip
+            db.session.add(StatusChange(post_id=post.id, actor_id=staff[1].id, from_status=post.status,
+                                        to_status=status["slug"], from_label=labels[post.status],
+                                        to_label=status["label"], note=status["note"], created_at=moment))  # fmt: skip
+            post.status, post.status_changed_at = status["slug"], moment
+            post.first_response_at = post.first_response_at or moment
+
+    colors = tags.TAG_COLORS
+    made = [
+        Tag(name=tag["name"], slug=tags.slug_for(tag["name"]), color=colors[position % len(colors)],
+            created_at=now - timedelta(days=FORUM_AGE_DAYS))
+        for position, tag in enumerate(spec["tags"])
+    ]  # fmt: skip
+    db.session.add_all(made)
+    db.session.flush()
+    caching.will_change(db.session, "tags")
+    patterns = [re.compile("|".join(rf"\b{re.escape(word)}\b" for word in tag["words"]), re.I) for tag in spec["tags"]]
+    links = [
+        {"post_id": post.id, "tag_id": tag.id}
+        for post in posts
+        for tag, pattern in zip(made, patterns, strict=True)
+        if pattern.search(post.title) or pattern.search(post.body)
+    ]
+    db.session.execute(insert(PostTag), links)
+
+    done = sorted(
+        (p for p in posts if p.status == Status.DONE and p.status_changed_at), key=lambda p: p.status_changed_at
+    )
+    months: dict[str, list[Post]] = {}
+    for post in done[: -spec["release_notes"]["newest_left_out"] or None]:
+        months.setdefault(post.status_changed_at.strftime("%Y-%m"), []).append(post)
+    answers = dict(db.session.execute(select(OfficialResponse.post_id, OfficialResponse.body)).all())
+    voted = dict(db.session.execute(select(Vote.post_id, func.count()).group_by(Vote.post_id)).all())
+    for month in sorted(months):
+        shipped = months[month]
+        released = min(shipped[-1].status_changed_at + timedelta(days=1), now - timedelta(hours=1))
+        # The three most wanted of the month, in the words of their answers; the note lists them all.
+        wanted = sorted(shipped, key=lambda p: -voted.get(p.id, 0))[:3]
+        lines = [f"- {markup.first_line(answers.get(post.id, post.title), 200)}" for post in wanted]
+        count = f"{len(shipped)} request{'' if len(shipped) == 1 else 's'}"
+        body = "\n".join([spec["release_notes"]["intro"].format(count=count), "", *lines])
+        title = f"{shipped[-1].status_changed_at:%B %Y} release"
+        note = ReleaseNote(title=title, body=body, body_html=markup.render(body), author_id=staff[1].id,
+                           released_at=released, created_at=released)  # fmt: skip
+        db.session.add(note)
+        db.session.flush()
+        db.session.add_all(ReleaseNotePost(note_id=note.id, post_id=post.id) for post in shipped)
+    db.session.flush()

@@ -8,7 +8,6 @@ from forum.models.merge import MergeMove, MoveKind, PostMerge
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
 from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
 from forum.models.post import (
-    CLOSED_STATUSES,
     Category,
     Comment,
     CommentRevision,
@@ -24,7 +23,19 @@ from forum.models.post import (
     Vote,
     VoteSource,
 )
+from forum.models.release import ReleaseNote, ReleaseNotePost
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
+from forum.models.taxonomy import (
+    PALETTE,
+    PostStatus,
+    PostTag,
+    StatusInfo,
+    StatusKind,
+    Tag,
+    TagInfo,
+    statuses,
+    tags,
+)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
 from forum.models.webhook import (
     TEST_EVENT,
@@ -37,7 +48,7 @@ from forum.models.webhook import (
 )
 
 __all__ = [
-    "CLOSED_STATUSES",
+    "PALETTE",
     "SSO_PROVIDER",
     "SUSPENDED_FOR_GOOD",
     "TEST_EVENT",
@@ -68,13 +79,21 @@ __all__ = [
     "Post",
     "PostMerge",
     "PostRevision",
+    "PostStatus",
+    "PostTag",
     "Priority",
+    "ReleaseNote",
+    "ReleaseNotePost",
     "ResponseRevision",
     "Role",
     "Scope",
     "SignInProvider",
     "Status",
     "StatusChange",
+    "StatusInfo",
+    "StatusKind",
+    "Tag",
+    "TagInfo",
     "UTCDateTime",
     "UsedSignInToken",
     "User",
@@ -87,6 +106,8 @@ __all__ = [
     "WebhookEvent",
     "WebhookSubscription",
     "counts_as_voter",
+    "statuses",
+    "tags",
     "uncounted_voters",
     "utcnow",
 ]

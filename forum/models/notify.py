@@ -39,6 +39,7 @@ class Event(StrEnum):
     MENTION = "mention"
     MODERATION = "moderation"
     ON_BEHALF = "on_behalf"
+    RELEASE = "release"
 
     @property
     def label(self) -> str:
@@ -54,6 +55,7 @@ EVENT_LABELS = {
     Event.MENTION: "Mentions of my name",
     Event.MODERATION: "My posts hidden or restored by a moderator",
     Event.ON_BEHALF: "Votes the team records for me",
+    Event.RELEASE: "Release notes that ship a post I voted for or follow",
 }
 
 

@@ -1,11 +1,13 @@
+import dataclasses
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
 from forum.models.base import UTCDateTime, utcnow
+from forum.models.taxonomy import StatusInfo, statuses
 from forum.models.user import User
 
 
@@ -19,6 +21,10 @@ class Kind(StrEnum):
 
 
 class Status(StrEnum):
+    """The slugs of the statuses every forum starts with (migration 0027 seeds them) and of
+    `duplicate`; admins add others (forum/models/taxonomy.py), so a post's status is any slug of
+    the `statuses` table. Rules ask a status's kind, never these names."""
+
     OPEN = "open"
     UNDER_REVIEW = "under_review"
     PLANNED = "planned"
@@ -26,35 +32,6 @@ class Status(StrEnum):
     DONE = "done"
     DECLINED = "declined"
     DUPLICATE = "duplicate"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-    @property
-    def is_closed(self) -> bool:
-        return self in CLOSED_STATUSES
-
-    def can_move_to(self, other: "Status") -> bool:
-        return other in TRANSITIONS[self]
-
-
-CLOSED_STATUSES = frozenset({Status.DONE, Status.DECLINED, Status.DUPLICATE})
-
-# Staff may move a post forward, back, or reopen it; `duplicate` is reached
-# only by merging (and left only by undoing the merge).
-_STAFF_SETTABLE = (
-    Status.OPEN,
-    Status.UNDER_REVIEW,
-    Status.PLANNED,
-    Status.IN_PROGRESS,
-    Status.DONE,
-    Status.DECLINED,
-)
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    status: frozenset(s for s in _STAFF_SETTABLE if s != status) for status in _STAFF_SETTABLE
-}
-TRANSITIONS[Status.DUPLICATE] = frozenset()
 
 
 class Visibility(StrEnum):
@@ -156,8 +133,8 @@ class Post(db.Model):
     )
 
     @property
-    def status_enum(self) -> Status:
-        return Status(self.status)
+    def status_info(self) -> StatusInfo:
+        return statuses().get(self.status)
 
     @property
     def kind_enum(self) -> Kind:
@@ -165,7 +142,7 @@ class Post(db.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.status_enum.is_closed
+        return self.status_info.is_closed
 
     @property
     def is_deleted(self) -> bool:
@@ -305,10 +282,37 @@ class StatusChange(db.Model):
     merge_id: Mapped[int | None] = mapped_column(ForeignKey("post_merges.id"))
     # A public note staff may add to a move (plain text, one paragraph).
     note: Mapped[str | None] = mapped_column(Text)
+    # The statuses' labels when the move happened: a status renamed later leaves old entries as they were.
+    from_label: Mapped[str | None] = mapped_column(String(40))
+    to_label: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship(lazy="raise")
     merge: Mapped["PostMerge | None"] = relationship(lazy="selectin")  # noqa: F821 (models/merge.py)
+
+    @property
+    def from_shown(self) -> StatusInfo:
+        """The status moved from, under the label it had then."""
+        return _labelled(self.from_status, self.from_label)
+
+    @property
+    def to_shown(self) -> StatusInfo:
+        return _labelled(self.to_status, self.to_label)
+
+
+def _labelled(slug: str, label: str | None) -> StatusInfo:
+    info = statuses().get(slug)
+    return info if label is None or label == info.label else dataclasses.replace(info, label=label)
+
+
+@event.listens_for(StatusChange, "before_insert")
+def _keep_labels(mapper, connection, change: StatusChange) -> None:
+    """Every entry keeps the labels its statuses have now, however it was written."""
+    registry = statuses()
+    if change.from_label is None:
+        change.from_label = registry.get(change.from_status).label
+    if change.to_label is None:
+        change.to_label = registry.get(change.to_status).label
 
 
 class CommentRevision(db.Model):

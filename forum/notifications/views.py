@@ -151,7 +151,7 @@ def post_feed(post_id: int):
     answers = {answer.id: answer for answer in responses.all_responses(post)}
     items = []  # (moment, anchor, title, summary)
     for change in responses.timeline(post):
-        moved = f"{change.from_status} → {change.to_status}".replace("_", " ")
+        moved = f"{change.from_shown.label} → {change.to_shown.label}".lower()
         answer = answers.pop(change.response_id, None)
         if answer is None:
             items.append((change.created_at, f"status-{change.id}", moved, f"The status moved: {moved}."))

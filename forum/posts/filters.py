@@ -6,19 +6,20 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from forum.models import Kind, Status
+from forum.models import Kind, TagInfo, statuses, tags
 from forum.services import posts
 from forum.web import whole_number
 
-FIELDS = ("sort", "kind", "status", "category", "closed", "page")
+FIELDS = ("sort", "kind", "status", "category", "tag", "closed", "page")
 
 
 @dataclass(frozen=True)
 class ListFilters:
     sort: str = posts.DEFAULT_SORT
     kind: Kind | None = None
-    status: Status | None = None
+    status: str | None = None  # a status's slug (archived ones too: posts may still hold them)
     category: posts.CategoryChoice | None = None
+    tag: TagInfo | None = None
     include_closed: bool = False  # `closed=1`: done, declined and duplicates in Trending and Top too
     page: int = 1
     problems: tuple[str, ...] = ()
@@ -42,13 +43,23 @@ class ListFilters:
             problems.append(f"“{sort[:40]}” is not a sort order; showing trending posts.")
         elif sort:
             found["sort"] = sort
-        for name, enum, label in (("kind", Kind, "kind of post"), ("status", Status, "status")):
-            value = args.get(name) if name in fields else None
-            if value:
-                try:
-                    found[name] = enum(value)
-                except ValueError:
-                    problems.append(f"“{value[:40]}” is not a {label}; {verb} all.")
+        value = args.get("kind") if "kind" in fields else None
+        if value:
+            try:
+                found["kind"] = Kind(value)
+            except ValueError:
+                problems.append(f"“{value[:40]}” is not a kind of post; {verb} all.")
+        value = args.get("status") if "status" in fields else None
+        if value:
+            if value in statuses():
+                found["status"] = value
+            else:
+                problems.append(f"“{value[:40]}” is not a status; {verb} all.")
+        value = args.get("tag") if "tag" in fields else None
+        if value:
+            found["tag"] = tags().by_slug.get(value)
+            if found["tag"] is None:
+                problems.append(f"There is no tag “{value[:40]}”; {verb} every tag.")
         slug = args.get("category") if "category" in fields else None
         if slug:
             found["category"] = next((c for c in categories if c.slug == slug), None)
@@ -75,5 +86,6 @@ class ListFilters:
             kind=self.kind,
             status=self.status,
             category=self.category,
+            tag=self.tag,
             include_closed=self.include_closed,
         )

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, StopValida
 from forum import markup
 from forum.antispam import HumanCheck
 from forum.auth.forms import strip
-from forum.models import Kind, Priority, Status
+from forum.models import Kind, Priority, statuses
 from forum.services.comments import COMMENT_MAX
 from forum.services.posts import BODY_MAX, TITLE_MAX
 from forum.services.responses import RESPONSE_MAX, STATUS_NOTE_MAX
@@ -79,7 +79,9 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
-STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in Status if s != Status.DUPLICATE]
+def status_choices() -> list[SelectChoice]:
+    """The statuses staff may give a post, in the admins' order (read when a form is made)."""
+    return [SelectChoice(s.slug, s.label) for s in statuses().current]
 
 
 class ResponseForm(FlaskForm):
@@ -91,12 +93,11 @@ class ResponseForm(FlaskForm):
             Length(max=RESPONSE_MAX, message=f"Keep responses to {RESPONSE_MAX:,} characters or fewer."),
         ],
     )
-    status = SelectField(
-        "Set status", choices=[SelectChoice("", "Keep the current status"), *STATUS_CHOICES], validators=[Optional()]
-    )
+    status = SelectField("Set status", choices=[], validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice("", "Keep the current status"), *status_choices()]
         self.status.pre_validate = _optional_choice(self.status)
 
 
@@ -117,7 +118,7 @@ class ResponseEditForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("Status", choices=STATUS_CHOICES)
+    status = SelectField("Status", choices=[])
     note = TextAreaField(
         "Public note (optional)",
         filters=[strip],
@@ -130,6 +131,7 @@ class StatusForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.status.choices = status_choices()
         self.status.pre_validate = choice_check(self.status, "Choose one of the listed statuses.")
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits, markup, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, Priority, Status, StatusChange
+from forum.models import Comment, Kind, OfficialResponse, Post, PostTag, Priority, StatusChange, tags
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
@@ -20,6 +20,7 @@ from forum.posts.forms import (
 )
 from forum.services import Refused, affiliations, comments, demand, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
+from forum.services import tags as tag_service
 from forum.web import wants_json, whole_number
 
 bp = Blueprint("posts", __name__)
@@ -45,6 +46,10 @@ _POST_AND_PARTS = _POST.add_columns(
     db.select(OfficialResponse.post_id).where(OfficialResponse.post_id == _ID).exists().label("answered"),
     db.select(StatusChange.post_id).where(StatusChange.post_id == _ID).exists().label("changed"),
     db.select(_DUPLICATE.id).where(_DUPLICATE.merged_into_id == _ID).exists().label("merged"),
+    db.select(db.func.aggregate_strings(db.cast(PostTag.tag_id, db.String), ","))
+    .where(PostTag.post_id == _ID)
+    .scalar_subquery()
+    .label("tag_ids"),
 )
 
 
@@ -93,7 +98,7 @@ def search_page():
         request.args.get("q", ""),
         search.Filters(
             kind=filters.kind.value if filters.kind else None,
-            status=filters.status.value if filters.status else None,
+            status=filters.status or None,
             category_id=filters.category.id if filters.category else None,
             public_only=not viewer.is_moderator,
             hidden_categories=viewer.hidden_category_ids(),
@@ -132,12 +137,12 @@ def similar():
 @caching.for_visitors
 @reads_only
 def show(post_id: int, slug: str | None = None):
-    post, answered, changed, merged = _visible_post(_POST_AND_PARTS, post_id)
+    post, answered, changed, merged, tag_ids = _visible_post(_POST_AND_PARTS, post_id)
     if slug != post.slug:
         # Only the page's own parameters: any other key would reach url_for (`_external`, `post_id`).
         kept = {"comments": request.args["comments"]} if "comments" in request.args else {}
         return redirect(post_url(post, **kept), 301)
-    return _render_post(post, parts=(answered, changed, merged))
+    return _render_post(post, parts=(answered, changed, merged, tag_ids))
 
 
 def _render_post(
@@ -150,10 +155,16 @@ def _render_post(
     edit_form=None,
     on_behalf_form=None,
     contacts=None,
+    tags_typed: str | None = None,
+    tags_problem: str | None = None,
 ):
     """`parts`: whether the post has an official response, status changes and duplicates merged into
-    it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
-    answered, changed, merged = parts or (True, True, True)
+    it, and its tags' ids (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read.
+    `tags_typed`, `tags_problem`: a refused tags form, shown again with what was typed."""
+    if parts is None:
+        parts = (True, True, True, ",".join(str(tag.id) for tag in tag_service.of_post(post)))
+    answered, changed, merged, tag_ids = parts
+    post_tags = tags().of(tag_ids)
     viewer = guardian()
     comment_page = whole_number(request.args.get("comments", "1"), 1, current_app.config["MAX_PAGE"]) or 1
     thread, more_comments = comments.thread(viewer, post, page=comment_page)
@@ -195,6 +206,9 @@ def _render_post(
         who_asked=demand.who_asked(post) if viewer.can_see_demand() else None,
         on_behalf_form=on_behalf_form or (OnBehalfForm(formdata=None) if viewer.can_vote_on_behalf(post) else None),
         contacts=contacts or [],
+        post_tags=post_tags,
+        tags_text=tags_typed if tags_typed is not None else ", ".join(tag.name for tag in post_tags),
+        tags_problem=tags_problem,
     ), status
 
 
@@ -391,7 +405,7 @@ def respond(post_id: int):
     if not form.validate():
         return _render_post(post, response_form=form, status=422)
     try:
-        responses.respond(current_user, post, form.body.data, Status(form.status.data) if form.status.data else None)
+        responses.respond(current_user, post, form.body.data, form.status.data or None)
     except Refused as refusal:
         db.session.rollback()
         form.status.errors = [refusal.description]
@@ -430,8 +444,8 @@ def set_status(post_id: int):
             return jsonify({"error": " ".join(form.status.errors)}), 422
         return _render_post(post, status_form=form, status=422)
     try:
-        old_label = post.status_enum.label
-        change = responses.change_status(current_user, post, Status(form.status.data), form.note.data or "")
+        old_label = post.status_info.label
+        change = responses.change_status(current_user, post, form.status.data, form.note.data or "")
     except Refused as refusal:
         db.session.rollback()
         if wants_json():
@@ -440,13 +454,38 @@ def set_status(post_id: int):
         return _render_post(post, status_form=form, status=409)
     db.session.commit()
     if wants_json():
-        return jsonify({"status": post.status, "label": post.status_enum.label})
+        return jsonify({"status": post.status, "label": post.status_info.label})
     if change is None:
-        flash(f"“{post.title}” was already {post.status_enum.label.lower()}; nothing changed.", "info")
+        flash(f"“{post.title}” was already {post.status_info.label.lower()}; nothing changed.", "info")
     else:
         told = " Your note is in its status history and on its way to followers." if change.note else ""
-        flash(f"Moved “{post.title}” from {old_label} to {post.status_enum.label}.{told}", "success")
+        flash(f"Moved “{post.title}” from {old_label} to {post.status_info.label}.{told}", "success")
     return redirect(_back_to(post), 303)
+
+
+@bp.post("/posts/<int:post_id>/tags")
+@login_required
+def set_tags(post_id: int):
+    """Staff label a post: field `tags`, names separated by commas; a name no tag has yet makes one."""
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_tag(post))
+    typed = request.form.get("tags", "")
+    try:
+        changed = tag_service.set_tags(current_user, post, tag_service.parse(typed))
+    except Refused as refusal:
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": refusal.description}), 422
+        return _render_post(post, tags_typed=typed, tags_problem=refusal.description, status=422)
+    db.session.commit()
+    now = [tag.name for tag in tag_service.of_post(post)]
+    if wants_json():
+        return jsonify({"tags": now})
+    if not changed:
+        flash("The tags are as they were; nothing changed.", "info")
+    else:
+        flash(f"Tags of “{post.title}”: {', '.join(now)}." if now else f"“{post.title}” has no tags now.", "success")
+    return redirect(post_url(post, _anchor="tags-title"), 303)
 
 
 # -- merging duplicates ----------------------------------------------------------

@@ -48,7 +48,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, event, select, union_all
 
 from forum.extensions import db
-from forum.models import Comment, OfficialResponse, Post
+from forum.models import Comment, OfficialResponse, Post, PostTag
 from forum.search.base import Drift, Filters, Found, SearchBackend, Total
 from forum.search.query import ParsedQuery, parse
 from forum.search.snippets import highlight, plain_text, stems_in
@@ -220,8 +220,13 @@ def _note_changed_posts(session, flush_context) -> None:
     for obj in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Post):
             pending.add(obj.id)
-        elif isinstance(obj, Comment | OfficialResponse):
+        elif isinstance(obj, Comment | OfficialResponse | PostTag):
             pending.add(obj.post_id)
+
+
+def note_changed(session, post_ids) -> None:
+    """Posts a bulk UPDATE changed (the listener sees only ORM objects): indexed after the commit."""
+    session.info.setdefault(_PENDING, set()).update(post_ids)
 
 
 @event.listens_for(Session, "after_rollback")

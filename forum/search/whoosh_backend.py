@@ -54,7 +54,7 @@ from whoosh.writing import CLEAR
 
 from forum import caching
 from forum.extensions import db
-from forum.models import Comment, OfficialResponse, Post, Status
+from forum.models import Comment, OfficialResponse, Post, PostTag, Status, Tag
 from forum.models.search import COMMENT_CHARS
 from forum.search import whoosh_internals, whoosh_sets
 from forum.search.base import Drift, Filters, Found, Total
@@ -121,12 +121,19 @@ def documents(session: Session, post_ids: Iterable[int]) -> dict[int, dict]:
         .order_by(visible.c.post_id, visible.c.id)
     ):
         comments.setdefault(post_id, []).append(body)
+    # Tag names go beside the title (as in PostgreSQL's documents, migration 0027): a search for a
+    # tag finds the posts it labels.
+    tag_names: dict[int, list[str]] = {}
+    for post_id, name in session.execute(
+        select(PostTag.post_id, Tag.name).join(Tag, Tag.id == PostTag.tag_id).where(PostTag.post_id.in_(post_ids))
+    ):
+        tag_names.setdefault(post_id, []).append(name)
     result = {}
     for post in posts:
         public = post.deleted_at is None and not post.is_hidden
         doc = {
             "id": str(post.id),
-            "title": post.title,
+            "title": " ".join([post.title, *sorted(tag_names.get(post.id, []))]),
             "body": post.body,
             "responses": "\n\n".join(responses.get(post.id, [])),
             "comments": "\n\n".join(comments.get(post.id, [])),

@@ -294,6 +294,7 @@ def _subject(event_: Event) -> str:
         Event.MENTION: "You were mentioned",
         Event.MODERATION: "Moderation",
         Event.ON_BEHALF: "Your vote was recorded",
+        Event.RELEASE: "Released",
     }[event_]
 
 

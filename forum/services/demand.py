@@ -175,7 +175,7 @@ class DemandFilters:
     plan: str | None = None
     attribute: tuple[str, str] | None = None  # (name, value): companies whose attribute has that value
     category: Category | None = None
-    status: Status | None = None
+    status: str | None = None  # a status's slug
     sort: str = "priority"
     descending: bool = True
 
@@ -267,7 +267,7 @@ def _statement(guardian, filters: DemandFilters):
     if filters.category is not None:
         statement = statement.where(Post.category_id == filters.category.id)
     if filters.status is not None:
-        statement = statement.where(Post.status == filters.status.value)
+        statement = statement.where(Post.status == filters.status)
     order = {"title": func.lower(Post.title), "status": Post.status, **columns}[filters.sort]
     # Ties (many posts with no company behind them) fall back on priority, then votes.
     tie_breaks = [columns["priority"].desc(), columns["votes"].desc(), Post.id.desc()]

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
-from forum.models import Category, Kind, Post, Vote, utcnow
+from forum.models import Category, Kind, Post, PostTag, TagInfo, Vote, utcnow
 from forum.permissions import Guardian
 from forum.visibility import all_categories, visible_posts
 
@@ -86,17 +86,30 @@ def _public(viewer: Guardian):
     return select(Post).where(Post.public(), visible_posts(viewer))
 
 
-def top_requests(viewer: Guardian, since: datetime) -> tuple[list[Request], list[Request]]:
-    """The most voted posts of all time, and those that gained most votes since `since`."""
+def _of(tag: TagInfo | None):
+    """SQL: the post carries the tag (any post, for None)."""
+    if tag is None:
+        return true()
+    return Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag.id))
+
+
+def top_requests(
+    viewer: Guardian, since: datetime, *, tag: TagInfo | None = None
+) -> tuple[list[Request], list[Request]]:
+    """The most voted posts of all time, and those that gained most votes since `since` (of one tag)."""
     by_votes = list(
         db.session.scalars(
-            _public(viewer).options(joinedload(Post.category)).order_by(Post.vote_count.desc(), Post.id).limit(TOP_SIZE)
+            _public(viewer)
+            .where(_of(tag))
+            .options(joinedload(Post.category))
+            .order_by(Post.vote_count.desc(), Post.id)
+            .limit(TOP_SIZE)
         )
     )
     gained_rows = db.session.execute(
         select(Vote.post_id, func.count().label("gained"))
         .join(Post, Post.id == Vote.post_id)
-        .where(Vote.created_at >= since, Post.public(), visible_posts(viewer))
+        .where(Vote.created_at >= since, Post.public(), visible_posts(viewer), _of(tag))
         .group_by(Vote.post_id)
         .order_by(func.count().desc(), Vote.post_id)
         .limit(TOP_SIZE)
@@ -152,14 +165,16 @@ def last_months(count: int, now: datetime | None = None) -> list[str]:
     return months[::-1]
 
 
-def volumes(viewer: Guardian, months: int = 6) -> tuple[list[str], dict[str, Counter], dict[str, Counter]]:
+def volumes(
+    viewer: Guardian, months: int = 6, *, tag: TagInfo | None = None
+) -> tuple[list[str], dict[str, Counter], dict[str, Counter]]:
     """New posts per month, per category name and per kind: (months, by_category, by_kind)."""
     keys = last_months(months)
     start = datetime.strptime(keys[0] + "-01", "%Y-%m-%d").replace(tzinfo=utcnow().tzinfo)
     rows = db.session.execute(
         select(Post.created_at, Category.name, Post.kind)
         .join(Category, Category.id == Post.category_id)
-        .where(Post.public(), visible_posts(viewer), Post.created_at >= start)
+        .where(Post.public(), visible_posts(viewer), Post.created_at >= start, _of(tag))
     ).all()
     by_category: dict[str, Counter] = {}
     by_kind: dict[str, Counter] = {kind.label: Counter() for kind in Kind}

@@ -132,7 +132,7 @@ def unmerge(actor: User, duplicate: Post) -> PostMerge:
     if added:
         # A follow the member has since turned off is their choice: it stays.
         db.session.execute(delete(Follow).where(Follow.id.in_(added), Follow.active.is_(True)))
-    restored = Status(merge.from_status)
+    restored = merge.from_status
     db.session.add_all([
         StatusChange(post_id=duplicate.id, actor_id=actor.id, from_status=Status.DUPLICATE, to_status=restored,
                      merge_id=merge.id, created_at=now),

@@ -33,12 +33,13 @@ from forum.models import (
     Notification,
     OutboxMessage,
     Post,
-    Status,
+    StatusKind,
     User,
     Visibility,
     Vote,
     WebhookEvent,
     counts_as_voter,
+    statuses,
     utcnow,
 )
 from forum.permissions import Guardian
@@ -116,9 +117,9 @@ def unvoted(actor: User, post: Post) -> None:
     webhooks.emit(WebhookEvent.VOTE_DELETED, {"post_id": post.id}, post)
 
 
-def responded(actor: User, post: Post, body: str, old_status: Status, response=None) -> None:
+def responded(actor: User, post: Post, body: str, old_status: str, response=None) -> None:
     line = markup.first_line(body, 200)
-    moved = f" and moved it to {post.status_enum.label}" if post.status != old_status else ""
+    moved = f" and moved it to {post.status_info.label}" if post.status != old_status else ""
     _to_followers(post, Event.RESPONSE, actor, f"{actor.display_name} answered officially{moved}: {line}")
     moves = {"from_status": str(old_status), "to_status": str(post.status)}
     if response is not None:
@@ -126,19 +127,25 @@ def responded(actor: User, post: Post, body: str, old_status: Status, response=N
                       post)  # fmt: skip
     if post.status != old_status:
         webhooks.emit(WebhookEvent.POST_STATUS_CHANGED, {"post_id": post.id, **moves}, post)
-    if post.status == Status.DONE and old_status != Status.DONE:
+    if _ships(old_status, post):
         shipped(actor, post)
 
 
-def status_changed(actor: User, post: Post, old_status: Status, note: str | None = None) -> None:
-    summary = f"{actor.display_name} moved it from {Status(old_status).label} to {post.status_enum.label}."
+def status_changed(actor: User, post: Post, old_status: str, note: str | None = None) -> None:
+    summary = f"{actor.display_name} moved it from {statuses().get(old_status).label} to {post.status_info.label}."
     if note:
         summary = f"{summary} “{note}”"
     _to_followers(post, Event.STATUS, actor, summary)
     moves = {"from_status": str(old_status), "to_status": str(post.status)}
     webhooks.emit(WebhookEvent.POST_STATUS_CHANGED, {"post_id": post.id, **moves}, post)
-    if post.status == Status.DONE:
+    if _ships(old_status, post):
         shipped(actor, post)
+
+
+def _ships(old_status: str, post: Post) -> bool:
+    """The post reached a status of the done kind from one of another kind."""
+    registry = statuses()
+    return registry.get(post.status).kind == StatusKind.DONE and registry.get(old_status).kind != StatusKind.DONE
 
 
 def shipped(actor: User, post: Post) -> None:
@@ -150,6 +157,25 @@ def shipped(actor: User, post: Post) -> None:
         .where(User.id.in_(voters), User.id.not_in(unfollowed), User.id != actor.id, counts_as_voter(utcnow()))
     )  # fmt: skip
     _fan_out(post, Event.SHIPPED, actor, f"Shipped! “{post.title}” is done.", recipients, force_instant=True)
+
+
+def released(actor: User, note_title: str, shipped_posts: list[Post]) -> None:
+    """A release note names posts: their voters and followers hear of it once, however many of its
+    posts they voted for or follow (the notification hangs on the first of its posts)."""
+    ids = [post.id for post in shipped_posts]
+    voters = select(Vote.user_id).where(
+        Vote.post_id.in_(ids),
+        ~select(Follow.user_id).where(Follow.user_id == Vote.user_id, Follow.post_id == Vote.post_id,
+                                      Follow.active.is_(False)).exists(),
+    )  # fmt: skip
+    followers = select(Follow.user_id).where(Follow.post_id.in_(ids), Follow.active.is_(True))
+    recipients = select(User.id).where(
+        User.id.in_(voters.union(followers)), User.id != actor.id, counts_as_voter(utcnow())
+    )
+    titles = ", ".join(f"“{post.title}”" for post in shipped_posts[:3])
+    more = f" and {len(shipped_posts) - 3} more" if len(shipped_posts) > 3 else ""
+    summary = f"Released: {note_title}. It ships {titles}{more}."
+    _fan_out(shipped_posts[0], Event.RELEASE, actor, summary, recipients)
 
 
 def merged(actor: User, duplicate: Post, original: Post) -> None:

@@ -7,22 +7,24 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, cast, func, select, update
 from sqlalchemy.orm import joinedload
 
 from forum import markup, visibility
 from forum.extensions import db
 from forum.models import (
-    CLOSED_STATUSES,
     Category,
     Flag,
     FlagReason,
     Kind,
     Post,
     PostRevision,
+    PostTag,
     Role,
-    Status,
+    TagInfo,
     User,
+    statuses,
+    tags,
     utcnow,
 )
 from forum.permissions import Guardian, anyone
@@ -72,7 +74,7 @@ def create_post(actor: User, *, kind: Kind, title: str, body: str, category: "Ca
         body_html=markup.render(body),
         category_id=category.id,
         author_id=actor.id,
-        status=Status.OPEN,
+        status=statuses().default_slug,
         created_at=now,
         last_activity_at=now,
         trending_score=EMPTY,
@@ -167,8 +169,9 @@ def touch(post: Post) -> None:
 class PostFilter:
     sort: str = DEFAULT_SORT
     kind: Kind | None = None
-    status: Status | None = None
+    status: str | None = None
     category: Category | None = None
+    tag: TagInfo | None = None
     include_closed: bool = False
 
     @property
@@ -212,10 +215,19 @@ class Card:
     author: CardAuthor
     category: CardCategory
     body_start: str = ""  # the body's first characters: enough for the excerpt, never the whole body
+    tag_ids: str | None = None  # "3,7": the post's tags, gathered in the list's own query
 
     @property
     def is_closed(self) -> bool:
-        return Status(self.status).is_closed
+        return statuses().is_closed(self.status)
+
+    @property
+    def status_info(self):
+        return statuses().get(self.status)
+
+    @property
+    def tags(self) -> list[TagInfo]:
+        return tags().of(self.tag_ids)
 
     @property
     def excerpt(self) -> str:
@@ -240,6 +252,10 @@ _CARD_COLUMNS = (
     Category.slug,
     Category.name,
     func.substr(Post.body, 1, EXCERPT_SOURCE).label("body_start"),
+    select(func.aggregate_strings(cast(PostTag.tag_id, String), ","))
+    .where(PostTag.post_id == Post.id)
+    .scalar_subquery()
+    .label("tag_ids"),
 )
 
 
@@ -255,7 +271,8 @@ def cards(query: Select) -> list[Card]:
 
 def card(row) -> Card:
     """A card from a row of `card_query()` (columns added after its own are ignored)."""
-    return Card(*row[:13], author=CardAuthor(row[13]), category=CardCategory(row[14], row[15]), body_start=row[16])
+    return Card(*row[:13], author=CardAuthor(row[13]), category=CardCategory(row[14], row[15]), body_start=row[16],
+                tag_ids=row[17])  # fmt: skip
 
 
 def cards_by_id(viewer: Guardian, post_ids: list[int]) -> dict[int, Card]:
@@ -278,9 +295,11 @@ def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) 
         params["status"] = filters.status
     if filters.category:
         params["category_id"] = filters.category.id
+    if filters.tag:
+        params["tag_id"] = filters.tag.id
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
     if filters.open_only:
-        params["closed"] = sorted(CLOSED_STATUSES)
+        params["closed"] = statuses().closed()
     query = _listing_statement(sort, visibility.shape(viewer), frozenset(params))
     params.update(visibility.params(viewer))
     found = [card(row) for row in db.session.connection().execute(query, params)]
@@ -300,6 +319,8 @@ def _listing_statement(sort: str, seen: visibility.Shape, given: frozenset[str])
         query = query.where(Post.status == bindparam("status"))
     if "category_id" in given:
         query = query.where(Post.category_id == bindparam("category_id"))
+    if "tag_id" in given:
+        query = query.where(tagged())
     if "closed" in given:
         query = query.where(Post.status.not_in(bindparam("closed", expanding=True)))
     return query.order_by(*SORTS[sort]).offset(bindparam("offset")).limit(bindparam("limit"))
@@ -309,6 +330,11 @@ def categories(viewer: Guardian) -> tuple[CategoryChoice, ...]:
     """The categories the viewer may see, in menu order (a visitor never reads a private one's name)."""
     hidden = viewer.hidden_category_ids()
     return tuple(c for c in all_categories() if c.id not in hidden)
+
+
+def tagged() -> ColumnElement[bool]:
+    """SQL: the post carries the tag bound as `tag_id`."""
+    return Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == bindparam("tag_id")))
 
 
 # Each sort's key column, for pages that follow a cursor instead of a page number (the API).

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Category, Comment, Flag, Kind, OfficialResponse, Post, Status, User, Vote, utcnow
+from forum.models import Category, Comment, Flag, Kind, OfficialResponse, Post, User, Vote, statuses, utcnow
 from forum.permissions import Guardian
 from forum.visibility import visible_posts
 
@@ -30,13 +30,12 @@ RECENT_COMMENT_WEIGHT = 2
 FORMULA = "urgency = kind weight × (votes + 4 × votes in 24 h + 2 × comments in 24 h) × (1 + ln(1 + days unanswered))"
 WINDOW = timedelta(hours=24)
 QUEUE_SIZE = 50
-UNANSWERED_STATUSES = (Status.OPEN, Status.UNDER_REVIEW)
 
 
 @dataclass(frozen=True)
 class QueueFilter:
     kind: Kind | None = None
-    status: Status | None = None
+    status: str | None = None
     category: Category | None = None
     viewer: Guardian | None = None  # the staff member looking (None: the whole forum, for commands)
 
@@ -87,7 +86,8 @@ def _public_posts():
 
 
 def _unanswered_posts(query):
-    return query.where(Post.public(), Post.first_response_at.is_(None), Post.status.in_(UNANSWERED_STATUSES))
+    """Posts with no official answer whose status is of a waiting kind (open, under review)."""
+    return query.where(Post.public(), Post.first_response_at.is_(None), Post.status.in_(statuses().waiting()))
 
 
 def unanswered(

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import markup
 from forum.extensions import db
-from forum.models import OfficialResponse, Post, ResponseRevision, Status, StatusChange, User, utcnow
+from forum.models import OfficialResponse, Post, ResponseRevision, StatusChange, StatusKind, User, statuses, utcnow
 from forum.permissions import Guardian
 from forum.services import Refused, audit, notify
 from forum.services.posts import touch
@@ -15,13 +15,14 @@ RESPONSE_MAX = 10000
 STATUS_NOTE_MAX = 500
 
 
-def respond(actor: User, post: Post, body: str, status: Status | None = None) -> OfficialResponse:
-    """Answer a post officially, optionally moving its status in the same step."""
+def respond(actor: User, post: Post, body: str, status: str | None = None) -> OfficialResponse:
+    """Answer a post officially, optionally moving its status (a status's slug) in the same step."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_respond(post))
-    if status is not None and Status(status) != post.status:
+    status = None if status is None else str(status)
+    if status is not None and status != post.status:
         guardian.ensure(guardian.can_change_status(post))
-        _check_transition(post, Status(status))
+        _check_transition(post, status)
     body = markup.clean_text(body).strip()
     response = OfficialResponse(post_id=post.id, author_id=actor.id, body=body, body_html=markup.render(body))
     db.session.add(response)
@@ -29,12 +30,12 @@ def respond(actor: User, post: Post, body: str, status: Status | None = None) ->
     if post.first_response_at is None:
         post.first_response_at = response.created_at
     before = {"status": post.status}
-    if status is not None and Status(status) != post.status:
-        _record_status(actor, post, Status(status), response)
+    if status is not None and status != post.status:
+        _record_status(actor, post, status, response)
     audit.record(actor, "respond", "post", post.id, before, {"status": post.status, "response_id": response.id})
     touch(post)
     db.session.flush()
-    notify.responded(actor, post, body, Status(before["status"]), response)
+    notify.responded(actor, post, body, before["status"], response)
     return response
 
 
@@ -68,16 +69,16 @@ def response_edits(post: Post) -> list[ResponseRevision]:
     )
 
 
-def change_status(actor: User, post: Post, status: Status, note: str = "") -> StatusChange | None:
-    """Move a post to another status, with an optional public note for its timeline and followers;
-    None when it is there already."""
+def change_status(actor: User, post: Post, status: str, note: str = "") -> StatusChange | None:
+    """Move a post to another status (a status's slug), with an optional public note for its
+    timeline and followers; None when it is there already."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_change_status(post))
-    status = Status(status)
+    status = str(status)
     if status == post.status:
         return None
     _check_transition(post, status)
-    old_status = Status(post.status)
+    old_status = post.status
     audit.record(actor, "status", "post", post.id, {"status": post.status}, {"status": status})
     change = _record_status(actor, post, status, None)
     change.note = " ".join(markup.clean_text(note).split())[:STATUS_NOTE_MAX] or None
@@ -87,14 +88,20 @@ def change_status(actor: User, post: Post, status: Status, note: str = "") -> St
     return change
 
 
-def _check_transition(post: Post, status: Status) -> None:
-    if not post.status_enum.can_move_to(status):
-        if status == Status.DUPLICATE:
-            raise Refused("A post becomes a duplicate only by merging it into its original.")
-        raise Refused(f"A {post.status_enum.label.lower()} post cannot be moved to {status.label.lower()}.")
+def _check_transition(post: Post, status: str) -> None:
+    """Staff may move a post to any current status; `duplicate` is reached only by merging (and
+    left only by undoing the merge)."""
+    registry = statuses()
+    target = registry.get(status)
+    if target.kind == StatusKind.DUPLICATE:
+        raise Refused("A post becomes a duplicate only by merging it into its original.")
+    if status not in registry or target.archived:
+        raise Refused(f"“{status[:40]}” is not a status a post can be moved to; choose one of the listed statuses.")
+    if post.status_info.kind == StatusKind.DUPLICATE:
+        raise Refused(f"A duplicate post cannot be moved to {target.label.lower()}: undo its merge first.")
 
 
-def _record_status(actor: User, post: Post, status: Status, response: OfficialResponse | None) -> StatusChange:
+def _record_status(actor: User, post: Post, status: str, response: OfficialResponse | None) -> StatusChange:
     change = StatusChange(
         post_id=post.id,
         actor_id=actor.id,

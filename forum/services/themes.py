@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from whoosh.lang.porter import stem
 
 from forum.extensions import db
-from forum.models import CLOSED_STATUSES, Kind, Post, Vote
+from forum.models import Kind, Post, Vote, statuses
 from forum.visibility import visible_posts
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def complaint_themes(viewer: "Guardian | None" = None, min_size: int = 2) -> lis
                 Post.kind == Kind.COMPLAINT,
                 Post.public(),
                 *([visible_posts(viewer)] if viewer is not None else []),
-                Post.status.not_in(CLOSED_STATUSES),
+                Post.status.not_in(statuses().closed()),
             )
             .options(joinedload(Post.category))
             .order_by(Post.vote_count.desc(), Post.id)

@@ -63,7 +63,7 @@ def _keep_in_step(post: Post, count: int, score: float) -> None:
 def _ensure_open(post: Post) -> None:
     # A closed post's votes are frozen: they are the record of who asked for it.
     if post.is_closed:
-        raise Refused(f"This post is {post.status_enum.label.lower()}: it takes no more votes.")
+        raise Refused(f"This post is {post.status_info.label.lower()}: it takes no more votes.")
 
 
 def add(actor: User, post: Post, *, announce: bool = True) -> bool:

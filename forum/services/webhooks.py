@@ -39,13 +39,13 @@ from forum.models import (
     OutboxMessage,
     Post,
     Role,
-    Status,
     User,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
     WebhookSubscription,
+    statuses,
     utcnow,
 )
 from forum.permissions import Guardian
@@ -273,10 +273,7 @@ def _visible_post(post_id: int | None) -> Post | None:
 
 
 def status_label(slug: str) -> str:
-    try:
-        return Status(slug).label
-    except ValueError:  # a status added by the company (not one of the built-in ones)
-        return str(slug).replace("_", " ").replace("-", " ").capitalize()
+    return statuses().get(slug).label
 
 
 def _post_summary(post: Post) -> dict:

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import AuditEntry, Post, Priority, Status, User, Vote, utcnow
+from forum.models import AuditEntry, Post, PostTag, Priority, TagInfo, User, Vote, statuses, tags, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
@@ -78,7 +78,7 @@ def queue_page():
         answered=answered,
         filters=filters,
         categories=categories,
-        statuses=queue.UNANSWERED_STATUSES if view == "unanswered" else list(Status),
+        statuses=[s for s in statuses().all if view != "unanswered" or s.slug in statuses().waiting()],
         formula=queue.FORMULA,
         companies=affiliations.companies_of(authors),
     ), 400 if filters.problems else 200
@@ -120,27 +120,45 @@ def _iso(moment) -> str:
 
 
 POSTS_HEADER = ["id", "kind", "title", "category", "status", "votes", "comments", "created_at",
-                "first_response_at", "status_changed_at", "hidden", "url"]  # fmt: skip
+                "first_response_at", "status_changed_at", "hidden", "url", "tags"]  # fmt: skip
+
+
+def _tag_filter() -> TagInfo | None:
+    """`?tag=<slug>` of the insights and the export; 400 for a tag that does not exist."""
+    slug = request.args.get("tag")
+    if not slug:
+        return None
+    found = tags().by_slug.get(slug)
+    if found is None:
+        abort(400, f"There is no tag “{slug[:40]}”.")
+    return found
 
 
 @bp.get("/export/posts.csv")
 def export_posts():
     viewer = guardian()
+    tag = _tag_filter()
+    tag_ids = (
+        select(func.aggregate_strings(cast(PostTag.tag_id, String), ","))
+        .where(PostTag.post_id == Post.id)
+        .scalar_subquery()
+    )
 
     def rows():
-        posts = db.session.scalars(
-            select(Post)
-            .where(Post.deleted_at.is_(None), visible_posts(viewer))
-            .options(joinedload(Post.category))
-            .order_by(Post.id)
-            .execution_options(yield_per=1000)
+        query = select(Post, tag_ids).where(Post.deleted_at.is_(None), visible_posts(viewer))
+        if tag is not None:
+            query = query.where(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == tag.id)))
+        found = db.session.execute(
+            query.options(joinedload(Post.category)).order_by(Post.id).execution_options(yield_per=1000)
         )
-        for p in posts:
+        registry = tags()
+        for p, ids in found:
             yield [p.id, p.kind, p.title, p.category.slug, p.status, p.vote_count, p.comment_count,
                    _iso(p.created_at), _iso(p.first_response_at), _iso(p.status_changed_at),
-                   "yes" if p.is_hidden else "no", absolute_url("posts.show", post_id=p.id, slug=p.slug)]  # fmt: skip
+                   "yes" if p.is_hidden else "no", absolute_url("posts.show", post_id=p.id, slug=p.slug),
+                   "; ".join(t.name for t in registry.of(ids))]  # fmt: skip
 
-    return _csv("posts.csv", POSTS_HEADER, rows)
+    return _csv(f"posts-{tag.slug}.csv" if tag else "posts.csv", POSTS_HEADER, rows)
 
 
 VOTERS_HEADER = ["user_id", "display_name", "email", "voted_at", "source", "recorded_by", "priority", "note",
@@ -215,7 +233,7 @@ def _demand_args(filters: demand.DemandFilters) -> dict:
     if filters.category:
         args["category"] = filters.category.slug
     if filters.status:
-        args["status"] = filters.status.value
+        args["status"] = filters.status
     return args
 
 
@@ -240,7 +258,7 @@ def prioritize():
         categories=categories,
         plans=demand.plans(),
         attributes=demand.attribute_choices(),
-        statuses=list(Status),
+        statuses=statuses().current,
         sorts=demand.SORTS,
         weights=list(Priority),
     ), 400 if problems else 200
@@ -289,10 +307,12 @@ def insights_page():
     days = whole_number(raw)
     if days not in PERIODS:
         abort(400, f"Choose a period of {', '.join(str(d) for d in PERIODS)} days.")
-    top, rising = insights.top_requests(guardian(), utcnow() - timedelta(days=days))
-    months, by_category, by_kind = insights.volumes(guardian())
+    tag = _tag_filter()
+    top, rising = insights.top_requests(guardian(), utcnow() - timedelta(days=days), tag=tag)
+    months, by_category, by_kind = insights.volumes(guardian(), tag=tag)
     return render_template(
         "staff/insights.html",
+        tag=tag,
         days=days,
         periods=PERIODS,
         top=top,

@@ -123,3 +123,19 @@ def test_check_reports_what_the_index_lacks_and_reindex_rebuilds_it(backend, mak
     assert not backend.check()
     assert sorted(found(backend, "shearwater")) == sorted([posts[0].id, posts[1].id])  # the hidden one: not public
     assert sorted(found(backend, "shearwater", public_only=False)) == sorted(post.id for post in posts)
+
+
+def test_a_tag_name_finds_the_posts_it_labels_and_leaves_with_the_tag(backend, make_post, make_user):
+    from forum.services import tags
+
+    post = make_post(title="Invoices in euros", body="The totals are wrong.")
+    make_post(title="Heron nest", body="Grey and patient.")
+    staff = make_user("staff")
+    tags.set_tags(staff, post, ["Accounting"])
+    db.session.commit()
+    assert found(backend, "accounting") == [post.id]
+    assert not backend.check()
+    tags.set_tags(staff, post, [])
+    db.session.commit()
+    assert found(backend, "accounting") == []
+    assert not backend.check()

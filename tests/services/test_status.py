@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Status, StatusChange
+from forum.models import Status, StatusChange, statuses
 from forum.services import Refused, responses
 
 
@@ -54,9 +54,11 @@ def test_only_staff_change_status_or_answer(make_post, make_user, role):
         responses.respond(make_user(role), post, "Not mine to say")
 
 
-def test_transitions_table():
-    assert Status.OPEN.can_move_to(Status.PLANNED)
-    assert Status.DONE.can_move_to(Status.IN_PROGRESS)
-    assert not Status.OPEN.can_move_to(Status.DUPLICATE)
-    assert not Status.DUPLICATE.can_move_to(Status.OPEN)
-    assert {s for s in Status if s.is_closed} == {Status.DONE, Status.DECLINED, Status.DUPLICATE}
+def test_the_seeded_statuses_keep_their_slugs_and_closed_ones_are_known_by_kind(app_ctx):
+    registry = statuses()
+    assert [s.slug for s in registry.current] == [
+        "open", "under_review", "planned", "in_progress", "done", "declined"
+    ]  # fmt: skip
+    assert set(registry.closed()) == {Status.DONE, Status.DECLINED, Status.DUPLICATE}
+    assert set(registry.waiting()) == {Status.OPEN, Status.UNDER_REVIEW}
+    assert registry.get("planned").label == "Planned"

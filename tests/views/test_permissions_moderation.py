@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from forum.auth import safe_next
 from forum.extensions import db
-from forum.models import Category, FlagReason
-from forum.services import accounts, api_keys, comments, moderation, posts
+from forum.models import Category, FlagReason, PostStatus
+from forum.services import accounts, api_keys, comments, moderation, posts, responses
+from forum.services import statuses as status_service
 from tests.conftest import PASSWORD, TABLES
 
 ROLES = ["visitor", "member", "author", "suspended", "moderator", "staff", "admin"]
@@ -234,6 +235,43 @@ ACTIONS = {
         lambda s: (f"/admin/webhooks/{s.webhook.id}/deliveries/{s.delivery.id}/redeliver", {}),
         _webhook,
     ),
+    # -- tags, release notes, statuses (issue 27) --------------------------------------------
+    "post tags": Action(STAFF, lambda s: (f"/posts/{s.post.id}/tags", {"tags": "search, performance"})),
+    "release note": Action(
+        STAFF,
+        lambda s: ("/changelog/new", {"title": "Spring release", "body": "Search is fast.", "posts": str(s.post.id)}),
+        lambda s: responses.change_status(s.users["admin"], s.post, "done"),
+    ),
+    "status add": Action(
+        {"admin"},
+        lambda s: ("/admin/statuses", {"label": "Beta", "kind": "active", "color": "teal", "show_on_roadmap": "1"}),
+    ),
+    "status edit": Action(
+        {"admin"},
+        lambda s: (
+            f"/admin/statuses/{_status_id('planned')}",
+            {"label": "Scheduled", "kind": "active", "color": "indigo", "show_on_roadmap": "1"},
+        ),
+    ),
+    "status order": Action({"admin"}, lambda s: (f"/admin/statuses/{_status_id('planned')}/move", {"direction": "up"})),
+    "status archive": Action(
+        {"admin"},
+        lambda s: (f"/admin/statuses/{_status_id('beta')}/archive", {}),
+        lambda s: status_service.create_status(
+            s.users["admin"], label="Beta", kind="active", color="teal", show_on_roadmap=True
+        ),
+    ),
+    "status restore": Action(
+        {"admin"},
+        lambda s: (f"/admin/statuses/{_status_id('beta')}/restore", {}),
+        lambda s: status_service.archive(
+            s.users["admin"],
+            status_service.create_status(
+                s.users["admin"], label="Beta", kind="active", color="teal", show_on_roadmap=True
+            ),
+            None,
+        ),
+    ),
 }
 
 
@@ -241,6 +279,10 @@ def _a_key_id() -> int:
     from forum.models import ApiKey
 
     return db.session.scalars(db.select(ApiKey.id)).first()
+
+
+def _status_id(slug: str) -> int:
+    return db.session.scalar(select(PostStatus.id).where(PostStatus.slug == slug))
 
 
 @pytest.fixture
@@ -347,6 +389,8 @@ def test_the_table_covers_every_state_changing_route(app):
         f"/admin/webhooks/<int:endpoint_id>/{a}" for a in ("edit", "delete", "rotate", "test")
     }
     here |= {"/admin/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver"}
+    here |= {"/posts/<int:post_id>/tags", "/changelog/new", "/admin/statuses"}
+    here |= {"/admin/statuses/<int:status_id>" + a for a in ("", "/move", "/archive", "/restore")}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"

@@ -1,0 +1,1 @@
+"""Admins name the statuses: /admin/statuses."""
