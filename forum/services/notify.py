@@ -178,6 +178,12 @@ def released(actor: User, note_title: str, shipped_posts: list[Post]) -> None:
     _fan_out(shipped_posts[0], Event.RELEASE, actor, summary, recipients)
 
 
+def release_published(actor: User, note, shipped_posts: list[Post]) -> None:
+    """A release note is out: other systems hear of it once, whether or not it names posts (the
+    posts a visitor may see are read again when the delivery is sent)."""
+    webhooks.emit(WebhookEvent.CHANGELOG_PUBLISHED, {"release_id": note.id, "post_ids": [p.id for p in shipped_posts]})
+
+
 def merged(actor: User, duplicate: Post, original: Post) -> None:
     """Tell the duplicate's followers that it was merged into the original."""
     _to_followers(duplicate, Event.MERGE, actor, f"Merged into “{original.title}”: votes and follows moved there.")

@@ -82,6 +82,7 @@ def publish(actor: User, *, title: str, body: str, post_ids: list[int], released
     db.session.flush()
     if shipped:
         notify.released(actor, title, shipped)
+    notify.release_published(actor, note, shipped)
     return note
 
 

@@ -38,6 +38,8 @@ from forum.models import (
     OfficialResponse,
     OutboxMessage,
     Post,
+    ReleaseNote,
+    ReleaseNotePost,
     Role,
     User,
     WebhookAttempt,
@@ -289,12 +291,37 @@ def _post_summary(post: Post) -> dict:
     }
 
 
+def _release_summary(note: ReleaseNote) -> dict:
+    return {
+        "id": note.id,
+        "title": note.title,
+        "url": absolute_url("roadmap.release_note", note_id=note.id),
+        "released_at": note.released_at.isoformat(timespec="seconds"),
+    }
+
+
+def _shipped_by(note: ReleaseNote) -> list[Post]:
+    """The posts a release note ships that a visitor may see now (a duplicate merged since lives on
+    as its original, which is left out unless the note names it too)."""
+    named = select(ReleaseNotePost.post_id).where(ReleaseNotePost.note_id == note.id)
+    found = db.session.scalars(
+        select(Post).where(Post.id.in_(named), Post.merged_into_id.is_(None), visible_posts(Guardian(None)))
+        .order_by(Post.id)
+    )  # fmt: skip
+    return [post for post in found if Guardian(None).can_see_post(post)]
+
+
 def payload(delivery: WebhookDelivery) -> dict | None:
     """The JSON body of a delivery, built now; None when it would tell a visitor more than they may see."""
     facts, event = delivery.facts, delivery.event
     data: dict
     if event == TEST_EVENT:
         data = {"endpoint_id": facts.get("endpoint_id"), "message": "A test delivery, sent from the admin pages."}
+    elif event == WebhookEvent.CHANGELOG_PUBLISHED:
+        note = db.session.get(ReleaseNote, facts.get("release_id") or 0)
+        if note is None:
+            return None
+        data = {"release": _release_summary(note), "posts": [_post_summary(post) for post in _shipped_by(note)]}
     else:
         post = _visible_post(facts.get("post_id"))
         if post is None:
@@ -347,6 +374,8 @@ HEADLINES = {
 def slack_message(body: dict) -> dict:
     """A Slack incoming-webhook message: `text` (notifications and fallbacks) and Block Kit `blocks`."""
     site = current_app.config["SITE_NAME"]
+    if body["type"] == WebhookEvent.CHANGELOG_PUBLISHED:
+        return _slack_release(site, body["data"])
     post = body["data"].get("post")
     if post is None:
         text = f"Test message from {site}: this Slack channel will hear the events you chose."
@@ -372,6 +401,22 @@ def slack_message(body: dict) -> dict:
             {"type": "context", "elements": [{"type": "mrkdwn", "text": _slack_escape(f"{site} · {details}")[:3000]}]},
         ],
     }
+
+
+def _slack_release(site: str, data: dict) -> dict:
+    release, shipped = data["release"], data["posts"]
+    link = f"<{release['url']}|{_slack_escape(release['title'])}>"
+    count = f"{len(shipped)} post{'s' if len(shipped) != 1 else ''} shipped"
+    names = ", ".join(f"“{post['title']}”" for post in shipped[:5])
+    more = f" and {len(shipped) - 5} more" if len(shipped) > 5 else ""
+    details = f"{count}: {names}{more}" if shipped else "No posts named"
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"Release notes published: {link}"[:3000]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _slack_escape(f"{site} · {details}")[:3000]}]},
+    ]
+    plain = _slack_escape(f"Release notes published: “{release['title']}” ({details})")
+    return {"text": f"{plain} {release['url']}"[:3000],
+            "blocks": blocks}  # fmt: skip
 
 
 # -- signing ----------------------------------------------------------------------------------------
