@@ -10,6 +10,8 @@ from forum import markup
 from forum.services.comments import COMMENT_MAX
 from forum.services.posts import BODY_MAX, TITLE_MAX
 from forum.services.responses import RESPONSE_MAX, STATUS_NOTE_MAX
+from forum.services.tags import TAGS_PER_POST
+from forum.services.votes import NOTE_MAX
 
 MAX_ID = 2**31 - 1
 Sort = Literal["new", "top", "trending", "active"]
@@ -37,6 +39,7 @@ class PostQuery(Strict):
     category: str = Field(None, max_length=100, description="A category's slug.")
     kind: KindName | None = None
     status: str | None = Field(None, max_length=40, description="A status's slug, as `GET /api/v1/statuses` lists.")
+    tag: str | None = Field(None, max_length=60, description="A tag's slug, as `GET /api/v1/tags` lists.")
     q: str = Field(None, max_length=200, description="Search words; results come best first.")
     sort: Sort = Field("new", description="Order; ignored with `q`.")
     cursor: str = Field(None, max_length=500, description="`next_cursor` from the previous page.")
@@ -89,7 +92,18 @@ class TimelineEntry(BaseModel):
     created_at: datetime
 
 
+class TagOut(BaseModel):
+    name: str
+    slug: str = Field(description="What `?tag=` on the posts list takes.")
+    color: str
+
+
+class TagList(BaseModel):
+    data: list[TagOut] = Field(description="By name.")
+
+
 class PostDetail(PostSummary):
+    tags: list[TagOut] = Field(description="The labels staff gave the post, by name.")
     body: str = Field(description="Markdown, as written.")
     body_html: str
     locked: bool
@@ -162,7 +176,36 @@ class VoteResult(BaseModel):
     voted: bool = Field(description="Whether the key's person now votes for it.")
 
 
+class OnBehalfIn(Strict):
+    """Who asked: `user_id` or `email` (one of them). An address without an account gets a placeholder
+    account its owner can claim."""
+
+    user_id: int | None = Field(None, ge=1, le=MAX_ID, description="The person's id here.")
+    email: str | None = Field(None, min_length=3, max_length=254, description="The person's email address.")
+    note: str | None = Field(None, max_length=NOTE_MAX, description="What they said, for the staff only.")
+    priority: Literal["nice", "important", "blocker"] = Field("nice", description="How much it matters to them.")
+
+
+class OnBehalfWho(Strict):
+    """Whose vote to take back: `user_id` or `email`."""
+
+    user_id: int | None = Field(None, ge=1, le=MAX_ID)
+    email: str | None = Field(None, min_length=3, max_length=254)
+
+
+class OnBehalfResult(BaseModel):
+    votes: int = Field(description="The post's vote count now.")
+    user_id: int = Field(description="The person the vote is for.")
+    changed: bool = Field(description="False when nothing changed (already voted, or no vote to take back).")
+    new_account: bool = Field(False, description="A placeholder account was made for the address.")
+
+
 # -- staff ----------------------------------------------------------------------------
+class TagsIn(Strict):
+    tags: list[str] = Field(max_length=TAGS_PER_POST, description="The post's tags, by name, exactly (new names "
+                            "become new tags); an empty list removes them all.")  # fmt: skip
+
+
 class StatusChangeIn(Strict):
     status: str = Field(min_length=1, max_length=40, description="A status's slug (not `duplicate`: merge instead).")
     note: str | None = Field(None, max_length=STATUS_NOTE_MAX, description="A public note for the timeline.")
@@ -201,8 +244,12 @@ class CategoryList(BaseModel):
 
 
 class StatusOut(BaseModel):
-    slug: str
+    slug: str = Field(description="What a post's `status`, and a status change, take.")
     label: str
+    kind: Literal["open", "review", "active", "done", "declined"] = Field(
+        description="What the status means to every rule: `done` and `declined` are closed (no new votes)."
+    )
+    color: str
     closed: bool
 
 
@@ -227,3 +274,37 @@ class ChangelogEntry(BaseModel):
 class ChangelogPage(BaseModel):
     data: list[ChangelogEntry]
     next_cursor: str | None
+
+
+# -- admin: people and companies, by the company's own ids ------------------------------
+class UserIn(Strict):
+    email: str = Field(min_length=3, max_length=254)
+    name: str | None = Field(None, max_length=50, description="The name shown beside their posts.")
+    companies: list[str] | None = Field(None, max_length=50, description="The external ids of the companies they "
+                                        "belong to, exactly; omitted, their companies stay as they are.")  # fmt: skip
+
+
+class UserOut(BaseModel):
+    id: int
+    external_id: str
+    email: str
+    name: str
+    companies: list[str] = Field(description="External ids of their companies.")
+    created: bool = Field(description="True when this request made the account.")
+
+
+class CompanyIn(Strict):
+    name: str | None = Field(None, max_length=200)
+    plan: str | None = Field(None, max_length=80)
+    monthly_revenue: float | str | None = Field(None, description='An amount such as 1200 or "1,200.50".')
+    attributes: dict[str, str | float] | None = Field(None, description="Merged into the company's attributes.")
+
+
+class CompanyOut(BaseModel):
+    id: int
+    external_id: str
+    name: str
+    plan: str | None
+    monthly_revenue: str | None = Field(description="A decimal amount, as text.")
+    attributes: dict[str, str]
+    created: bool = Field(description="True when this request made the company.")

@@ -8,20 +8,35 @@ import json
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, render_template, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from forum import markup, search
+from forum.api import ERROR_CODES
 from forum.api import schemas as s
 from forum.api.auth import ApiError, rate_limit, rate_limit_key, requires, start_request
 from forum.extensions import csrf, db, limiter
 from forum.links import absolute_url
-from forum.models import Comment, Kind, OfficialResponse, Post, Scope, statuses
+from forum.models import (
+    Comment,
+    Company,
+    CompanyMember,
+    Kind,
+    OfficialResponse,
+    Post,
+    PostTag,
+    Priority,
+    Scope,
+    User,
+    statuses,
+    tags,
+)
 from forum.permissions import Guardian, team_badge
-from forum.services import Refused, comments, merges, posts, responses, roadmap, votes
+from forum.services import Refused, accounts, comments, companies, merges, posts, responses, roadmap, sign_in, votes
+from forum.services import tags as tag_service
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 docs_bp = Blueprint("api_docs", __name__)
@@ -99,6 +114,11 @@ def _body(model: type[BaseModel]):
     """The request's JSON body, as spectree validated it; 400 when there is no JSON object."""
     if not request.is_json or not isinstance(request.get_json(silent=True), dict):
         raise ApiError(400, "bad_request", "Send a JSON object with `Content-Type: application/json`.")
+    if request.context.json is None:  # spectree reads no body of a DELETE: checked here with the same model
+        try:
+            return model.model_validate(request.get_json())
+        except ValidationError as error:
+            _validation_failed(request, None, error, None, spec.backend.model_adapter)  # raises the 422
     return request.context.json
 
 
@@ -171,6 +191,7 @@ def _detail(post: Post) -> s.PostDetail:
     )
     return s.PostDetail(
         **_summary(post).model_dump(),
+        tags=[_tag(tag) for tag in tag_service.of_post(post)],
         body=post.body,
         body_html=post.body_html,
         locked=post.is_locked,
@@ -201,15 +222,22 @@ def _detail(post: Post) -> s.PostDetail:
     )
 
 
+def _tag(tag) -> s.TagOut:
+    return s.TagOut(name=tag.name, slug=tag.slug, color=tag.color)
+
+
 def _refused(refusal: Refused):
     db.session.rollback()
     return ApiError(409, "conflict", refusal.description)
 
 
-def _status(value: str) -> str:
-    """A status's slug, one of the statuses the admins keep (custom ones too)."""
-    if value not in statuses():
-        raise ApiError(422, "invalid_request", f"“{value[:40]}” is not a status.")
+def _status(value: str, *, to_give: bool = False) -> str:
+    """A status's slug, one of the statuses the admins keep (custom ones too); `to_give`: one a post
+    may be moved to now (not archived, not `duplicate`)."""
+    known = [x.slug for x in statuses().current] if to_give else statuses().by_slug
+    if value not in known:
+        raise ApiError(422, "invalid_request", f"“{value[:40]}” is not a status a post may be given."
+                       if to_give else f"“{value[:40]}” is not a status.")  # fmt: skip
     return value
 
 
@@ -231,8 +259,13 @@ def list_posts():
             raise ApiError(422, "invalid_request", f"There is no category “{query.category[:40]}”.")
     status = _status(query.status) if query.status else None
     kind = Kind(query.kind) if query.kind else None
+    tag = None
+    if query.tag:
+        tag = tags().by_slug.get(query.tag)
+        if tag is None:
+            raise ApiError(422, "invalid_request", f"There is no tag “{query.tag[:40]}”.")
     if query.q is not None and query.q.strip():
-        return _search(query, kind, status, category)
+        return _search(query, kind, status, category, tag)
     cursor = _decode_cursor(query.cursor, f"posts:{query.sort}")
     after = None
     if cursor is not None:
@@ -244,7 +277,8 @@ def list_posts():
         if value is None or not isinstance(cursor.get("id"), int):
             raise ApiError(422, "invalid_cursor", "This cursor is not one this list gave; start again without it.")
         after = (value, cursor["id"])
-    filters = posts.PostFilter(sort=query.sort, kind=kind, status=status, category=category, include_closed=True)
+    filters = posts.PostFilter(sort=query.sort, kind=kind, status=status, category=category, tag=tag,
+                               include_closed=True)  # fmt: skip
     found, last = posts.page_after(_viewer(), filters, after, query.limit)
     next_cursor = None
     if last is not None:
@@ -261,7 +295,7 @@ def _moment(value) -> datetime | None:
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
-def _search(query: s.PostQuery, kind, status, category):
+def _search(query: s.PostQuery, kind, status, category, tag):
     cursor = _decode_cursor(query.cursor, "search")
     page = cursor.get("page") if cursor else 1
     if not isinstance(page, int) or not 1 <= page <= current_app.config["MAX_PAGE"]:
@@ -271,7 +305,7 @@ def _search(query: s.PostQuery, kind, status, category):
         query.q,
         search.Filters(
             kind=kind.value if kind else None,
-            status=status.value if status else None,
+            status=status,
             category_id=category.id if category else None,
             public_only=not viewer.is_moderator,
         ),
@@ -282,6 +316,10 @@ def _search(query: s.PostQuery, kind, status, category):
     cards = posts.cards_by_id(viewer, [hit.post_id for hit in found.hits])
     # Duplicates live on as their original, which the search finds too: left out, as in the list.
     merged = set(db.session.scalars(select(Post.id).where(Post.id.in_(list(cards)), Post.merged_into_id.is_not(None))))
+    if tag is not None:  # the index knows no tags: a page may come out shorter, the cursor still walks on
+        tagged = set(db.session.scalars(select(PostTag.post_id).where(PostTag.post_id.in_(list(cards)),
+                                                                      PostTag.tag_id == tag.id)))  # fmt: skip
+        merged |= set(cards) - tagged
     data = [_summary(cards[hit.post_id]) for hit in found.hits if hit.post_id in cards and hit.post_id not in merged]
     more = found.has_next and page < current_app.config["MAX_PAGE"]
     return s.PostPage(data=data, next_cursor=_encode_cursor({"k": "search", "page": page + 1}) if more else None)
@@ -410,6 +448,76 @@ def _vote(post_id: int, action, voted: bool):
     return s.VoteResult(votes=count, voted=voted)
 
 
+@bp.post("/posts/<int:post_id>/votes/on-behalf")
+@requires(Scope.STAFF)
+@spec.validate(json=s.OnBehalfIn, resp=_answers(200, s.OnBehalfResult, **_ON_A_POST, HTTP_422=s.ErrorBody),
+               tags=["votes"])  # fmt: skip
+def vote_on_behalf(post_id: int):
+    """Record a vote on someone's behalf
+
+    A request heard elsewhere (a call, a ticket) as the person's vote, with a priority and a note
+    only staff see, through the same service as the post's page: still one vote per person, and the
+    person is told and may take it back."""
+    asked: s.OnBehalfIn = _body(s.OnBehalfIn)
+    post = _load_post(post_id)
+    if not _viewer().can_vote_on_behalf(post):
+        raise ApiError(403, "forbidden", "This key's account may not record votes for others (or the post is locked).")
+    email = _person(asked).email if asked.user_id is not None else _address(asked.email)
+    try:
+        recorded = votes.record_on_behalf(g._login_user, post, email, priority=Priority(asked.priority),
+                                          note=asked.note or "")  # fmt: skip
+    except Refused as refusal:
+        raise _refused(refusal) from None
+    count = post.vote_count
+    db.session.commit()
+    return s.OnBehalfResult(votes=count, user_id=recorded.person.id, changed=recorded.added,
+                            new_account=recorded.new_account)  # fmt: skip
+
+
+@bp.delete("/posts/<int:post_id>/votes/on-behalf")
+@requires(Scope.STAFF)
+@spec.validate(json=s.OnBehalfWho, resp=_answers(200, s.OnBehalfResult, **_ON_A_POST, HTTP_422=s.ErrorBody),
+               tags=["votes"])  # fmt: skip
+def remove_vote_on_behalf(post_id: int):
+    """Take back a vote recorded on someone's behalf
+
+    A vote the person cast themselves stays (409): only they take it back."""
+    who: s.OnBehalfWho = _body(s.OnBehalfWho)
+    post = _load_post(post_id)
+    if not _viewer().can_vote_on_behalf(post):
+        raise ApiError(403, "forbidden", "This key's account may not record votes for others (or the post is locked).")
+    person = _person(who)
+    try:
+        removed = votes.remove_on_behalf(g._login_user, post, person)
+    except Refused as refusal:
+        raise _refused(refusal) from None
+    count = post.vote_count
+    db.session.commit()
+    return s.OnBehalfResult(votes=count, user_id=person.id, changed=removed)
+
+
+def _address(email: str | None) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    if not email:
+        raise ApiError(422, "invalid_request", "Give the person's `user_id` or `email`.")
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ApiError(422, "invalid_request", f"email: “{email[:60]}” is not an email address.") from None
+
+
+def _person(who) -> User:
+    """The person a staff action names by `user_id` or `email` (422 when neither, or nobody)."""
+    if (who.user_id is None) == (who.email is None):
+        raise ApiError(422, "invalid_request", "Give the person's `user_id` or `email`, one of them.")
+    person = (db.session.get(User, who.user_id) if who.user_id is not None
+              else accounts.find_by_email(_address(who.email)))  # fmt: skip
+    if person is None or person.deleted_at is not None:
+        raise ApiError(422, "invalid_request", "There is nobody with that id or address here.")
+    return person
+
+
 # -- staff --------------------------------------------------------------------------------
 @bp.post("/posts/<int:post_id>/status")
 @requires(Scope.STAFF)
@@ -423,7 +531,7 @@ def change_status(post_id: int):
     if not _viewer().can_change_status(post):
         raise ApiError(403, "forbidden", "This key's account may not change statuses.")
     try:
-        responses.change_status(g._login_user, post, _status(change.status), change.note or "")
+        responses.change_status(g._login_user, post, _status(change.status, to_give=True), change.note or "")
     except Refused as refusal:
         raise _refused(refusal) from None
     db.session.commit()
@@ -442,7 +550,7 @@ def respond(post_id: int):
     post = _load_post(post_id, follow_merge=False)
     if not _viewer().can_respond(post):
         raise ApiError(403, "forbidden", "This key's account may not answer officially.")
-    status = _status(answer.status) if answer.status else None
+    status = _status(answer.status, to_give=True) if answer.status else None
     try:
         responses.respond(g._login_user, post, answer.body, status)
     except Refused as refusal:
@@ -475,6 +583,37 @@ def merge(post_id: int):
     return s.MergeResult(duplicate=_summary(_visible(duplicate.id)), original=_summary(_visible(original.id)))
 
 
+@bp.put("/posts/<int:post_id>/tags")
+@requires(Scope.STAFF)
+@spec.validate(json=s.TagsIn, resp=_answers(200, s.PostDetail, **_ON_A_POST, HTTP_422=s.ErrorBody), tags=["staff"])
+def set_tags(post_id: int):
+    """Tag a post
+
+    Gives the post exactly these tags, as the post's page does; new names become new tags."""
+    given: s.TagsIn = _body(s.TagsIn)
+    post = _load_post(post_id, follow_merge=False)
+    if not _viewer().can_tag(post):
+        raise ApiError(403, "forbidden", "This key's account may not tag posts.")
+    try:
+        names = tag_service.parse(",".join(name.replace(",", " ") for name in given.tags))
+        tag_service.set_tags(g._login_user, post, names)
+    except Refused as refusal:
+        db.session.rollback()
+        raise ApiError(422, "invalid_request", refusal.description) from None
+    db.session.commit()
+    return _detail(_visible(post.id))
+
+
+@bp.get("/tags")
+@requires(Scope.READ)
+@spec.validate(resp=_answers(200, s.TagList, **_ERRORS), tags=["posts"])
+def list_tags():
+    """List tags
+
+    Every tag staff have given, by name; `slug` is what the posts list's `tag` filter takes."""
+    return s.TagList(data=[_tag(tag) for tag in tags().all])
+
+
 @bp.get("/categories")
 @requires(Scope.STAFF)
 @spec.validate(resp=_answers(200, s.CategoryList, **_ERRORS), tags=["staff"])
@@ -490,7 +629,10 @@ def list_categories():
 @spec.validate(resp=_answers(200, s.StatusList, **_ERRORS), tags=["staff"])
 def list_statuses():
     """List statuses"""
-    return s.StatusList(data=[s.StatusOut(slug=x.slug, label=x.label, closed=x.is_closed) for x in statuses().current])
+    return s.StatusList(
+        data=[s.StatusOut(slug=x.slug, label=x.label, kind=str(x.kind), color=x.color, closed=x.is_closed)
+              for x in statuses().current]
+    )  # fmt: skip
 
 
 @bp.get("/changelog")
@@ -514,6 +656,74 @@ def changelog():
     ]  # fmt: skip
     following = _encode_cursor({"k": f"changelog:{query.limit}", "page": page + 1}) if more else None
     return s.ChangelogPage(data=data, next_cursor=following)
+
+
+# -- admin --------------------------------------------------------------------------------
+EXTERNAL_ID_MAX = 200
+
+
+def _external_id(value: str) -> str:
+    if not value or len(value) > EXTERNAL_ID_MAX or markup.one_line(value) != value:
+        raise ApiError(422, "invalid_request",
+                       f"The external id must be 1 to {EXTERNAL_ID_MAX} characters on one line, without control "
+                       "characters.")  # fmt: skip
+    return value
+
+
+@bp.put("/users/<external_id>")
+@requires(Scope.ADMIN)
+@spec.validate(json=s.UserIn, resp=_answers(200, s.UserOut, **_ERRORS, HTTP_409=s.ErrorBody, HTTP_422=s.ErrorBody),
+               tags=["admin"])  # fmt: skip
+def upsert_user(external_id: str):
+    """Create or update a member
+
+    The member the company's app knows by `external_id` (the sign-in token's `sub`): the same
+    account the token hand-off signs in. Team accounts are not changed this way."""
+    given: s.UserIn = _body(s.UserIn)
+    external_id = _external_id(external_id)
+    company_ids = None if given.companies is None else [_external_id(c) for c in given.companies]
+    try:
+        user, created = sign_in.upsert_member(g._login_user, external_id, given.email, given.name or "",
+                                              company_ids)  # fmt: skip
+    except sign_in.SignInRefused as refusal:
+        db.session.rollback()
+        status = refusal.status if refusal.status in (403, 409, 422) else 422
+        raise ApiError(status, ERROR_CODES[status], str(refusal)) from None
+    db.session.commit()
+    held = db.session.scalars(
+        select(Company.external_id).join(CompanyMember, CompanyMember.company_id == Company.id)
+        .where(CompanyMember.user_id == user.id).order_by(Company.external_id)
+    )  # fmt: skip
+    return s.UserOut(id=user.id, external_id=external_id, email=user.email, name=user.display_name,
+                     companies=list(held), created=created)  # fmt: skip
+
+
+@bp.put("/companies/<external_id>")
+@requires(Scope.ADMIN)
+@spec.validate(json=s.CompanyIn, resp=_answers(200, s.CompanyOut, **_ERRORS, HTTP_422=s.ErrorBody), tags=["admin"])
+def upsert_company(external_id: str):
+    """Create or update a company
+
+    By the company's own id for it (as the sign-in token's `company.id` and the CSV import name it).
+    A field left out keeps what is recorded; `attributes` are merged in."""
+    given: s.CompanyIn = _body(s.CompanyIn)
+    try:
+        facts = companies.facts_from_api(
+            _external_id(external_id),
+            name=given.name,
+            plan=given.plan,
+            monthly_revenue=given.monthly_revenue,
+            attributes=given.attributes,
+        )
+    except ValueError as problem:
+        raise ApiError(422, "invalid_request", str(problem)[:200]) from None
+    company, created = companies.upsert(g._login_user, facts)
+    db.session.commit()
+    return s.CompanyOut(
+        id=company.id, external_id=company.external_id, name=company.name, plan=company.plan,
+        monthly_revenue=None if company.monthly_revenue is None else str(company.monthly_revenue),
+        attributes={str(k): str(v) for k, v in (company.attributes or {}).items()}, created=created,
+    )  # fmt: skip
 
 
 # -- the document -------------------------------------------------------------------------

@@ -121,6 +121,44 @@ def record(facts: CompanyFacts) -> Company:
     return company
 
 
+def facts_from_api(external_id: str, *, name=None, plan=None, monthly_revenue=None, attributes=None) -> CompanyFacts:
+    """What the API's admin keys send for a company; raises ValueError saying what is wrong."""
+    kept: dict[str, str] = {}
+    for key, value in (attributes or {}).items():
+        label = _text(key, "an attribute's name", ATTRIBUTE_NAME_MAX, required=True)
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            value = str(value)
+        kept[label] = _text(value, f"attribute “{label}”", ATTRIBUTE_VALUE_MAX, required=True)
+    if len(kept) > MAX_ATTRIBUTES:
+        raise ValueError(f"a company takes {MAX_ATTRIBUTES} attributes at most")
+    return CompanyFacts(
+        external_id=_text(external_id, "the external id", EXTERNAL_ID_MAX, required=True),
+        name=_text(name, "name", NAME_MAX),
+        plan=_text(plan, "plan", PLAN_MAX),
+        monthly_revenue=_revenue(monthly_revenue),
+        attributes=kept,
+    )
+
+
+def upsert(actor: User, facts: CompanyFacts) -> tuple[Company, bool]:
+    """Admins (through the API) create a company or bring it up to date; audited. Returns (company,
+    created)."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_import_companies())
+    existing = find(facts.external_id)
+    before = {name: _plain(getattr(existing, name)) for name in changes(None, facts)} if existing else None
+    changed = changes(existing, facts)
+    company = record(facts)
+    if existing is None or changed:
+        audit.record(actor, "company_upsert", "company", company.id, before,
+                     {name: _plain(value) for name, value in changed.items()})  # fmt: skip
+    return company, existing is None
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
 def add_member(company: Company, user: User) -> None:
     """The person belongs to the company (as well as to any others)."""
     if db.session.get(CompanyMember, (user.id, company.id)) is None:

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from forum.extensions import db
-from forum.models import SSO_PROVIDER, Identity, Role, SignInProvider, UsedSignInToken, User, utcnow
-from forum.permissions import TEAM_ROLES
-from forum.services import accounts, companies
+from forum.models import SSO_PROVIDER, CompanyMember, Identity, Role, SignInProvider, UsedSignInToken, User, utcnow
+from forum.permissions import TEAM_ROLES, Guardian
+from forum.services import accounts, audit, companies
 
 # A token lives at most this long ahead of now (its `exp`); a longer-lived one is refused.
 MAX_TOKEN_LIFETIME = timedelta(minutes=10)
@@ -267,3 +267,46 @@ def ways_in(user: User, company_name: str) -> list[tuple[str, datetime]]:
         )
         for row in rows
     ]
+
+
+def upsert_member(actor: User, external_id: str, email: str, name: str,
+                  company_ids: list[str] | None) -> tuple[User, bool]:  # fmt: skip
+    """Admins (through the API) create or update the member the company's app knows as
+    `external_id`, as a sign-in with the token hand-off would (the same identity); `company_ids`, when
+    given, are the companies (by their external ids) the member belongs to, exactly. Audited. Returns
+    (user, created)."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_import_companies())
+    address = _email(email)
+    if address is None:
+        raise SignInRefused(f"“{str(email)[:60]}” is not an email address.", status=422)
+    found = []
+    for company_id in company_ids or []:
+        company = companies.find(company_id)
+        if company is None:
+            raise SignInRefused(f"There is no company “{company_id[:60]}”: create it first.", status=422)
+        found.append(company)
+    known = db.session.scalars(
+        select(Identity).where(Identity.provider == SSO_PROVIDER, Identity.subject == external_id)
+    ).first()
+    before = None
+    if known is not None:
+        person = db.session.get(User, known.user_id)
+        before = {"email": person.email, "name": person.display_name}
+    user = _member_for(SSO_PROVIDER, external_id, address, name, email_proven=False)
+    _refuse_team(user, "the API")
+    after = {"email": user.email, "name": user.display_name}
+    if company_ids is not None:
+        held = set(db.session.scalars(select(CompanyMember.company_id).where(CompanyMember.user_id == user.id)))
+        wanted = {company.id for company in found}
+        if held != wanted:
+            db.session.execute(
+                delete(CompanyMember).where(CompanyMember.user_id == user.id, CompanyMember.company_id.not_in(wanted))
+            )
+            for company in found:
+                companies.add_member(company, user)
+            after["companies"] = sorted(company.external_id for company in found)
+    if before != after:
+        audit.record(actor, "user_upsert", "user", user.id, before, after)
+    db.session.flush()
+    return user, known is None

@@ -4,7 +4,7 @@ nor doubled."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from forum import markup
@@ -127,6 +127,25 @@ def record_on_behalf(
                  {"user_id": person.id, "email": person.email, "priority": str(priority), "note": note,
                   "new_account": new_account})  # fmt: skip
     return Recorded(person, True, new_account)
+
+
+def remove_on_behalf(actor: User, post: Post, person: User) -> bool:
+    """Staff take back a vote they recorded for someone (a request withdrawn); True when one was
+    removed. A vote the person cast themselves is theirs alone to take back."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_vote_on_behalf(post))
+    _ensure_open(post)
+    vote = db.session.scalars(select(Vote).where(Vote.user_id == person.id, Vote.post_id == post.id)).first()
+    if vote is None:
+        return False
+    if vote.source != VoteSource.ON_BEHALF:
+        raise Refused(f"{person.display_name} voted for this post themselves: only they can take that vote back.")
+    db.session.execute(delete(Vote).where(Vote.user_id == person.id, Vote.post_id == post.id))
+    _count_out(post)
+    notify.unvoted(person, post)
+    audit.record(actor, "vote_on_behalf_removed", "post", post.id,
+                 {"user_id": person.id, "priority": vote.priority, "note": vote.note}, None)  # fmt: skip
+    return True
 
 
 def remove(actor: User, post: Post) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from forum.extensions import db
 from forum.models import Role
-from forum.services import api_keys
+from forum.services import api_keys, companies, votes
 from tests.conftest import TABLES
 
 KEYS = ["none", "read", "write", "staff", "admin", "revoked"]
@@ -35,6 +35,16 @@ ROUTES = {
     "comment": Route("write", "post", "/posts/{post}/comments", {"body": "Same here."}, 201),
     "vote": Route("write", "post", "/posts/{other}/votes"),
     "take a vote back": Route("write", "delete", "/posts/{post}/votes"),
+    "vote on behalf": Route("staff", "post", "/posts/{other}/votes/on-behalf",
+                            {"email": "caller@example.com", "priority": "blocker", "note": "Asked on a call."}),
+    "take back a vote on behalf": Route("staff", "delete", "/posts/{post}/votes/on-behalf",
+                                        {"email": "heard@example.com"}),
+    "tag": Route("staff", "put", "/posts/{post}/tags", {"tags": ["billing", "ios"]}),
+    "tags": Route("read", "get", "/tags"),
+    "upsert a user": Route("admin", "put", "/users/{ext}", {"email": "pat@example.com", "name": "Pat",
+                                                           "companies": ["acme-1"]}),
+    "upsert a company": Route("admin", "put", "/companies/{ext}", {"name": "Acme", "plan": "pro",
+                                                                  "monthly_revenue": "1,200.50"}),
     "change status": Route("staff", "post", "/posts/{post}/status", {"status": "planned"}),
     "answer officially": Route("staff", "post", "/posts/{post}/response", {"body": "On our list."}, 201),
     "merge": Route("staff", "post", "/posts/{post}/merge", {"into": "{other}"}),
@@ -49,6 +59,8 @@ def world(make_user, make_post):
     admin = make_user(Role.ADMIN)
     post = make_post(admin, title="Offline mode")  # the admin's own vote, for "take a vote back"
     other = make_post(title="Work offline on the train")
+    votes.record_on_behalf(admin, post, "heard@example.com", priority="important")  # for "take back ..."
+    companies.record(companies.CompanyFacts(external_id="acme-1", name="Acme"))  # for "upsert a user"
     keys = {}
     for scope in ("read", "write", "staff", "admin"):
         keys[scope] = api_keys.create_key(None, admin, f"Only {scope}", [scope])[1]
@@ -71,7 +83,7 @@ def snapshot() -> dict:
 @pytest.mark.parametrize("name", list(ROUTES))
 def test_key_can_or_cannot(api, world, name, key):
     route = ROUTES[name]
-    path = route.path.format(post=world["post"], other=world["other"])
+    path = route.path.format(post=world["post"], other=world["other"], ext="acme-1")
     body = route.body
     if body and body.get("into") == "{other}":
         body = {"into": world["other"]}
@@ -92,7 +104,7 @@ def test_key_can_or_cannot(api, world, name, key):
 
 def test_the_table_covers_every_api_route(app):
     covered = {(r.method.upper(), "/api/v1" + r.path.replace("{post}", "<int:post_id>").replace("{other}",
-               "<int:post_id>")) for r in ROUTES.values()}  # fmt: skip
+               "<int:post_id>").replace("{ext}", "<external_id>")) for r in ROUTES.values()}  # fmt: skip
     routes = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
