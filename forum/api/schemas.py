@@ -297,7 +297,7 @@ class CompanyIn(Strict):
     name: str | None = Field(None, max_length=200)
     plan: str | None = Field(None, max_length=80)
     monthly_revenue: float | str | None = Field(None, description='An amount such as 1200 or "1,200.50".')
-    attributes: dict[str, str | float] | None = Field(None, description="Merged into the company's attributes.")
+    attributes: dict[str, str | int | float] | None = Field(None, description="Merged into the company's attributes.")
 
 
 class CompanyOut(BaseModel):

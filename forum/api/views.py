@@ -34,6 +34,7 @@ from forum.models import (
     statuses,
     tags,
 )
+from forum.models.taxonomy import DUPLICATE_SLUG
 from forum.permissions import Guardian, team_badge
 from forum.services import Refused, accounts, comments, companies, merges, posts, responses, roadmap, sign_in, votes
 from forum.services import tags as tag_service
@@ -234,7 +235,8 @@ def _refused(refusal: Refused):
 def _status(value: str, *, to_give: bool = False) -> str:
     """A status's slug, one of the statuses the admins keep (custom ones too); `to_give`: one a post
     may be moved to now (not archived, not `duplicate`)."""
-    known = [x.slug for x in statuses().current] if to_give else statuses().by_slug
+    # `duplicate` reaches the service, which answers why not (merge instead) with a 409.
+    known = [x.slug for x in statuses().current] + [DUPLICATE_SLUG] if to_give else statuses().by_slug
     if value not in known:
         raise ApiError(422, "invalid_request", f"“{value[:40]}” is not a status a post may be given."
                        if to_give else f"“{value[:40]}” is not a status.")  # fmt: skip

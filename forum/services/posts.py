@@ -364,6 +364,8 @@ def page_after(
         query = query.where(Post.status == filters.status)
     if filters.category:
         query = query.where(Post.category_id == filters.category.id)
+    if filters.tag:
+        query = query.where(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == filters.tag.id)))
     if after is not None:
         value, post_id = after
         query = query.where((key < value) | ((key == value) & (Post.id < post_id)))
