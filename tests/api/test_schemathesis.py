@@ -1,5 +1,5 @@
 """Schemathesis reads /api/v1/openapi.json and throws generated requests at every operation, with a
-read key and a staff key: no answer may be a 5xx, and every answer must match the document
+read key, a staff key and an admin key: no answer may be a 5xx, and every answer must match the document
 (status code, content type, body schema). The number of examples is bounded so the run stays short."""
 
 import random
@@ -30,14 +30,15 @@ EXAMPLES = 12
 def keys(make_user, make_post, category):
     """Some posts to find, and the two keys the run uses."""
     db.session.add(Category(slug="billing", name="Billing"))
-    reader, staff = make_user(), make_user(Role.STAFF)
+    reader, staff, admin = make_user(), make_user(Role.STAFF), make_user(Role.ADMIN)
     posts = [make_post(title=f"Generated world post {n}") for n in range(4)]
     comments.add_comment(reader, posts[0], "A comment to list.")
     db.session.commit()
     _, read_key = api_keys.create_key(None, reader, "Schemathesis read", ["read"])
     _, staff_key = api_keys.create_key(None, staff, "Schemathesis staff", ["read", "write", "staff"])
+    _, admin_key = api_keys.create_key(None, admin, "Schemathesis admin", ["read", "write", "staff", "admin"])
     db.session.commit()
-    return {"read": read_key, "staff": staff_key, "post_ids": [p.id for p in posts]}
+    return {"read": read_key, "staff": staff_key, "admin": admin_key, "post_ids": [p.id for p in posts]}
 
 
 def run_every_operation(app, keys, who: str) -> list[str]:
@@ -79,3 +80,7 @@ def test_the_api_matches_its_document_with_a_read_key(app, keys):
 
 def test_the_api_matches_its_document_with_a_staff_key(app, keys):
     assert len(run_every_operation(app, keys, "staff")) >= 12
+
+
+def test_the_api_matches_its_document_with_an_admin_key(app, keys):
+    assert len(run_every_operation(app, keys, "admin")) >= 12
