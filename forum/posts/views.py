@@ -5,11 +5,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusChange
+from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusChange, User
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
-from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseEditForm, ResponseForm, StatusForm
+from forum.posts.forms import (
+    CommentEditForm,
+    CommentForm,
+    NewPostForm,
+    PostForm,
+    ResponseEditForm,
+    ResponseForm,
+    StatusForm,
+)
 from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
 from forum.web import wants_json, whole_number
@@ -303,6 +311,43 @@ def comment(post_id: int):
     db.session.commit()
     flash("Your comment is posted.", "success")
     return redirect(post_url(post, _anchor=f"comment-{new_comment.id}"), 303)
+
+
+def _load_comment(comment_id: int) -> tuple[Comment, Post]:
+    """The comment and its post, if this viewer may see both; 404 otherwise."""
+    comment = db.session.get(Comment, comment_id) if comment_id <= MAX_ID else None
+    if comment is None or not guardian().can_see_comment(comment):
+        abort(404)
+    return comment, load_post(comment.post_id)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(comment_id: int):
+    comment, post = _load_comment(comment_id)
+    guardian().ensure(guardian().can_edit_comment(comment, post))
+    if request.method == "GET":
+        form = CommentEditForm(formdata=None, body=comment.body)
+        return render_template("posts/edit_comment.html", form=form, comment=comment, post=post)
+    form = CommentEditForm()
+    if not form.validate():
+        return render_template("posts/edit_comment.html", form=form, comment=comment, post=post), 422
+    changed = comments.edit_comment(current_user, comment, post, form.body.data)
+    db.session.commit()
+    flash("Your comment is updated; the earlier version is kept." if changed else "Nothing changed.", "success")
+    return redirect(_back_to(post) + f"#comment-{comment.id}", 303)
+
+
+@bp.get("/comments/<int:comment_id>/revisions")
+@login_required
+def comment_revisions(comment_id: int):
+    """Moderators read what an edited comment said before."""
+    comment, post = _load_comment(comment_id)
+    guardian().ensure(guardian().can_see_comment_revisions())
+    author = db.session.get(User, comment.author_id)
+    return render_template(
+        "posts/comment_revisions.html", comment=comment, post=post, author=author, revisions=comments.revisions(comment)
+    )
 
 
 # -- the company's answer ------------------------------------------------------
