@@ -419,16 +419,59 @@ def set_status(post_id: int):
 
 
 # -- merging duplicates ----------------------------------------------------------
+MERGE_CANDIDATES = 8
+
+
+def _merge_target(raw: str) -> tuple[Post | None, str | None]:
+    """The original a staff member named by number ("123" or "#123"): the post, or why there is none."""
+    if not raw:
+        return None, "Type words of the original's title (the post to keep), or its number."
+    original_id = whole_number(raw.lstrip("#"), 1, MAX_ID)
+    if original_id is None:
+        return None, None  # words, not a number
+    original = db.session.get(Post, original_id)
+    if original is None or not guardian().can_see_post(original):
+        return None, f"There is no post number {original_id}. Type words of its title to find it."
+    return original, None
+
+
+@bp.get("/posts/<int:post_id>/merge")
+@login_required
+def merge_preview(post_id: int):
+    """Find the original by words of its title (or its number), then see what the merge would move
+    before confirming it. Without script this page is the search step; with it, the post page's
+    suggestions lead straight to the preview."""
+    duplicate = load_post(post_id)
+    guardian().ensure(guardian().can_merge(duplicate))
+    raw = search.query.clean(request.args.get("into", "")).strip()[:200]
+    original, problem = _merge_target(raw)
+    context = {"duplicate": duplicate, "into": raw, "problem": problem, "candidates": None, "preview": None}
+    if duplicate.merged_into_id is not None:
+        flash("This post is already merged: undo that merge on its page first.", "error")
+        return redirect(post_url(duplicate), 303)
+    if problem:
+        return render_template("posts/merge.html", **context), 422 if raw else 200
+    if original is None:
+        found = [p for p in similar_posts.similar_posts(raw, limit=MERGE_CANDIDATES + 1) if p.id != duplicate.id]
+        context["candidates"] = found[:MERGE_CANDIDATES]
+        return render_template("posts/merge.html", **context)
+    try:
+        context["preview"] = merges.preview(current_user, duplicate, original)
+    except Refused as refusal:
+        context["problem"] = refusal.description
+        return render_template("posts/merge.html", **context), 409
+    return render_template("posts/merge.html", **context)
+
+
 @bp.post("/posts/<int:post_id>/merge")
 @login_required
 def merge(post_id: int):
     duplicate = load_post(post_id)
     guardian().ensure(guardian().can_merge(duplicate))
-    raw = (request.form.get("into") or "").strip().lstrip("#")
-    original_id = whole_number(raw, 1, MAX_ID)
-    original = db.session.get(Post, original_id) if original_id is not None else None
-    if original is None or not guardian().can_see_post(original):
-        return _merge_refused(duplicate, "Give the number of the original post (the one to keep).", 422)
+    raw = (request.form.get("into") or "").strip()
+    original, problem = _merge_target(raw)
+    if original is None:
+        return _merge_refused(duplicate, problem or "Give the number of the original post (the one to keep).", 422)
     try:
         merges.merge_posts(current_user, duplicate, original)
         db.session.commit()
