@@ -20,7 +20,10 @@ class AuditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: the system acted on its own (the hide after enough reports); `after` says why.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The actor's role when they acted (None on entries older than migration 0028).
+    actor_role: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[int]
@@ -28,7 +31,7 @@ class AuditEntry(db.Model):
     after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    actor: Mapped[User] = relationship(lazy="raise")
+    actor: Mapped[User | None] = relationship(lazy="raise")
 
 
 class InternalNote(db.Model):
