@@ -53,6 +53,7 @@ def test_staff_merge_by_words_of_the_title_after_a_preview(new_page, scene, java
         field.press_sequentially("dark mode mobile", delay=20)
         suggestion = page.locator(".merge-suggestions").get_by_role("link", name="Dark mode for the mobile app")
         expect(suggestion).to_be_visible()
+        screenshot(page, "merge-suggestions-wide")
         suggestion.click()
     else:
         field.fill("dark mode mobile")
