@@ -162,6 +162,8 @@ ACTIONS = {
         lambda s: moderation.delete_comment(s.users["admin"], s.comment),
         frozenset(NOT_SEEING_GONE),
     ),
+    # Only the author edits their words (moderators hide or delete); a suspended author may not.
+    "comment edit": Action({"author"}, lambda s: (f"/comments/{s.comment.id}/edit", {"body": "Ten seconds, or more."})),
     "comment flag": Action(REPORTERS, lambda s: (f"/comments/{s.comment.id}/flag", {"reason": "abuse"})),
     # -- reports -----------------------------------------------------------------------------
     "decide on a post": Action(
@@ -376,7 +378,7 @@ def test_the_table_covers_every_state_changing_route(app):
     }
     here |= {"/posts/<int:post_id>/notes", "/posts/<int:post_id>/flag"}
     here |= {"/posts/<int:post_id>/votes/on-behalf"}
-    here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag")}
+    here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag", "edit")}
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
