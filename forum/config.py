@@ -107,6 +107,12 @@ class Config:
         # Seconds between the RQ worker's sweeps of the outbox, which send what waited while Redis was down.
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30"))
 
+        # Similar posts, likely duplicates and themes (forum/semantic): sentence vectors when the model
+        # package is installed, unless "off"; lexical matching otherwise. Seconds a server may go before
+        # it reads the vectors other servers wrote (its own writes show at once).
+        self.SEMANTIC_MATCHING = os.environ.get("SEMANTIC_MATCHING", "on").strip().lower() != "off"
+        self.SEMANTIC_REFRESH_SECONDS = float(os.environ.get("SEMANTIC_REFRESH_SECONDS", "2"))
+
         # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
         # search, for several app servers sharing one PostgreSQL database).
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()

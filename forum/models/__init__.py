@@ -19,6 +19,7 @@ from forum.models.post import (
     StatusChange,
     Vote,
 )
+from forum.models.semantic import NotDuplicate, PostVector
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
 
@@ -42,12 +43,14 @@ __all__ = [
     "Kind",
     "MergeMove",
     "MoveKind",
+    "NotDuplicate",
     "Notification",
     "OfficialResponse",
     "OutboxMessage",
     "Post",
     "PostMerge",
     "PostRevision",
+    "PostVector",
     "ResponseRevision",
     "Role",
     "Status",
