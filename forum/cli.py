@@ -8,6 +8,7 @@ from forum.extensions import db
 from forum.models import Role
 from forum.notifications.commands import notifications_group
 from forum.search.commands import search_group
+from forum.semantic.commands import similar_group
 
 
 def register_commands(app: Flask) -> None:
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(recount_command)
     app.cli.add_command(notifications_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(similar_group)
     app.cli.add_command(bench_group)
     app.cli.add_command(backup_group)
 

@@ -272,6 +272,12 @@ def readyz():
         checks["search"] = _reason(error)
     failed = sorted(name for name, result in checks.items() if result != "ok")
     body = {"status": "not ready" if failed else "ready", "failed": failed, "checks": checks}
+    # Similar posts work either way: without the sentence model they are lexical, which is worth
+    # knowing but no reason to take the server out of the pool.
+    from forum import semantic
+
+    lexical = semantic.problem()
+    body["similar_posts"] = f"degraded: lexical matching ({lexical})" if lexical else "semantic"
     return jsonify(body), 503 if failed else 200
 
 

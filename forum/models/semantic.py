@@ -21,6 +21,7 @@ class PostVector(db.Model):
     __table_args__ = (
         UniqueConstraint("post_id", "model"),
         Index("ix_post_vectors_model_id", "model", "id"),
+        {"sqlite_autoincrement": True},  # ids never reused, even the highest after a delete
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

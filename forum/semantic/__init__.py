@@ -134,13 +134,16 @@ def _row(post_id: int, vector: np.ndarray, text: str, now) -> dict:
 def out_of_date(limit: int | None = None) -> list[int]:
     """Ids of posts without a vector of this model, or whose text changed since it was made."""
     digests = select(PostVector.post_id, PostVector.text_sha256).where(PostVector.model == MODEL)
-    stored = dict(db.session.execute(digests).tuples())
     missing = []
-    for post_id, title, body in db.session.execute(select(Post.id, Post.title, Post.body).order_by(Post.id)):
-        if stored.get(post_id) != _digest(post_text(title, body)):
-            missing.append(post_id)
-            if limit and len(missing) >= limit:
-                break
+    # A connection of its own, as store() writes with: a session's open transaction may still see
+    # the table as it was before (SQLite's snapshot).
+    with _reading() as connection:
+        stored = {post_id: digest for post_id, digest in connection.execute(digests)}
+        for post_id, title, body in connection.execute(select(Post.id, Post.title, Post.body).order_by(Post.id)):
+            if stored.get(post_id) != _digest(post_text(title, body)):
+                missing.append(post_id)
+                if limit and len(missing) >= limit:
+                    break
     return missing
 
 
@@ -173,17 +176,19 @@ class _VectorIndex:
     def refresh(self, every: float) -> None:
         if not self.stale and time.monotonic() - self.checked_at < every:
             return
-        with self.lock:
-            count, last_id = db.session.execute(
+        # A connection of its own, not the request's session: vectors are written by other
+        # connections (after commit, other servers), which a session's open snapshot may not see yet.
+        with self.lock, _reading() as connection:
+            count, last_id = connection.execute(
                 select(func.count(), func.coalesce(func.max(PostVector.id), 0)).where(PostVector.model == MODEL)
             ).one()
             if last_id < self.last_id:
                 self._reset()
             if last_id > self.last_id:
-                self._read(PostVector.id > self.last_id)
+                self._read(connection, PostVector.id > self.last_id)
             if count != self.size:  # rows went away (a post deleted, the table emptied): read them all
                 self._reset()
-                self._read(PostVector.id > 0)
+                self._read(connection, PostVector.id > 0)
             self.checked_at, self.stale = time.monotonic(), False
 
     def _reset(self) -> None:
@@ -191,8 +196,8 @@ class _VectorIndex:
         self.post_ids = np.zeros(0, dtype=np.int64)
         self.row_of, self.size, self.last_id = {}, 0, 0
 
-    def _read(self, condition) -> None:
-        rows = db.session.execute(
+    def _read(self, connection, condition) -> None:
+        rows = connection.execute(
             select(PostVector.id, PostVector.post_id, PostVector.vector).where(PostVector.model == MODEL, condition)
         ).all()
         if not rows:
@@ -226,6 +231,12 @@ class _VectorIndex:
 
     def vectors_of(self, post_ids: list[int]) -> dict[int, np.ndarray]:
         return {i: self.matrix[self.row_of[i]] for i in post_ids if i in self.row_of}
+
+
+def _reading():
+    """A connection that only reads, each statement on its own (no write lock on SQLite, even in a
+    request that writes)."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _index() -> _VectorIndex:

@@ -4,18 +4,19 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from forum import semantic
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import AuditEntry, Post, Status, User, Vote, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
-from forum.services import insights, posts, queue, themes
+from forum.services import insights, posts, queue, similar, themes
 from forum.web import whole_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -173,7 +174,28 @@ def post_insights(post_id: int):
 
 @bp.get("/themes")
 def themes_page():
-    return render_template("staff/themes.html", themes=themes.complaint_themes())
+    return render_template("staff/themes.html", themes=themes.complaint_themes(), lexical=semantic.problem())
+
+
+@bp.get("/duplicates")
+def duplicates_page():
+    """Pairs of posts that likely say the same thing, the pair with the newest post first."""
+    return render_template("staff/duplicates.html", pairs=similar.likely_duplicates(), lexical=semantic.problem())
+
+
+@bp.post("/duplicates/dismiss")
+def dismiss_duplicate():
+    """ "Not a duplicate": the pair is remembered and no longer offered."""
+    first_id, second_id = whole_number(request.form.get("first")), whole_number(request.form.get("second"))
+    if first_id is None or second_id is None or first_id == second_id:
+        pairs = similar.likely_duplicates()
+        error = "Give the numbers of two different posts."
+        return render_template("staff/duplicates.html", pairs=pairs, lexical=semantic.problem(), error=error), 422
+    first, second = load_post(first_id), load_post(second_id)
+    similar.dismiss(current_user, first, second)
+    db.session.commit()
+    flash(f"Noted: #{first.id} and #{second.id} are not duplicates.", "success")
+    return redirect(url_for("staff.duplicates_page"), 303)
 
 
 # -- audit log ---------------------------------------------------------------------------

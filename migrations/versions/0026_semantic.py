@@ -30,7 +30,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_post_vectors_post_id_posts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post_vectors')),
-    sa.UniqueConstraint('post_id', 'model', name=op.f('uq_post_vectors_post_id'))
+    sa.UniqueConstraint('post_id', 'model', name=op.f('uq_post_vectors_post_id')),
+    sqlite_autoincrement=True,  # ids never reused: a server reads the rows above the last id it saw
     )
     op.create_index('ix_post_vectors_model_id', 'post_vectors', ['model', 'id'], unique=False)
     op.create_table('not_duplicates',
