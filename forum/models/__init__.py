@@ -19,8 +19,8 @@ from forum.models.post import (
     StatusChange,
     Vote,
 )
-from forum.models.semantic import NotDuplicate, PostVector
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
+from forum.models.semantic import NotDuplicate, PostVector
 from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, counts_as_voter, uncounted_voters
 
 __all__ = [

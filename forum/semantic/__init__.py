@@ -138,7 +138,7 @@ def out_of_date(limit: int | None = None) -> list[int]:
     # A connection of its own, as store() writes with: a session's open transaction may still see
     # the table as it was before (SQLite's snapshot).
     with _reading() as connection:
-        stored = {post_id: digest for post_id, digest in connection.execute(digests)}
+        stored = dict(connection.execute(digests).all())
         for post_id, title, body in connection.execute(select(Post.id, Post.title, Post.body).order_by(Post.id)):
             if stored.get(post_id) != _digest(post_text(title, body)):
                 missing.append(post_id)

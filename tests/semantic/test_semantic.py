@@ -88,7 +88,7 @@ def test_staff_see_likely_duplicates_and_can_dismiss_them(make_post, make_user, 
     merge_link = re.search(rf'href="(/posts/{newer.id}-[^"?]*\?merge_into={older.id})#merge-into"', page)
     assert merge_link, "a link to the newer post's merge form, filled in with the older one"
     merge_form = client.get(merge_link.group(1)).get_data(as_text=True)
-    assert f'name="into" inputmode="numeric" pattern="#?[0-9]+" size="8" required\n' in merge_form
+    assert 'name="into" inputmode="numeric" pattern="#?[0-9]+" size="8" required\n' in merge_form
     assert f'value="{older.id}"' in merge_form.split('id="merge-into"')[1].split(">")[0]
 
     reply = send("/staff/duplicates/dismiss", {"first": str(newer.id), "second": str(older.id)})
@@ -137,4 +137,3 @@ def test_without_the_model_matching_is_lexical_and_says_so(client, make_post, ma
 
 def test_readyz_says_semantic_with_the_model(client, app_ctx):
     assert client.get("/readyz").get_json()["similar_posts"] == "semantic"
-
