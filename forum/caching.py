@@ -167,6 +167,10 @@ def _cache_headers(response: Response) -> Response:
         return response
     if request.method not in READS or response.mimetype != "text/html" or response.is_streamed:
         return response
+    if response.cache_control.no_store:
+        # Set by the page itself (the database-unavailable page): asking who is signed in would ask
+        # the database again, and fail the request a second time.
+        return response
     if current_user.is_authenticated:
         response.headers["Cache-Control"] = "private, no-store"
         return response

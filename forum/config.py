@@ -106,6 +106,9 @@ class Config:
         self.DELIVERY = os.environ.get("DELIVERY") or ("rq" if self.REDIS_URL else "thread")
         # Seconds between the RQ worker's sweeps of the outbox, which send what waited while Redis was down.
         self.OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30"))
+        # Seconds after which a message claimed by a worker that died before marking it sent is taken
+        # again (longer than the slowest SMTP handshake, or two workers would both send it).
+        self.OUTBOX_STALE_CLAIM_SECONDS = float(os.environ.get("OUTBOX_STALE_CLAIM_SECONDS", "300"))
 
         # Similar posts, likely duplicates and themes (forum/semantic): sentence vectors when the model
         # package is installed, unless "off"; lexical matching otherwise. Seconds a server may go before

@@ -263,21 +263,26 @@ def readyz():
             checks["redis"] = "ok"
         except Exception as error:
             checks["redis"] = _reason(error)
+    # Degraded: serving, but short of something (a search index that cannot be written answers from
+    # what it holds). A load balancer keeps the server; an operator sees why.
+    degraded: dict[str, str] = {}
     try:
         from forum import search
 
-        search.backend().warm()
+        backend = search.backend()
+        backend.warm()
         checks["search"] = "ok"
+        if reason := backend.degraded():
+            degraded["search"] = reason
     except Exception as error:
         checks["search"] = _reason(error)
     failed = sorted(name for name, result in checks.items() if result != "ok")
-    body = {"status": "not ready" if failed else "ready", "failed": failed, "checks": checks}
-    # Similar posts work either way: without the sentence model they are lexical, which is worth
-    # knowing but no reason to take the server out of the pool.
+    # Similar posts work either way: without the sentence model they are lexical (forum/semantic).
     from forum import semantic
 
-    lexical = semantic.problem()
-    body["similar_posts"] = f"degraded: lexical matching ({lexical})" if lexical else "semantic"
+    if lexical := semantic.problem():
+        degraded["similar_posts"] = f"lexical matching ({lexical})"
+    body = {"status": "not ready" if failed else "ready", "failed": failed, "checks": checks, "degraded": degraded}
     return jsonify(body), 503 if failed else 200
 
 

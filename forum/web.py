@@ -61,6 +61,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_json_body_is_an_object)
     app.after_request(_security_headers)
     app.after_request(_close_what_is_streamed)
+    # Registered after Flask-SQLAlchemy's own: Flask runs the later one first.
+    app.teardown_appcontext(_end_session_even_if_the_database_is_gone)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _server_error)
@@ -95,6 +97,17 @@ class _AsciiQueryString:
             raw = query.encode("latin-1") if max(map(ord, query)) < 256 else query.encode("utf-8", "surrogatepass")
             environ["QUERY_STRING"] = "".join(chr(b) if b < 128 else f"%{b:02X}" for b in raw)
         return self.wsgi_app(environ, start_response)
+
+
+def _end_session_even_if_the_database_is_gone(error: BaseException | None) -> None:
+    """Closing the session rolls its transaction back; on a connection the database dropped (a
+    restart) that ROLLBACK fails, and the failure escaped the request as a bare 500 after its 503
+    page was made. The connection is thrown away instead: the pool opens a new one when it can."""
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError):
+        db.session().invalidate()
+        db.session.remove()
 
 
 def _json_body_is_an_object():

@@ -75,6 +75,7 @@ class Results:
     total: Total = field(default_factory=Total)
     page: int = 1
     has_next: bool = False
+    degraded: str | None = None  # why recent posts may be missing (SearchBackend.degraded)
 
 
 def backend() -> SearchBackend:
@@ -100,7 +101,7 @@ def search(text: str, filters: Filters | None = None, *, page: int = 1, per_page
     `filters.public_only`, are left out."""
     filters = filters or Filters()
     parsed = parse(text)
-    results = Results(query=parsed, page=page)
+    results = Results(query=parsed, page=page, degraded=backend().degraded())
     if parsed.is_empty:
         return results
     offset = (page - 1) * per_page

@@ -102,3 +102,7 @@ class SearchBackend(Protocol):
 
     def warm(self) -> None:
         """Open what the first search would (a server's worker, as it starts)."""
+
+    def degraded(self) -> str | None:
+        """Why new and changed posts may be missing from results (the index cannot be written), or
+        None. Search still answers from what the index holds; `flask search check --fix` repairs it."""

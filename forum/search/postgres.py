@@ -102,6 +102,9 @@ class PostgresBackend:
     def warm(self) -> None:
         pass  # nothing of its own to open: the database's connections are the app's
 
+    def degraded(self) -> str | None:
+        return None  # written by triggers in the posts' own transactions
+
     def add_to_index_later(self, post_ids: Sequence[int]) -> bool:
         return False
 

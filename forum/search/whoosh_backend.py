@@ -63,6 +63,8 @@ from forum.search.query import ParsedQuery, analyze
 WRITE_TIMEOUT = 10.0  # seconds a writer waits for another process's writer
 BATCH = 500
 JOURNAL = "pending-post-ids"
+# Below this much free space an index write (a new segment, then a merge) is likely to fail.
+MIN_FREE_BYTES = 1024 * 1024
 DECODED = "decoded"  # folder of the posting lists decoded once for every process (whoosh_sets.Kept)
 
 # Boosts: a word in the title counts most, in an official response more than in
@@ -155,6 +157,7 @@ class WhooshBackend:
         # Decoded posting lists of the kept searcher's segments; the long ones also on disk, for the
         # other processes and the next start (DECODED, beside the index's own files).
         self._sets = whoosh_sets.Kept(shared=self.directory / DECODED)
+        self._write_failed: str | None = None  # why this process's last index write failed
 
     # -- the index itself ------------------------------------------------------------
     def _index(self):
@@ -215,10 +218,29 @@ class WhooshBackend:
         with self._searcher():
             pass
 
+    def degraded(self) -> str | None:
+        try:
+            if not os.access(self.directory, os.W_OK):
+                return "the search index folder is read-only"
+            disk = os.statvfs(self.directory)
+        except OSError as error:
+            return f"the search index folder cannot be read: {error.strerror}"
+        if disk.f_bavail * disk.f_frsize < MIN_FREE_BYTES:
+            return "the disk holding the search index is full"
+        return self._write_failed
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, OSError):
+            self._write_failed = f"the last search index write failed: {error.strerror or error}"
+
     # -- writing -----------------------------------------------------------------------
     def add_to_index_later(self, post_ids: Sequence[int]) -> bool:
         """Note these posts for the next write (the journal): `add_to_index([])` takes them."""
-        self._note_pending(post_ids)
+        try:
+            self._note_pending(post_ids)
+        except OSError as error:  # a read-only or full disk: `flask search check --fix` finds them
+            self._failed(error)
+            raise
         return True
 
     def add_to_index(self, post_ids: Sequence[int]) -> None:
@@ -228,6 +250,9 @@ class WhooshBackend:
             writer = self._writer()
         except LockError:
             self._note_pending(post_ids)
+            raise
+        except OSError as error:  # a read-only folder, a full disk
+            self._failed(error)
             raise
         ids = set(post_ids)
         try:
@@ -249,11 +274,14 @@ class WhooshBackend:
             for post_id in ids & docs.keys():
                 writer.add_document(**docs[post_id])
             writer.commit()
+            self._write_failed = None
             caching.written()
-        except BaseException:
+        except BaseException as error:
             # Whatever failed (a commit too), the lock is let go and the posts wait for the next write.
+            self._failed(error)
             _abandon(writer)
-            self._note_pending(ids)
+            with contextlib.suppress(OSError):  # the disk that failed the write may refuse the journal too
+                self._note_pending(ids)
             raise
 
     def _changed(self, writer, post_ids: set[int], docs: dict[int, dict]) -> set[int]:

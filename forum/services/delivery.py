@@ -11,7 +11,7 @@ Notifications and their outbox rows are written in the event's own transaction
 
 Each message is claimed with one UPDATE (so two workers never take the same one),
 sent, then marked sent. A worker that dies between sending and marking leaves a
-claim that goes stale after STALE_CLAIM and is taken again; the retry reuses the
+claim that goes stale after OUTBOX_STALE_CLAIM_SECONDS and is taken again; the retry reuses the
 message's fixed key, so the outbox file (or SMTP Message-ID) is the same one:
 nothing lost, nothing doubled in the outbox (an SMTP server may still see the
 same Message-ID twice in that window -- receivers drop such duplicates).
@@ -30,7 +30,6 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import EmailMode, Event, Notification, OutboxMessage, Post, User, utcnow
 
-STALE_CLAIM = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 BATCH = 200
 UNCHANGED = {"synchronize_session": False}
@@ -131,7 +130,7 @@ def deliver_pending(limit: int = BATCH, *, crash_after_send=None) -> int:
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.dead_at.is_(None),
             OutboxMessage.kind == EmailMode.INSTANT.value,
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - STALE_CLAIM),
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - stale_claim()),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
@@ -155,6 +154,10 @@ def deliver_pending(limit: int = BATCH, *, crash_after_send=None) -> int:
     return sent
 
 
+def stale_claim() -> timedelta:
+    return timedelta(seconds=current_app.config["OUTBOX_STALE_CLAIM_SECONDS"])
+
+
 def _claim(message_id: int) -> bool:
     now = utcnow()
     claimed = db.session.execute(
@@ -163,7 +166,7 @@ def _claim(message_id: int) -> bool:
             OutboxMessage.id == message_id,
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.dead_at.is_(None),
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - STALE_CLAIM),
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - stale_claim()),
         )
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1),
         execution_options=UNCHANGED,

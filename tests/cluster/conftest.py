@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -279,9 +280,9 @@ class Cluster:
         """A request straight to one app server, bypassing nginx (as Prometheus and health checks do)."""
         return Browser(f"http://127.0.0.1:{self.ports[name]}", "127.0.0.1").get(path)
 
-    def start_worker(self) -> Process:
+    def start_worker(self, **extra) -> Process:
         self.others["worker"] = start(
-            "worker", [str(BIN / "flask"), "notifications", "worker"], self.folder, self.env("worker")
+            "worker", [str(BIN / "flask"), "notifications", "worker"], self.folder, self.env("worker", **extra)
         )
         return self.others["worker"]
 
@@ -388,3 +389,46 @@ def cluster(tmp_path_factory):
 def _clean_database():
     """These tests use the cluster's own database, not the suite's (tests/conftest.py)."""
     yield
+
+
+class OwnPostgres:
+    """A PostgreSQL server of the test's own (Debian's binaries, a fresh data folder), which a fault
+    test may stop and start: the machine's shared server is never touched."""
+
+    def __init__(self):
+        # Not under pytest's folder: that one is private to root, and the server runs as postgres.
+        self.folder = Path(tempfile.mkdtemp(prefix="forum-postgres-"))
+        self.data = self.folder / "pgdata"
+        self.port = free_port()
+        # PostgreSQL refuses to run as root: as root, the server runs as the postgres account.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *command: str) -> None:
+        done = subprocess.run([*self.as_user, *command], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{command[0]}: {done.stdout}{done.stderr}"
+
+    def init(self) -> "OwnPostgres":
+        if not (PG_BIN / "initdb").exists():
+            pytest.fail(f"PostgreSQL's server binaries are not in {PG_BIN} (Debian's postgresql-15 package)")
+        if self.as_user:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.folder / "pg.log"),
+                  "-w", "-t", "30", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"

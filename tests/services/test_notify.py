@@ -207,7 +207,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(scene, app, o
     assert len(outbox()) == 2  # two sent, the second never marked
     # Its claim goes stale; the next run takes it again and rewrites the same message.
     db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                       .values(claimed_at=utcnow() - delivery.STALE_CLAIM - timedelta(seconds=1)))  # fmt: skip
+                       .values(claimed_at=utcnow() - delivery.stale_claim() - timedelta(seconds=1)))  # fmt: skip
     db.session.commit()
     assert delivery.deliver_pending() == 2
     messages = outbox()
