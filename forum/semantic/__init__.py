@@ -170,6 +170,7 @@ class _VectorIndex:
         self.row_of: dict[int, int] = {}
         self.size = 0
         self.last_id = 0
+        self.first: tuple | None = None  # (id, updated_at) of the table's first row at the last look
         self.checked_at = 0.0
         self.stale = True
 
@@ -179,16 +180,24 @@ class _VectorIndex:
         # A connection of its own, not the request's session: vectors are written by other
         # connections (after commit, other servers), which a session's open snapshot may not see yet.
         with self.lock, _reading() as connection:
+            where = PostVector.model == MODEL
             count, last_id = connection.execute(
-                select(func.count(), func.coalesce(func.max(PostVector.id), 0)).where(PostVector.model == MODEL)
+                select(func.count(), func.coalesce(func.max(PostVector.id), 0)).where(where)
             ).one()
-            if last_id < self.last_id:
+            first = connection.execute(
+                select(PostVector.id, PostVector.updated_at).where(where).order_by(PostVector.id).limit(1)
+            ).first()
+            first = tuple(first) if first else None
+            # The table emptied and filled again (a restore, ids restarted), or its first row replaced:
+            # the rows held may be other posts' now.
+            if last_id < self.last_id or first != self.first:
                 self._reset()
             if last_id > self.last_id:
                 self._read(connection, PostVector.id > self.last_id)
-            if count != self.size:  # rows went away (a post deleted, the table emptied): read them all
+            if count != self.size:  # rows went away (a post deleted): read them all
                 self._reset()
                 self._read(connection, PostVector.id > 0)
+            self.first = first
             self.checked_at, self.stale = time.monotonic(), False
 
     def _reset(self) -> None:
