@@ -33,11 +33,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Before web.init_app: Flask runs later-registered after_request hooks first, so responses are
     # compressed after the page cache has set their ETag (Flask-Compress tags it with the encoding).
     compress.init_app(app)
-    from forum import auth, observability, search, web
+    from forum import api, auth, observability, search, web
 
     auth.init_login(login_manager, app)
 
     from forum.account.views import bp as account_bp
+    from forum.admin.views import bp as admin_bp
     from forum.auth.views import bp as auth_bp
     from forum.cards.views import bp as cards_bp
     from forum.crawlers.views import bp as crawlers_bp
@@ -53,12 +54,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(roadmap_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(crawlers_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(cards_bp)
     from forum.notifications.views import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    from forum.companies.views import bp as companies_bp
+    from forum.identity import oidc
+    from forum.identity.views import bp as identity_bp
+
+    oidc.init_app(app)
+    app.register_blueprint(identity_bp)
+    app.register_blueprint(companies_bp)
 
     web.init_app(app)
+    api.init_app(app)
     observability.init_app(app)
     search.init_app(app)
 

@@ -3,6 +3,7 @@
 import click
 from flask import Flask
 
+from forum.api.commands import api_key_group
 from forum.backup import backup_group
 from forum.extensions import db
 from forum.models import Role
@@ -20,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(similar_group)
     app.cli.add_command(bench_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(api_key_group)
 
 
 @click.group("demo", help="Demonstration data.")

@@ -70,6 +70,9 @@ class Config:
         if self.REDIS_URL:
             self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 
+        # Requests one API key may make (forum/api/), in Flask-Limiter's words; keyless requests count per address.
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute;20000 per hour")
+
         self.PASSWORD_HASH_METHOD = "scrypt"
         # Distinct members whose reports hide a post or comment until a moderator decides.
         self.FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", "3"))
@@ -143,6 +146,13 @@ class Config:
 
         # Posts' social card images, drawn once for what they show (forum/cards/).
         self.CARD_DIR = os.environ.get("CARD_DIR") or str(Path(instance_path) / "cards")
+
+        # Sign-in from the company's app (forum/identity/): the HS256 secret its server signs hand-off
+        # tokens with, and where signed-out visitors are sent to sign in (it sends them back to /sso).
+        self.SSO_SECRET = os.environ.get("SSO_SECRET") or None
+        if self.SSO_SECRET and len(self.SSO_SECRET.encode()) < 32:
+            raise ValueError("SSO_SECRET must be at least 32 bytes (HS256 wants a key as long as its hash)")
+        self.SSO_LOGIN_URL = os.environ.get("SSO_LOGIN_URL") or None
 
         self.POSTS_PER_PAGE = 20
         self.MAX_PAGE = 500

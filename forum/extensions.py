@@ -4,7 +4,7 @@ import functools
 import math
 import sqlite3
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -63,8 +63,20 @@ def _sqlite_on_begin(conn):
     # write lock up front so it waits (busy_timeout) instead of failing.
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return  # `reads_only`: each statement is its own transaction
-    writing = not has_request_context() or request.method not in READ_METHODS
+    writing = not has_request_context() or request.method not in READ_METHODS or _writes_on_get()
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def _writes_on_get() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "writes_on_get", False)
+
+
+def writes_on_get(view):
+    """For a GET that writes (a sign-in arriving by a link, which cannot be a POST): on SQLite its
+    transaction takes the write lock up front, as a POST's does, and waits for it rather than fail."""
+    view.writes_on_get = True
+    return view
 
 
 def reads_only(view):

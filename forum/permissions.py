@@ -6,7 +6,8 @@ Views, services and templates ask it; nothing else looks at roles.
 from flask import abort, g
 from flask_login import current_user
 
-from forum.models import Comment, Post, Role
+from forum import visibility
+from forum.models import AnonymousUser, Category, Comment, Post, Role
 
 TEAM_ROLES = (Role.MODERATOR, Role.STAFF, Role.ADMIN)
 
@@ -26,6 +27,8 @@ class Guardian:
         self.user = user
         authenticated = bool(getattr(user, "is_authenticated", False))
         self.role = Role(user.role) if authenticated else None
+        self._audience: visibility.Audience | None = None
+        self._hidden_categories: frozenset[int] | None = None
 
     # -- who is this ---------------------------------------------------------
     @property
@@ -57,12 +60,38 @@ class Guardian:
 
     # -- reading -------------------------------------------------------------
     def can_see_post(self, post: Post) -> bool:
+        """The one rule (forum/visibility.py; `visible_posts` is its SQL). `post` may be a Post or
+        anything with the same columns (a list's card)."""
+        if not self._sees_category_of(post):
+            return False
         if post.deleted_at is not None:
             return self.is_moderator
         if post.is_hidden:
             # Authors still see their own hidden post (held for review, or hidden with a reason).
             return self.is_moderator or (self.is_member and post.author_id == self.user.id)
         return True
+
+    def _sees_category_of(self, post) -> bool:
+        loaded = post.__dict__.get("category") if isinstance(post, Post) else None
+        if self._hidden_categories is None and loaded is not None and loaded.id == post.category_id:
+            return visibility.admits(loaded, self)  # a post's page loads its category: no need to read them all
+        return post.category_id not in self.hidden_category_ids()
+
+    def can_see_category(self, category: Category) -> bool:
+        """Whether the category, its name and its posts may be shown (menus, filters, forms)."""
+        return category.id not in self.hidden_category_ids()
+
+    def hidden_category_ids(self) -> frozenset[int]:
+        """The categories this person may not see, read once per Guardian (once per request)."""
+        if self._hidden_categories is None:
+            self._hidden_categories = visibility.hidden_categories(self)
+        return self._hidden_categories
+
+    def audience(self) -> visibility.Audience:
+        """What restricted categories may admit this member by (their domain, companies, claims)."""
+        if self._audience is None:
+            self._audience = visibility.audience_of(self.user) if self.is_member else visibility.Audience()
+        return self._audience
 
     def can_see_comment(self, comment: Comment) -> bool:
         if comment.deleted_at is not None or comment.is_hidden:
@@ -104,10 +133,22 @@ class Guardian:
     def can_see_notes(self) -> bool:
         return self.is_staff
 
+    def can_see_companies(self) -> bool:
+        """A person's companies beside their name: staff views only, never a public page."""
+        return self.is_staff
+
     def can_see_audit(self) -> bool:
         return self.is_staff
 
+    def can_manage_categories(self) -> bool:
+        """Create categories and choose who may see them (admins)."""
+        return self.is_admin and self.can_write
+
     def can_change_roles(self) -> bool:
+        return self.is_admin and self.can_write
+
+    def can_manage_api_keys(self) -> bool:
+        """Create and revoke API keys, for oneself or a service account."""
         return self.is_admin and self.can_write
 
     def can_suspend(self, user) -> bool:
@@ -120,15 +161,35 @@ class Guardian:
     def can_change_status(self, post: Post) -> bool:
         return self.is_staff and self.can_write and post.deleted_at is None
 
+    def can_vote_on_behalf(self, post: Post) -> bool:
+        """Record a request heard elsewhere as a customer's vote (staff)."""
+        return self.is_staff and self.can_write and post.deleted_at is None and not post.is_locked
+
     # -- staff tools -----------------------------------------------------------
     def can_use_staff_tools(self) -> bool:
         """The queue, insights and exports."""
+        return self.is_staff
+
+    def can_import_companies(self) -> bool:
+        return self.is_admin and self.can_write
+
+    def can_configure_sign_in(self) -> bool:
+        """OpenID Connect providers and the token hand-off's settings page."""
+        return self.is_admin and self.can_write
+
+    def can_see_demand(self) -> bool:
+        """Who asked for a post: companies, plans, revenue, the source of each vote (never public)."""
         return self.is_staff
 
     def ensure(self, allowed: bool) -> None:
         """Refuse with 403 unless allowed (views send visitors to sign in first)."""
         if not allowed:
             abort(403)
+
+
+def anyone() -> Guardian:
+    """The Guardian of no one in particular: what a feed reader, a crawler or a shared card may show."""
+    return Guardian(AnonymousUser())
 
 
 def guardian() -> Guardian:

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import caching, markup
+from forum.api import API_PREFIX, error_reply, is_api_request
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.permissions import guardian, team_badge
@@ -48,6 +49,17 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+    def open_session(self, app: Flask, request):
+        # The API (forum/api/) honours no cookie: only its Bearer key says who calls.
+        if request.path.startswith(API_PREFIX):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if has_request_context() and request.path.startswith(API_PREFIX):
+            return  # and sets none
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
@@ -162,6 +174,8 @@ def wants_json() -> bool:
 def error_response(code: int, message: str | None = None, retry_after: str | None = None):
     title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500 if code >= 500 else 400])
     message = message or default_message
+    if is_api_request():
+        return error_reply(code, f"{message} {retry_after}" if retry_after else message)
     if wants_json():
         return jsonify({"error": f"{message} {retry_after}" if retry_after else message}), code
     kept = _kept_text() if code != 413 else {}
@@ -254,6 +268,8 @@ def _unavailable():
 
     retry = {"Retry-After": "5", "Cache-Control": "no-store"}
     message = "The site cannot reach its database right now. Please try again in a moment."
+    if is_api_request():
+        return error_reply(503, message, retry)
     if wants_json():
         return jsonify({"error": message}), 503, retry
     page = current_app.jinja_env.get_template("errors/unavailable.html").render(

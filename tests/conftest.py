@@ -124,6 +124,7 @@ TABLES = (
     "email_preferences",
     "follows",
     "audit_entries",
+    "api_keys",
     "flags",
     "internal_notes",
     "comment_revisions",
@@ -139,6 +140,12 @@ TABLES = (
     "votes",
     "posts",
     "categories",
+    "company_imports",
+    "identities",
+    "used_sign_in_tokens",
+    "sign_in_providers",
+    "company_members",
+    "companies",
     "users",
 )
 

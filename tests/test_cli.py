@@ -77,6 +77,20 @@ def test_demo_load_fills_an_empty_forum_once(app, app_ctx):
     assert last - first > timedelta(days=90)
     member = db.session.scalars(select(User).where(User.email == "member1500@example.com")).one()
     assert accounts.authenticate(member.email, "demo-member-pass") == member
+    # Customers for the Prioritize page: companies with plans and revenue, people in them, and requests
+    # the team recorded on their behalf (two for addresses that have no account yet).
+    from forum.models import Company, CompanyMember, Priority, VoteSource
+    from forum.permissions import Guardian
+    from forum.services import demand
+
+    assert count(Company) >= 5 and count(CompanyMember) >= 50
+    recorded = db.session.scalars(select(Vote).where(Vote.source == VoteSource.ON_BEHALF)).all()
+    assert len(recorded) >= 10 and all(v.note and v.recorded_by_id == staff.id for v in recorded)
+    assert {v.priority for v in recorded} == {p.value for p in Priority}
+    assert len(db.session.scalars(select(User).where(User.is_placeholder.is_(True))).all()) == 2
+    top, _ = demand.prioritize(Guardian(staff), demand.DemandFilters(sort="revenue"))
+    assert top[0].revenue > 20000 and top[0].companies >= 2
+    assert demand.prioritize(Guardian(staff), demand.DemandFilters(plan="Enterprise"))[0]
     # Counters agree with the rows.
     from forum.services.counters import recount
 

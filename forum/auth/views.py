@@ -40,7 +40,8 @@ def signup():
         form.next.data = safe_next(request.args.get("next")) or ""
         form.start_clock()
     if form.validate_on_submit() and not _human_problem(form):
-        if current_app.config["SIGNUP_EMAIL_LINK"]:
+        if current_app.config["SIGNUP_EMAIL_LINK"] or _is_placeholder(form.email.data):
+            # A placeholder's votes go to whoever proves the address: always through the mailed link.
             return _send_signup_link(form)
         try:
             user = accounts.create_user(form.email.data, form.password.data, form.display_name.data)
@@ -51,6 +52,11 @@ def signup():
             return _welcome(user, form.next.data)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/signup.html", form=form), status
+
+
+def _is_placeholder(email: str) -> bool:
+    user = accounts.find_by_email(email)
+    return user is not None and user.is_placeholder
 
 
 def _human_problem(form) -> bool:
@@ -71,7 +77,7 @@ def _send_signup_link(form):
     pending = accounts.pending_signup(form.email.data, form.password.data, form.display_name.data)
     email = pending.email
     existing = accounts.find_by_email(email)
-    if existing is None:
+    if existing is None or existing.is_placeholder:
         token = accounts.signup_token(pending)
         link = absolute_url("auth.confirm_signup", token=token, next=safe_next(form.next.data) or None)
         body = render_template("email/signup.txt", link=link, name=form.display_name.data)
@@ -111,7 +117,8 @@ def confirm_signup(token: str):
             db.session.rollback()
         else:
             return _welcome(user, next_url)
-    if accounts.find_by_email(pending.email) is not None:
+    existing = accounts.find_by_email(pending.email)
+    if existing is not None and not existing.is_placeholder:
         flash("Your account is already set up. Sign in with your email and password.", "info")
         return redirect(url_for("auth.login", next=next_url), 303)
     status = 422 if form.is_submitted() else 200
@@ -182,6 +189,7 @@ def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         accounts.change_password(user, form.password.data)  # also ends every other session
+        accounts.mark_email_verified(user)  # the reset link came through the account's mailbox
         db.session.commit()
         start_session(user)
         flash("Your password is changed and you are signed in. Other devices were signed out.", "success")

@@ -5,6 +5,7 @@ from forum.cards import image
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import OfficialResponse, Post
+from forum.permissions import anyone
 from forum.posts.views import MAX_ID
 from forum.services import responses
 
@@ -34,8 +35,9 @@ def card_url(post: Post, response: OfficialResponse | None) -> str:
 
 
 def has_card(post: Post) -> bool:
-    """Cards are for what anyone may see: never a hidden or deleted post, whoever asks."""
-    return post.deleted_at is None and not post.is_hidden
+    """Cards are for what anyone may see: never a hidden or deleted post, nor one in a private
+    category, whoever asks (a card travels beyond the site)."""
+    return anyone().can_see_post(post)
 
 
 bp.app_template_global("has_card")(has_card)

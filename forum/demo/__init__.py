@@ -10,6 +10,7 @@ import heapq
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from forum.extensions import db
 from forum.models import (
     Category,
     Comment,
+    Company,
+    CompanyMember,
     Event,
     Follow,
     Notification,
@@ -31,6 +34,7 @@ from forum.models import (
     StatusChange,
     User,
     Vote,
+    VoteSource,
     utcnow,
 )
 from forum.services import accounts
@@ -54,9 +58,11 @@ TOP_VOTES, TAIL = 800, 0.9
 
 @cache
 def data() -> dict:
-    """The three data files: `content` (categories, posts), `people` (names), `chatter` (filler lines)."""
+    """The data files: `content` (categories, posts), `people` (names), `chatter` (filler lines), `companies`
+    (customers, and requests the team recorded for them)."""
     return {
-        name: yaml.safe_load((HERE / f"{name}.yaml").read_text("utf-8")) for name in ("content", "people", "chatter")
+        name: yaml.safe_load((HERE / f"{name}.yaml").read_text("utf-8"))
+        for name in ("content", "people", "chatter", "companies")
     }
 
 
@@ -125,11 +131,62 @@ def load_demo(seed: int = 7) -> str | None:
     for model, rows in ((Vote, votes), (Follow, follows), (Notification, notifications)):
         db.session.execute(insert(model), rows)
     db.session.flush()
+    companies, recorded = _companies(rng, files["companies"], members, staff[1], now, votes, follows)
     recount()
     return (
         f"Loaded {len(categories)} categories, {len(specs)} posts, {len(members)} members, {len(votes)} votes "
-        f"and {len(staff)} staff accounts."
+        f"({recorded} recorded on behalf of {companies} companies' people) and {len(staff)} staff accounts."
     )
+
+
+def _companies(rng, spec: dict, members: list["_Member"], recorder: User, now, votes, follows) -> tuple[int, int]:
+    """The customer companies, some members in each (a few in two), and the requests the team heard
+    elsewhere recorded as votes on a contact's behalf. Returns (companies, votes recorded)."""
+    voted = {(v["user_id"], v["post_id"]) for v in votes}
+    following = {(f["user_id"], f["post_id"]) for f in follows}
+    # Customers' people vote for what concerns them: mostly members who came for one post, some
+    # occasional regulars (the busiest voters would put every company behind every popular post).
+    pool = [m.id for m in members if m.activity < 1.5]
+    companies: dict[str, tuple[Company, list[int]]] = {}
+    for item in spec["companies"]:
+        company = Company(
+            external_id=item["id"],
+            name=item["name"],
+            plan=item["plan"],
+            monthly_revenue=Decimal(item["mrr"]),
+            attributes=item["attributes"],
+            created_at=now - timedelta(days=rng.uniform(100, FORUM_AGE_DAYS + 100)),
+        )
+        db.session.add(company)
+        companies[item["id"]] = (company, rng.sample(pool, item["people"]))
+    db.session.flush()
+    pairs = {(user_id, company.id) for company, people in companies.values() for user_id in people}
+    # Consultants: a few people of the first company also work for the second.
+    (_, first), (second, _) = list(companies.values())[:2]
+    pairs |= {(user_id, second.id) for user_id in first[:3]}
+    db.session.execute(insert(CompanyMember), [{"user_id": u, "company_id": c} for u, c in sorted(pairs)])
+    posts = {post.title: post for post in db.session.scalars(select(Post))}
+    rows = []
+    for request in spec["requests"]:
+        post = posts[request["post"]]
+        company, people = companies[request["company"]]
+        if "email" in request:
+            person_id = accounts.placeholder_for(request["email"])[0].id
+            db.session.add(CompanyMember(user_id=person_id, company_id=company.id))
+        else:
+            person_id = next(u for u in rng.sample(people, len(people)) if (u, post.id) not in voted)
+        voted.add((person_id, post.id))
+        # Heard while the post was still open.
+        end = post.status_changed_at if post.is_closed and post.status_changed_at else now
+        rows.append({"user_id": person_id, "post_id": post.id, "source": VoteSource.ON_BEHALF,
+                     "recorded_by_id": recorder.id, "note": request["note"], "priority": request["priority"],
+                     "created_at": post.created_at + (end - post.created_at) * rng.uniform(0.2, 0.8)})  # fmt: skip
+        if (person_id, post.id) not in following:
+            following.add((person_id, post.id))
+            db.session.add(Follow(user_id=person_id, post_id=post.id, created_at=rows[-1]["created_at"]))
+    db.session.execute(insert(Vote), rows)
+    db.session.flush()
+    return len(companies), len(rows)
 
 
 @dataclass(frozen=True, slots=True)

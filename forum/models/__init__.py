@@ -1,7 +1,9 @@
 """Tables and their relationships; no commits, no HTTP, no templates."""
 
+from forum.models.api_key import ApiKey, Scope
 from forum.models.base import UTCDateTime, utcnow
 from forum.models.company import Company, CompanyMember
+from forum.models.identity import SSO_PROVIDER, CompanyImport, Identity, SignInProvider, UsedSignInToken
 from forum.models.merge import MergeMove, MoveKind, PostMerge
 from forum.models.moderation import AuditEntry, Flag, FlagReason, InternalNote
 from forum.models.notify import EmailMode, EmailPreference, Event, Follow, Notification, OutboxMessage
@@ -14,10 +16,13 @@ from forum.models.post import (
     OfficialResponse,
     Post,
     PostRevision,
+    Priority,
     ResponseRevision,
     Status,
     StatusChange,
+    Visibility,
     Vote,
+    VoteSource,
 )
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
 from forum.models.semantic import NotDuplicate, PostVector
@@ -25,13 +30,16 @@ from forum.models.user import SUSPENDED_FOR_GOOD, AnonymousUser, Role, User, cou
 
 __all__ = [
     "CLOSED_STATUSES",
+    "SSO_PROVIDER",
     "SUSPENDED_FOR_GOOD",
     "AnonymousUser",
+    "ApiKey",
     "AuditEntry",
     "Category",
     "Comment",
     "CommentRevision",
     "Company",
+    "CompanyImport",
     "CompanyMember",
     "EmailMode",
     "EmailPreference",
@@ -39,6 +47,7 @@ __all__ = [
     "Flag",
     "FlagReason",
     "Follow",
+    "Identity",
     "InternalNote",
     "Kind",
     "MergeMove",
@@ -51,13 +60,19 @@ __all__ = [
     "PostMerge",
     "PostRevision",
     "PostVector",
+    "Priority",
     "ResponseRevision",
     "Role",
+    "Scope",
+    "SignInProvider",
     "Status",
     "StatusChange",
     "UTCDateTime",
+    "UsedSignInToken",
     "User",
+    "Visibility",
     "Vote",
+    "VoteSource",
     "counts_as_voter",
     "uncounted_voters",
     "utcnow",

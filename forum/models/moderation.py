@@ -27,8 +27,11 @@ class AuditEntry(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The API key the actor acted through (forum/api/auth.py), None for the site's own pages.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
 
     actor: Mapped[User] = relationship(lazy="raise")
+    api_key: Mapped["ApiKey | None"] = relationship(lazy="selectin")  # noqa: F821 (models/api_key.py)
 
 
 class InternalNote(db.Model):

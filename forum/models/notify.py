@@ -38,6 +38,7 @@ class Event(StrEnum):
     REPLY = "reply"
     MENTION = "mention"
     MODERATION = "moderation"
+    ON_BEHALF = "on_behalf"
 
     @property
     def label(self) -> str:
@@ -52,6 +53,7 @@ EVENT_LABELS = {
     Event.REPLY: "Replies to my comments",
     Event.MENTION: "Mentions of my name",
     Event.MODERATION: "My posts hidden or restored by a moderator",
+    Event.ON_BEHALF: "Votes the team records for me",
 }
 
 

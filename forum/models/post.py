@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
@@ -57,6 +57,24 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 TRANSITIONS[Status.DUPLICATE] = frozenset()
 
 
+class Visibility(StrEnum):
+    """Who may see a category's posts (forum/visibility.py holds the rule)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"  # anyone signed in
+    RESTRICTED = "restricted"  # members whose email domain, company, plan or token claim the category allows
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return {
+            "public": "Public",
+            "members": "Signed-in members",
+            "restricted": "Restricted",
+            "staff": "Staff only",
+        }[self.value]
+
+
 class Category(db.Model):
     __tablename__ = "categories"
 
@@ -65,6 +83,17 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(default=0)
+    visibility: Mapped[Visibility] = mapped_column(String(20), default=Visibility.PUBLIC, server_default="public")
+    # Whom a restricted category admits: any one match is enough. Lower-case email domains
+    # ("example.com"), companies by their external id, plans, and token claims as "key=value".
+    allowed_domains: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    allowed_companies: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    allowed_plans: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    allowed_claims: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+
+    @property
+    def visibility_enum(self) -> Visibility:
+        return Visibility(self.visibility)
 
 
 class Post(db.Model):
@@ -151,6 +180,35 @@ class Post(db.Model):
         return f"<Post {self.id} {self.title!r}>"
 
 
+class VoteSource(StrEnum):
+    """Where a vote came from: the person's own click, staff recording a request heard elsewhere, or an import."""
+
+    SELF = "self"
+    ON_BEHALF = "on_behalf"
+    IMPORT = "import"
+
+
+class Priority(StrEnum):
+    """How much a request heard elsewhere matters to the person; a blocker weighs most."""
+
+    NICE = "nice"
+    IMPORTANT = "important"
+    BLOCKER = "blocker"
+
+    @property
+    def label(self) -> str:
+        return PRIORITY_LABELS[self]
+
+    @property
+    def weight(self) -> int:
+        return PRIORITY_WEIGHTS[self]
+
+
+PRIORITY_LABELS = {Priority.NICE: "Nice to have", Priority.IMPORTANT: "Important", Priority.BLOCKER: "Blocker"}
+# A vote without a priority (the person's own click) weighs as much as "nice to have".
+PRIORITY_WEIGHTS = {Priority.NICE: 1, Priority.IMPORTANT: 3, Priority.BLOCKER: 9}
+
+
 class Vote(db.Model):
     __tablename__ = "votes"
     __table_args__ = (
@@ -162,6 +220,11 @@ class Vote(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Staff only: how the vote was cast, by whom when it was recorded for the person, and why.
+    source: Mapped[VoteSource] = mapped_column(String(20), default=VoteSource.SELF, server_default=VoteSource.SELF)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[Priority | None] = mapped_column(String(20))
 
 
 class Comment(db.Model):

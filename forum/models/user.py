@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Index, String, and_, or_, select
+from sqlalchemy import JSON, Index, String, and_, false, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.extensions import db
@@ -40,6 +40,15 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The claims of the last sign-in token from the company's app (filled by the token hand-off);
+    # restricted categories may admit by one of them ("key=value").
+    sso_claims: Mapped[dict | None] = mapped_column(JSON)
+    # When the member last proved they read mail at `email` (a sign-up link, an email change, a
+    # password reset, a provider's verified claim). Only then may another sign-in be linked by address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made by staff recording a vote for an address that had no account: no password, the address not
+    # yet proven. Its owner claims it by signing up or resetting the password through a mailed link.
+    is_placeholder: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_suspended(self) -> bool:

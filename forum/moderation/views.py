@@ -11,7 +11,8 @@ from forum.models import Comment, FlagReason, Post, Role, User, utcnow
 from forum.moderation.forms import FlagForm, NoteForm, RoleForm, SuspendForm
 from forum.permissions import guardian
 from forum.posts.views import MAX_ID, load_post, post_url
-from forum.services import Refused, accounts, moderation, posts
+from forum.services import Refused, accounts, affiliations, moderation, posts
+from forum.visibility import visible_posts
 from forum.web import error_response, wants_json
 
 bp = Blueprint("moderation", __name__)
@@ -73,7 +74,7 @@ for _action in moderation.POST_TOGGLES:
 def move_post(post_id: int):
     post = load_post(post_id)
     guardian().ensure(guardian().can_moderate())
-    category = next((c for c in posts.categories() if c.slug == request.form.get("category")), None)
+    category = next((c for c in posts.categories(guardian()) if c.slug == request.form.get("category")), None)
     if category is None:
         flash("Choose one of the listed categories to move the post to.", "error")
         return redirect(post_url(post), 303)
@@ -182,7 +183,7 @@ for _action in COMMENT_ACTIONS:
 @login_required
 def flags():
     guardian().ensure(guardian().can_moderate())
-    return render_template("moderation/flags.html", items=moderation.flag_queue())
+    return render_template("moderation/flags.html", items=moderation.flag_queue(guardian()))
 
 
 @bp.post("/moderation/flags/<any(post, comment):target_type>/<int:target_id>")
@@ -211,7 +212,9 @@ def _render_member(user: User, suspend_form: SuspendForm | None = None, status: 
     viewer = guardian()
     post_query = select(Post).where(Post.author_id == user.id).options(db.joinedload(Post.category))
     comment_query = select(Comment, Post).join(Post, Post.id == Comment.post_id).where(Comment.author_id == user.id)
-    if not viewer.is_moderator:
+    seen = visible_posts(viewer)
+    post_query, comment_query = post_query.where(seen), comment_query.where(seen)
+    if not viewer.is_moderator:  # an author's held posts wait out of lists until approved
         post_query = post_query.where(Post.public())
         comment_query = comment_query.where(Comment.public(), Post.public())
     user_posts = list(db.session.scalars(post_query.order_by(Post.created_at.desc()).limit(50)))
@@ -224,6 +227,7 @@ def _render_member(user: User, suspend_form: SuspendForm | None = None, status: 
         # Forms only for those who see them: a visitor's page writes no session (forum/caching.py).
         suspend_form=suspend_form or (SuspendForm(formdata=None) if viewer.can_suspend(user) else None),
         role_form=RoleForm(formdata=None, role=user.role) if viewer.can_change_roles() else None,
+        companies=affiliations.companies_of([user.id]).get(user.id, []) if viewer.can_see_companies() else [],
     ), status
 
 

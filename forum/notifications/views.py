@@ -18,8 +18,9 @@ from forum import feeds, limits, markup
 from forum.auth import safe_next
 from forum.extensions import csrf, db
 from forum.links import absolute_url
-from forum.models import Category, EmailMode, Event, Post
+from forum.models import EmailMode, Event, Post
 from forum.notifications.forms import PreferencesForm
+from forum.permissions import anyone
 from forum.posts.views import load_post, post_url
 from forum.services import delivery, notify, posts, responses, roadmap
 from forum.web import wants_json
@@ -138,7 +139,7 @@ def unsubscribe(token: str):
 def post_feed(post_id: int):
     """A post's official responses and status changes."""
     post = load_post(post_id)
-    if post.is_hidden or post.deleted_at is not None:
+    if not anyone().can_see_post(post):
         abort(404)  # a feed reader is no one in particular
     feed = feeds.new_feed(
         f"{post.title} · updates",
@@ -176,13 +177,14 @@ def post_feed(post_id: int):
 def site_feed():
     """The newest posts of every category."""
     feed = feeds.new_feed("new posts", absolute_url("posts.index", sort="new"), absolute_url("notifications.site_feed"))
-    return _posts_feed(feed, posts.newest_in(None, FEED_SIZE))
+    return _posts_feed(feed, posts.newest_in(anyone(), None, FEED_SIZE))
 
 
 @bp.get("/categories/<slug>.atom")
 def category_feed(slug: str):
     """A category's new posts."""
-    category = db.session.scalars(db.select(Category).where(Category.slug == slug)).first()
+    # A feed reader is no one in particular: a private category has no feed (nor a name to show).
+    category = next((c for c in posts.categories(anyone()) if c.slug == slug), None)
     if category is None:
         abort(404)
     feed = feeds.new_feed(
@@ -190,7 +192,7 @@ def category_feed(slug: str):
         absolute_url("posts.index", category=slug, sort="new"),
         absolute_url("notifications.category_feed", slug=slug),
     )
-    return _posts_feed(feed, posts.newest_in(category, FEED_SIZE))
+    return _posts_feed(feed, posts.newest_in(anyone(), category, FEED_SIZE))
 
 
 def _posts_feed(feed, newest):

@@ -1,12 +1,12 @@
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
 from forum import markup
 from forum.antispam import HumanCheck
 from forum.auth.forms import strip
-from forum.models import Kind, Status
+from forum.models import Kind, Priority, Status
 from forum.services.comments import COMMENT_MAX
 from forum.services.posts import BODY_MAX, TITLE_MAX
 from forum.services.responses import RESPONSE_MAX, STATUS_NOTE_MAX
@@ -139,3 +139,45 @@ def _optional_choice(field):
             choice_check(field, "Choose one of the listed statuses.")(form)
 
     return check
+
+
+PRIORITY_CHOICES = [SelectChoice(p.value, p.label) for p in Priority]
+
+
+class OnBehalfForm(FlaskForm):
+    """Staff record a request heard elsewhere as a customer's vote."""
+
+    email = StringField(
+        "Who asked (email, or a name or company to look up)",
+        filters=[strip],
+        validators=[
+            DataRequired("Give the person's email address, or part of their name or company."),
+            Length(max=254, message="An email address has 254 characters at most."),
+        ],
+        description="An address without an account gets one they can claim by confirming the address.",
+    )
+    name = StringField(
+        "Their name (for a new address, optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=50, message="Keep the name to 50 characters or fewer.")],
+    )
+    priority = SelectField("How much it matters to them", choices=PRIORITY_CHOICES, default=Priority.NICE.value)
+    note = TextAreaField(
+        "Note for the team (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000, message="Keep the note to 1,000 characters or fewer.")],
+        description="Staff only, for example: said on the phone: blocks their rollout.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.priority.pre_validate = choice_check(self.priority, "Choose one of the listed priorities.")
+
+    def validate_email(self, field):
+        # A name or company is looked up; anything with an @ must be a real address.
+        if "@" in (field.data or ""):
+            Email("Enter a valid email address, like name@example.com.")(self, field)
+
+    @property
+    def is_address(self) -> bool:
+        return "@" in (self.email.data or "")

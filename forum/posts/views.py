@@ -3,14 +3,22 @@ from flask_login import current_user, login_required
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from forum import caching, limits, search
+from forum import caching, limits, markup, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, Status, StatusChange
+from forum.models import Comment, Kind, OfficialResponse, Post, Priority, Status, StatusChange
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
-from forum.posts.forms import CommentForm, NewPostForm, PostForm, ResponseEditForm, ResponseForm, StatusForm
-from forum.services import Refused, comments, merges, moderation, notify, posts, responses, votes
+from forum.posts.forms import (
+    CommentForm,
+    NewPostForm,
+    OnBehalfForm,
+    PostForm,
+    ResponseEditForm,
+    ResponseForm,
+    StatusForm,
+)
+from forum.services import Refused, affiliations, comments, demand, merges, moderation, notify, posts, responses, votes
 from forum.services import similar as similar_posts
 from forum.web import wants_json, whole_number
 
@@ -59,7 +67,7 @@ def post_url(post: Post, **kwargs) -> str:
 @caching.for_visitors
 @reads_only
 def index():
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, all_categories)
     per_page = current_app.config["POSTS_PER_PAGE"]
     page_posts, has_next = posts.listing(guardian(), filters.for_listing, page=filters.page, per_page=per_page)
@@ -78,7 +86,7 @@ def index():
 @caching.for_visitors
 @reads_only
 def search_page():
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, all_categories, fields=SEARCH_FIELDS, searching=True)
     viewer = guardian()
     found = search.search(
@@ -88,6 +96,7 @@ def search_page():
             status=filters.status.value if filters.status else None,
             category_id=filters.category.id if filters.category else None,
             public_only=not viewer.is_moderator,
+            hidden_categories=viewer.hidden_category_ids(),
         ),
         page=filters.page,
     )
@@ -109,7 +118,7 @@ def search_page():
 def similar():
     """Posts that say the same as a title being typed (static/js/forum.js), as JSON."""
     title = search.query.clean(request.args.get("title", ""))
-    found = similar_posts.similar_posts(title) if len(title.strip()) >= 3 else []
+    found = similar_posts.similar_posts(guardian(), title) if len(title.strip()) >= 3 else []
     return jsonify(
         [
             {"id": p.id, "title": p.title, "url": post_url(p), "status": str(p.status), "votes": p.vote_count}
@@ -132,7 +141,15 @@ def show(post_id: int, slug: str | None = None):
 
 
 def _render_post(
-    post: Post, comment_form=None, response_form=None, status_form=None, status=200, parts=None, edit_form=None
+    post: Post,
+    comment_form=None,
+    response_form=None,
+    status_form=None,
+    status=200,
+    parts=None,
+    edit_form=None,
+    on_behalf_form=None,
+    contacts=None,
 ):
     """`parts`: whether the post has an official response, status changes and duplicates merged into
     it (`_POST_AND_PARTS`), when the post's query asked; otherwise each is read."""
@@ -147,6 +164,11 @@ def _render_post(
     history = responses.timeline(post) if changed else []
     if response is not None and response.edited_at is not None:
         history = sorted([*history, *responses.response_edits(post)], key=lambda entry: entry.created_at)
+    companies = (
+        affiliations.companies_of([post.author_id, *(c.author_id for c in _flat(thread))])
+        if (viewer.can_see_companies())
+        else {}
+    )
     if answers and response is not None and edit_form is None:
         edit_form = ResponseEditForm(formdata=None, body=response.body)
     return render_template(
@@ -167,8 +189,18 @@ def _render_post(
         notes=moderation.notes(post) if sees_notes else [],
         note_form=NoteForm(formdata=None) if sees_notes else None,
         flag_form=FlagForm(formdata=None) if viewer.can_write else None,  # see Guardian.can_flag
-        categories=posts.categories() if viewer.can_moderate() else [],
+        categories=posts.categories(viewer) if viewer.can_moderate() else [],
+        companies=companies,
+        # Staff only: who asked (companies, revenue), and recording a vote heard elsewhere.
+        who_asked=demand.who_asked(post) if viewer.can_see_demand() else None,
+        on_behalf_form=on_behalf_form or (OnBehalfForm(formdata=None) if viewer.can_vote_on_behalf(post) else None),
+        contacts=contacts or [],
     ), status
+
+
+def _flat(thread) -> list:
+    """Every comment of a page of the thread, replies included."""
+    return [comment for top, replies in thread for comment in (top, *replies)]
 
 
 # -- posting -------------------------------------------------------------------
@@ -182,7 +214,7 @@ def _passes_human_check(form) -> bool:
 @bp.get("/posts/new")
 @login_required
 def new():
-    form = NewPostForm(posts.categories(), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
+    form = NewPostForm(posts.categories(guardian()), formdata=None, kind=request.args.get("kind", Kind.IDEA.value))
     form.start_clock()
     return render_template("posts/new.html", form=form)
 
@@ -191,7 +223,7 @@ def new():
 @login_required
 @limits.posting
 def create():
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     form = NewPostForm(all_categories)
     if not form.validate() or not _passes_human_check(form):
         return render_template("posts/new.html", form=form), 422
@@ -212,7 +244,7 @@ def create():
 def edit(post_id: int):
     post = load_post(post_id)
     guardian().ensure(guardian().can_edit_post(post))
-    all_categories = posts.categories()
+    all_categories = posts.categories(guardian())
     if request.method == "GET":
         form = PostForm(all_categories, formdata=None, obj=post, category=post.category.slug)
         return render_template("posts/edit.html", form=form, post=post)
@@ -270,6 +302,50 @@ def _vote(post_id: int, action, message: str):
         return jsonify({"votes": count, "voted": voted})
     flash(message, "success")
     return redirect(_back_to(post), 303)
+
+
+@bp.post("/posts/<int:post_id>/votes/on-behalf")
+@login_required
+def vote_on_behalf(post_id: int):
+    """Staff record a request heard elsewhere as the person's vote. The field `email` takes an address
+    or a name or company to look up: one match is used, several are offered as buttons (no script
+    needed), none is a clear message."""
+    post = load_post(post_id)
+    guardian().ensure(guardian().can_vote_on_behalf(post))
+    form = OnBehalfForm()
+    if request.form.get("pick"):  # one of the people offered after a look-up by name
+        form.email.data = markup.one_line(request.form["pick"])
+    if not form.validate():
+        return _render_post(post, on_behalf_form=form, status=422)
+    email = form.email.data
+    if not form.is_address:
+        found = demand.find_people(email)
+        if len(found) != 1:
+            form.email.errors = [
+                f"Several people match “{email}”: choose one below, or give an email address."
+                if found
+                else f"Nobody matches “{email}”. Give their email address to record the vote."
+            ]
+            return _render_post(post, on_behalf_form=form, contacts=found, status=422)
+        email = found[0].user.email
+    try:
+        recorded = votes.record_on_behalf(
+            current_user, post, email, priority=Priority(form.priority.data), note=form.note.data or "",
+            name=form.name.data or None,
+        )  # fmt: skip
+    except Refused as refusal:
+        db.session.rollback()
+        form.email.errors = [refusal.description]
+        return _render_post(post, on_behalf_form=form, status=409)
+    db.session.commit()
+    who = recorded.person.display_name
+    if not recorded.added:
+        flash(f"{who} ({recorded.person.email}) has already voted for this post: nothing changed.", "info")
+    elif recorded.new_account:
+        flash(f"Recorded a vote for {who} ({recorded.person.email}), with a new account they can claim.", "success")
+    else:
+        flash(f"Recorded a vote for {who} ({recorded.person.email}). They are told and can take it back.", "success")
+    return redirect(post_url(post, _anchor="who-asked"), 303)
 
 
 def _back_to(post: Post) -> str:

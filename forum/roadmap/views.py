@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from forum import caching, feeds, markup
 from forum.extensions import reads_only
 from forum.links import absolute_url
+from forum.permissions import anyone, guardian
 from forum.posts.filters import ListFilters
 from forum.services import insights, posts, roadmap
 from forum.web import whole_number
@@ -15,9 +16,9 @@ FEED_SIZE = 50
 @caching.for_visitors
 @reads_only
 def index():
-    categories = posts.categories()
+    categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, categories, fields=("category", "kind"))
-    columns, response_lines = roadmap.board(category=filters.category, kind=filters.kind)
+    columns, response_lines = roadmap.board(guardian(), category=filters.category, kind=filters.kind)
     return render_template(
         "roadmap/index.html", columns=columns, response_lines=response_lines, categories=categories, filters=filters
     ), 400 if filters.problems else 200
@@ -29,14 +30,14 @@ def changelog():
     page = whole_number(raw, 1, current_app.config["MAX_PAGE"])
     if page is None:
         abort(400, "Pages are numbered from 1.")
-    released, has_next = roadmap.shipped(page=page, per_page=current_app.config["POSTS_PER_PAGE"])
+    released, has_next = roadmap.shipped(guardian(), page=page, per_page=current_app.config["POSTS_PER_PAGE"])
     lines = roadmap.latest_response_lines([p.id for p in released])
     return render_template("roadmap/changelog.html", posts=released, response_lines=lines, page=page, has_next=has_next)
 
 
 @bp.get("/changelog.atom")
 def changelog_feed():
-    released, _ = roadmap.shipped(page=1, per_page=FEED_SIZE)
+    released, _ = roadmap.shipped(anyone(), page=1, per_page=FEED_SIZE)
     lines = roadmap.latest_response_lines([p.id for p in released], whole=True)
     company = current_app.config["COMPANY_NAME"]
     feed = feeds.new_feed(
@@ -62,5 +63,5 @@ def changelog_feed():
 
 @bp.get("/responsiveness")
 def responsiveness():
-    overall, by_category, by_month = insights.responsiveness()
+    overall, by_category, by_month = insights.responsiveness(guardian())
     return render_template("roadmap/responsiveness.html", overall=overall, by_category=by_category, by_month=by_month)

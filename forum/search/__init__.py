@@ -98,7 +98,7 @@ def backend() -> SearchBackend:
 def search(text: str, filters: Filters | None = None, *, page: int = 1, per_page: int = PER_PAGE) -> Results:
     """A page of the posts that match `text`, best first (public posts only, unless `filters` say
     otherwise). Posts the database no longer holds, or holds hidden or deleted when
-    `filters.public_only`, are left out."""
+    `filters.public_only`, or in one of `filters.hidden_categories`, are left out."""
     filters = filters or Filters()
     parsed = parse(text)
     results = Results(query=parsed, page=page, degraded=backend().degraded())
@@ -111,7 +111,11 @@ def search(text: str, filters: Filters | None = None, *, page: int = 1, per_page
     texts = {}
     if found.post_ids:
         statement = _PUBLIC_TEXTS if filters.public_only else _TEXTS
-        texts = {row.id: row for row in db.session.connection().execute(statement, {"ids": found.post_ids})}
+        values = {"ids": found.post_ids}
+        if filters.hidden_categories:
+            statement = statement.where(Post.category_id.not_in(bindparam("hidden", expanding=True)))
+            values["hidden"] = sorted(filters.hidden_categories)
+        texts = {row.id: row for row in db.session.connection().execute(statement, values)}
     # The database decides what may be shown: an index a moment behind never leaks a post.
     results.hits = _hits(filters.public_only, parsed, [texts[i] for i in found.post_ids if i in texts])
     return results

@@ -17,12 +17,14 @@ from forum.search.query import ParsedQuery
 @dataclass(frozen=True)
 class Filters:
     """What a search narrows by. `public_only`: leave out hidden and deleted posts (everyone but
-    moderators)."""
+    moderators). `hidden_categories`: the categories the searcher may not see
+    (`Guardian.hidden_category_ids()`), left out of the matches and their count."""
 
     kind: str | None = None
     status: str | None = None
     category_id: int | None = None
     public_only: bool = True
+    hidden_categories: frozenset[int] = frozenset()
 
 
 class Total(int):
@@ -91,8 +93,11 @@ class SearchBackend(Protocol):
         """The posts where every word and phrase of `query` is found in one group of fields (title and
         body, official responses or comments), best first: a word in a title counts most."""
 
-    def similar(self, stems: Sequence[str], *, limit: int) -> list[int]:
-        """Public, not merged posts with any of these stems in their title or body, best first."""
+    def similar(
+        self, stems: Sequence[str], *, limit: int, hidden_categories: frozenset[int] = frozenset()
+    ) -> list[int]:
+        """Public, not merged posts with any of these stems in their title or body, best first, none
+        from `hidden_categories`."""
 
     def check(self) -> Drift:
         """Compare the whole index with the database."""

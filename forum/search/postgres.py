@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     SmallInteger,
     String,
@@ -72,6 +73,7 @@ class Shape:
     category: bool
     public_only: bool
     tier: bool
+    hidden_categories: tuple[int, ...] = ()  # written into the statement: a few sets, each compiled once
 
 
 def _tsquery(shape: Shape):
@@ -171,6 +173,7 @@ class PostgresBackend:
             category=filters.category_id is not None,
             public_only=filters.public_only,
             tier=level is not None,
+            hidden_categories=tuple(sorted(filters.hidden_categories)),
         )
         values = {
             "words": " ".join(parsed.words),
@@ -198,7 +201,9 @@ class PostgresBackend:
             self._tier = (now + TIER_KEPT, level)
         return self._tier[1]
 
-    def similar(self, stems: Sequence[str], *, limit: int) -> list[int]:
+    def similar(
+        self, stems: Sequence[str], *, limit: int, hidden_categories: frozenset[int] = frozenset()
+    ) -> list[int]:
         """Posts offered as "vote for this instead" with any of these stems in their title or body, best
         first. Ranked on the stored documents with the responses' and comments' weights at 0, which
         ranks title and body exactly as ts_rank over their own vectors did (their positions come first
@@ -215,7 +220,10 @@ class PostgresBackend:
                 db.session.scalars(
                     select(doc.post_id)
                     .where(
-                        in_fields(TITLE_BODY).op("@@")(any_word), doc.public.is_(True), doc.status != Status.DUPLICATE
+                        in_fields(TITLE_BODY).op("@@")(any_word),
+                        doc.public.is_(True),
+                        doc.status != Status.DUPLICATE,
+                        *([_outside(sorted(hidden_categories))] if hidden_categories else []),
                     )
                     .order_by(ranked.desc(), doc.post_id.desc())
                     .limit(limit)
@@ -281,6 +289,8 @@ def _statements(shape: Shape, best_matches: int) -> tuple[Compiled, Compiled]:
         conditions.append(doc.category_id == bindparam("category_id", type_=Integer))
     if shape.public_only:
         conditions.append(doc.public.is_(True))
+    if shape.hidden_categories:
+        conditions.append(_outside(shape.hidden_categories))
     tier = doc.vote_level >= bindparam("level", type_=SmallInteger)
 
     def most_voted(where, *, along_votes=True):
@@ -322,6 +332,11 @@ def _statements(shape: Shape, best_matches: int) -> tuple[Compiled, Compiled]:
     )
     count = select(func.count()).select_from(best)
     return _compiled(page), _compiled(count)
+
+
+def _outside(category_ids) -> ColumnElement[bool]:
+    """SQL: the document's category is none of these (ids, written as numbers)."""
+    return SearchDocument.category_id.not_in([literal_column(str(int(i))) for i in category_ids])
 
 
 def _compiled(statement) -> Compiled:

@@ -418,6 +418,7 @@ class WhooshBackend:
             ("category", None if filters.category_id is None else str(filters.category_id)),
         ) if value is not None]  # fmt: skip
         excluded = [("public", "no")] if filters.public_only else []
+        excluded += [("category", str(category_id)) for category_id in sorted(filters.hidden_categories)]
         if not words and not phrases:
             return Found()
         with self._searcher() as (searcher, kept):
@@ -445,21 +446,24 @@ class WhooshBackend:
         got a searcher of its own (the kept one is not thread-safe)."""
         return self._sets if kept is not None else whoosh_sets.Kept(keep=False)
 
-    def similar(self, stems: Sequence[str], *, limit: int) -> list[int]:
+    def similar(
+        self, stems: Sequence[str], *, limit: int, hidden_categories: frozenset[int] = frozenset()
+    ) -> list[int]:
         """Posts offered as "vote for this instead" sharing any of these stems, best first."""
         words = list(stems)
         if not words:
             return []
+        excluded = [("category", str(category_id)) for category_id in sorted(hidden_categories)]
         with self._searcher() as (searcher, kept):
             try:
                 if not self.with_sets:
                     raise whoosh_sets.Unsupported("asked")
                 docnums, _ = whoosh_sets.top(
                     searcher, self._sets_for(kept), SIMILAR_GROUPS, [[w] for w in words],
-                    required=[("similar", "yes")], excluded=[], limit=limit, any_word=True,
+                    required=[("similar", "yes")], excluded=excluded, limit=limit, any_word=True,
                 )  # fmt: skip
             except whoosh_sets.Unsupported:
-                docnums = [hit.docnum for hit in _top(searcher, similar_query(words), limit)]
+                docnums = [hit.docnum for hit in _top(searcher, similar_query(words), limit, excluded=excluded)]
             return [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums]
 
 

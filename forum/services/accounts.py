@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum import markup
 from forum.extensions import db
-from forum.models import SUSPENDED_FOR_GOOD, Role, User, Vote
+from forum.models import SUSPENDED_FOR_GOOD, Role, User, Vote, utcnow
 from forum.permissions import TEAM_ROLES, Guardian
 from forum.services import audit
 from forum.services.counters import recount
@@ -114,10 +114,52 @@ def create_user(email: str, password: str, display_name: str, role: Role = Role.
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
-    if user is None:
+    if user is None or user.is_placeholder:
+        # A placeholder has no password: it answers as an unknown address does, in the same time.
         check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+# -- placeholder accounts ------------------------------------------------------------
+def placeholder_for(email: str, display_name: str | None = None) -> tuple[User, bool]:
+    """The account of this address, made as a placeholder when there is none (staff record a vote for
+    someone who never signed up). Returns (user, created). No password, so nobody signs in with it
+    until the address's owner claims it through a mailed link (`claim`). Two staff members recording
+    for the same new address at once get the same account."""
+    from forum.services import insert_ignoring_duplicates
+
+    email = normalize_email(email)
+    existing = find_by_email(email)
+    if existing is not None:
+        return existing, False
+    name = clean_display_name(display_name) or _name_from_email(email)
+    if display_name_problem(name) is not None:
+        name = "Customer"
+    new_id = insert_ignoring_duplicates(
+        User, ["email"], email=email, display_name=name[:NAME_MAX], password_hash="", role=Role.MEMBER.value,
+        is_placeholder=True, session_version=1, created_at=utcnow(),
+    )  # fmt: skip
+    user = db.session.get(User, new_id) if new_id is not None else find_by_email(email)
+    return user, new_id is not None
+
+
+def _name_from_email(email: str) -> str:
+    """ "jane.doe@acme.com" -> "Jane Doe": a name staff can recognise until the person picks their own."""
+    local = email.split("@", 1)[0]
+    words = [w for w in local.replace("_", " ").replace(".", " ").replace("-", " ").split() if w.isalpha()]
+    return " ".join(w.capitalize() for w in words)[:NAME_MAX] or "Customer"
+
+
+def claim(user: User, *, password_hash: str, display_name: str | None = None) -> None:
+    """The owner of a placeholder's address proved it (a mailed link) and chose a password: the account
+    and every vote recorded for it are theirs."""
+    user.password_hash = password_hash
+    if display_name:
+        user.display_name = display_name
+    user.is_placeholder = False
+    user.email_verified_at = utcnow()
+    end_sessions(user)
 
 
 # -- links sent by email ---------------------------------------------------------
@@ -178,11 +220,20 @@ def read_signup_token(token: str) -> PendingSignup | None:
 
 
 def create_from_signup(pending: PendingSignup) -> User:
-    """The new account. Raises EmailTaken when the link was used before."""
-    if find_by_email(pending.email) is not None:
+    """The new account. Raises EmailTaken when the link was used before. A placeholder of the address
+    (votes staff recorded for it) becomes the account: opening the mailed link proved the address."""
+    existing = find_by_email(pending.email)
+    if existing is not None and existing.is_placeholder and existing.deleted_at is None:
+        claim(existing, password_hash=pending.password_hash, display_name=pending.display_name)
+        return existing
+    if existing is not None:
         raise EmailTaken(pending.email)
     user = User(
-        email=pending.email, display_name=pending.display_name, password_hash=pending.password_hash, role=Role.MEMBER
+        email=pending.email,
+        display_name=pending.display_name,
+        password_hash=pending.password_hash,
+        role=Role.MEMBER,
+        email_verified_at=utcnow(),  # the link came through that mailbox
     )
     db.session.add(user)
     db.session.flush()
@@ -230,10 +281,21 @@ def change_email(user: User, new_email: str) -> None:
     if other is not None and other.id != user.id:
         raise EmailTaken(new_email)
     user.email = normalize_email(new_email)
+    user.email_verified_at = utcnow()  # changed only from the link mailed to the new address
+    db.session.flush()
+
+
+def mark_email_verified(user: User) -> None:
+    """The member just proved they read mail at their address (they followed a link sent there)."""
+    user.email_verified_at = utcnow()
     db.session.flush()
 
 
 def change_password(user: User, new_password: str) -> None:
+    if user.is_placeholder:
+        # Only a mailed reset link reaches here for a placeholder: the address is proven.
+        claim(user, password_hash=_hash(new_password))
+        return
     user.password_hash = _hash(new_password)
     end_sessions(user)
 

@@ -29,6 +29,7 @@ from forum import mail
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import EmailMode, Event, Notification, OutboxMessage, Post, User, utcnow
+from forum.permissions import Guardian
 
 MAX_ATTEMPTS = 5
 BATCH = 200
@@ -141,6 +142,9 @@ def deliver_pending(limit: int = BATCH, *, crash_after_send=None) -> int:
         if not _claim(message_id):
             continue
         message = db.session.get(OutboxMessage, message_id)
+        if not _may_still_see(message.user_id, message.notification_id):
+            _withdraw([message_id])
+            continue
         try:
             _send_one(message)
             if crash_after_send is not None:
@@ -188,6 +192,27 @@ def _mark_sent(message_ids: list[int]) -> None:
     db.session.commit()
 
 
+WITHDRAWN = "withdrawn: the member may no longer see the post"
+
+
+def _may_still_see(user_id: int, notification_id: int) -> bool:
+    """Whether the member may see the post now (moved into a private category since, say): asked
+    as the email leaves, never when it was queued."""
+    notification = db.session.get(Notification, notification_id)
+    user = db.session.get(User, user_id)
+    post = db.session.get(Post, notification.post_id)
+    return user is not None and post is not None and Guardian(user).can_see_post(post)
+
+
+def _withdraw(message_ids: list[int]) -> None:
+    """Never send these: set aside as dead, with the reason."""
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(dead_at=utcnow(), last_error=WITHDRAWN),
+        execution_options=UNCHANGED,
+    )
+    db.session.commit()
+
+
 def _failed(message_id: int, error: Exception) -> None:
     message = db.session.get(OutboxMessage, message_id)
     message.claimed_at = None
@@ -213,6 +238,9 @@ def _send_one(message: OutboxMessage) -> None:
             "unsubscribe": unsubscribe,
             "settings": absolute_url("notifications.settings"),
             "event": event_,
+            # A placeholder account (staff recorded a vote for an address without one) is claimed by
+            # setting a password through a mailed link.
+            "claim": absolute_url("auth.request_reset") if user.is_placeholder else None,
         }
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
@@ -235,6 +263,7 @@ def _subject(event_: Event) -> str:
         Event.REPLY: "New reply",
         Event.MENTION: "You were mentioned",
         Event.MODERATION: "Moderation",
+        Event.ON_BEHALF: "Your vote was recorded",
     }[event_]
 
 
@@ -265,6 +294,12 @@ def send_digests() -> int:
         if not rows:
             continue
         user = db.session.get(User, user_id)
+        viewer = Guardian(user)
+        gone = [message_id for message_id, n in rows if not viewer.can_see_post(n.post)]
+        rows = [(message_id, n) for message_id, n in rows if message_id not in gone]
+        if not rows:
+            _withdraw(gone)
+            continue
         with _site_context():
             items = [(n, absolute_url("posts.show", post_id=n.post.id, slug=n.post.slug)) for _, n in rows]
             unsubscribe = absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, DIGEST))
@@ -275,6 +310,8 @@ def send_digests() -> int:
         mail.send(user.email, f"Your {current_app.config['SITE_NAME']} digest: {len(items)} updates", text, html,
                   unsubscribe=unsubscribe, key=f"digest-{rows[0][0]}")  # fmt: skip
         _mark_sent([message_id for message_id, _ in rows])
+        if gone:
+            _withdraw(gone)
         sent += 1
     return sent
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import aliased, joinedload
 
 from forum.extensions import db
 from forum.models import Category, Kind, Post, Vote, utcnow
+from forum.permissions import Guardian
+from forum.visibility import all_categories, visible_posts
 
 TOP_SIZE = 10
 
@@ -44,12 +46,16 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return statistics.quantiles(sorted_values, n=100, method="inclusive")[round(fraction * 100) - 1]
 
 
-def responsiveness(months: int = 12) -> tuple[Responsiveness, list[Responsiveness], list[Responsiveness]]:
-    """Overall, per category, and per month of posting (newest month first)."""
+def responsiveness(
+    viewer: Guardian, months: int = 12
+) -> tuple[Responsiveness, list[Responsiveness], list[Responsiveness]]:
+    """Overall, per category, and per month of posting (newest month first), over the posts the
+    viewer may see."""
     rows = db.session.execute(
-        select(Post.category_id, Post.created_at, Post.first_response_at).where(Post.public())
+        select(Post.category_id, Post.created_at, Post.first_response_at).where(Post.public(), visible_posts(viewer))
     ).all()
-    categories = db.session.execute(select(Category.id, Category.name).order_by(Category.position, Category.name))
+    hidden = viewer.hidden_category_ids()
+    categories = [(c.id, c.name) for c in all_categories() if c.id not in hidden]
     by_category = [_summarise(name, [r for r in rows if r[0] == cid]) for cid, name in categories]
     by_month: dict[str, list[tuple]] = {}
     for row in rows:
@@ -76,21 +82,21 @@ class Request:
     voters_active_elsewhere: int
 
 
-def _public():
-    return select(Post).where(Post.public())
+def _public(viewer: Guardian):
+    return select(Post).where(Post.public(), visible_posts(viewer))
 
 
-def top_requests(since: datetime) -> tuple[list[Request], list[Request]]:
+def top_requests(viewer: Guardian, since: datetime) -> tuple[list[Request], list[Request]]:
     """The most voted posts of all time, and those that gained most votes since `since`."""
     by_votes = list(
         db.session.scalars(
-            _public().options(joinedload(Post.category)).order_by(Post.vote_count.desc(), Post.id).limit(TOP_SIZE)
+            _public(viewer).options(joinedload(Post.category)).order_by(Post.vote_count.desc(), Post.id).limit(TOP_SIZE)
         )
     )
     gained_rows = db.session.execute(
         select(Vote.post_id, func.count().label("gained"))
         .join(Post, Post.id == Vote.post_id)
-        .where(Vote.created_at >= since, Post.public())
+        .where(Vote.created_at >= since, Post.public(), visible_posts(viewer))
         .group_by(Vote.post_id)
         .order_by(func.count().desc(), Vote.post_id)
         .limit(TOP_SIZE)
@@ -146,14 +152,14 @@ def last_months(count: int, now: datetime | None = None) -> list[str]:
     return months[::-1]
 
 
-def volumes(months: int = 6) -> tuple[list[str], dict[str, Counter], dict[str, Counter]]:
+def volumes(viewer: Guardian, months: int = 6) -> tuple[list[str], dict[str, Counter], dict[str, Counter]]:
     """New posts per month, per category name and per kind: (months, by_category, by_kind)."""
     keys = last_months(months)
     start = datetime.strptime(keys[0] + "-01", "%Y-%m-%d").replace(tzinfo=utcnow().tzinfo)
     rows = db.session.execute(
         select(Post.created_at, Category.name, Post.kind)
         .join(Category, Category.id == Post.category_id)
-        .where(Post.public(), Post.created_at >= start)
+        .where(Post.public(), visible_posts(viewer), Post.created_at >= start)
     ).all()
     by_category: dict[str, Counter] = {}
     by_kind: dict[str, Counter] = {kind.label: Counter() for kind in Kind}

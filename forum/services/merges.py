@@ -16,6 +16,7 @@ duplicate's discussion stays one click away.
 
 from sqlalchemy import delete, select, update
 
+from forum import visibility
 from forum.extensions import db
 from forum.models import Follow, MergeMove, MoveKind, Post, PostMerge, Status, StatusChange, User, Vote, utcnow
 from forum.permissions import Guardian
@@ -37,6 +38,10 @@ def merge_posts(actor: User, duplicate: Post, original: Post) -> PostMerge:
     if original.is_hidden or original.deleted_at is not None:
         # Its voters and followers would move somewhere visitors cannot follow them.
         raise Refused(f"Post #{original.id} is hidden or deleted: merge into a post everyone can see.")
+    if original.category_id != duplicate.category_id and not visibility.is_public(original.category_id):
+        # Voters and followers would move to a post some of them may not see (forum/visibility.py).
+        raise Refused(f"Post #{original.id} is in a category not everyone may see: move this post into that "
+                      "category first, or merge the other way.")  # fmt: skip
     now = utcnow()
     merge = PostMerge(duplicate_id=duplicate.id, original_id=original.id, actor_id=actor.id,
                       from_status=str(duplicate.status), created_at=now)  # fmt: skip

@@ -11,6 +11,7 @@ from forum.extensions import db
 from forum.models import Category, Comment, Flag, FlagReason, InternalNote, Post, User, utcnow
 from forum.permissions import Guardian
 from forum.services import Refused, accounts, audit, notify, posts
+from forum.visibility import visible_posts
 
 # What each post action changes: (field, value). Undo is the same action's pair.
 POST_TOGGLES = {
@@ -196,8 +197,8 @@ class FlaggedItem:
     first_reported_at: datetime
 
 
-def flag_queue() -> list[FlaggedItem]:
-    """Open reports grouped by what they report, most reported first."""
+def flag_queue(viewer: Guardian) -> list[FlaggedItem]:
+    """Open reports on what the moderator may see, grouped by what they report, most reported first."""
     rows = db.session.execute(
         select(Flag.target_type, Flag.target_id, Flag.reason, Flag.created_at).where(Flag.resolved_at.is_(None))
     ).all()
@@ -206,10 +207,12 @@ def flag_queue() -> list[FlaggedItem]:
         grouped.setdefault((target_type, target_id), []).append((reason, created_at))
     post_ids = [i for t, i in grouped if t == "post"]
     comment_ids = [i for t, i in grouped if t == "comment"]
+    seen = visible_posts(viewer)
     posts = {p.id: p for p in db.session.scalars(
-        select(Post).where(Post.id.in_(post_ids)).options(db.joinedload(Post.author)))}  # fmt: skip
+        select(Post).where(Post.id.in_(post_ids), seen).options(db.joinedload(Post.author)))}  # fmt: skip
     comments = {c.id: c for c in db.session.scalars(
-        select(Comment).where(Comment.id.in_(comment_ids)).options(db.joinedload(Comment.author)))}  # fmt: skip
+        select(Comment).join(Post, Post.id == Comment.post_id).where(Comment.id.in_(comment_ids), seen)
+        .options(db.joinedload(Comment.author)))}  # fmt: skip
     items = []
     for (target_type, target_id), reports in grouped.items():
         target = (posts if target_type == "post" else comments).get(target_id)

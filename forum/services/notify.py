@@ -31,11 +31,14 @@ from forum.models import (
     Post,
     Status,
     User,
+    Visibility,
     Vote,
     counts_as_voter,
     utcnow,
 )
+from forum.permissions import Guardian
 from forum.services import insert_ignoring_duplicates
+from forum.visibility import all_categories, visible_posts
 
 MENTION = re.compile(r"(?<![\w@])@([\w.-]{2,50})")
 MAX_MENTIONS = 10
@@ -85,7 +88,7 @@ def followed_posts(user: User) -> list[Post]:
         db.session.scalars(
             select(Post)
             .join(Follow, and_(Follow.post_id == Post.id, Follow.user_id == user.id, Follow.active.is_(True)))
-            .where(Post.public())
+            .where(Post.public(), visible_posts(Guardian(user)))
             .options(db.joinedload(Post.category))
             .order_by(Post.last_activity_at.desc(), Post.id.desc())
             .limit(200)
@@ -159,6 +162,14 @@ def moderated(actor: User, post: Post, action: str, reason: str = "") -> None:
     _fan_out(post, Event.MODERATION, actor, summary, _active_users([post.author_id]))
 
 
+def vote_recorded(actor: User, post: Post, person: User) -> None:
+    """The person hears that the team recorded a vote for them, and that they may take it back. The
+    staff member's note stays with the team: it may name the person's company."""
+    summary = (f"{actor.display_name} from the team recorded your vote for this post, from what you told us. "
+               "Not what you meant? Take the vote back on the post's page.")  # fmt: skip
+    _fan_out(post, Event.ON_BEHALF, actor, summary, _active_users([person.id]), force_instant=True)
+
+
 def _active_users(ids):
     return select(User.id).where(User.id.in_(list(ids)), counts_as_voter(utcnow()))
 
@@ -173,8 +184,23 @@ def _to_followers(post: Post, event: Event, actor: User, summary: str) -> None:
     _fan_out(post, event, actor, summary, recipients)
 
 
+def _who_may_see(post: Post, recipients):
+    """The recipients who may see the post. A post in a public category: all of them, as one
+    statement, whatever their number; a private category's few members are asked one by one."""
+    category = next((c for c in all_categories() if c.id == post.category_id), None)
+    if category is not None and category.visibility == Visibility.PUBLIC:
+        return recipients
+    kept = [
+        user.id
+        for user in db.session.scalars(select(User).where(User.id.in_(recipients)))
+        if Guardian(user).can_see_post(post)
+    ]
+    return select(User.id).where(User.id.in_(kept))
+
+
 def _fan_out(post: Post, event: Event, actor: User, summary: str, recipients, force_instant: bool = False) -> None:
     """Two statements whatever the number of recipients: the notifications, then their emails."""
+    recipients = _who_may_see(post, recipients)
     now = utcnow()
     summary = summary[:500]
     before = db.session.scalar(select(func.coalesce(func.max(Notification.id), 0)))
@@ -216,18 +242,22 @@ def _fan_out(post: Post, event: Event, actor: User, summary: str, recipients, fo
 
 # -- reading ---------------------------------------------------------------------------
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None))
-    )  # fmt: skip
+    """Unread notifications about posts the member may still see (as `recent` lists them)."""
+    query = select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))  # fmt: skip
+    viewer = Guardian(user)
+    if viewer.hidden_category_ids():
+        query = query.join(Post, Post.id == Notification.post_id).where(visible_posts(viewer))
+    return db.session.scalar(query)
 
 
 def recent(user: User, limit: int = 100) -> list[tuple[Post, list[Notification]]]:
     """My latest notifications, grouped by post, newest group first."""
     rows = db.session.scalars(
         select(Notification)
-        .where(Notification.user_id == user.id)
-        .options(db.joinedload(Notification.post), db.joinedload(Notification.actor))
+        .join(Post, Post.id == Notification.post_id)
+        .where(Notification.user_id == user.id, visible_posts(Guardian(user)))
+        .options(db.contains_eager(Notification.post), db.joinedload(Notification.actor))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(limit)
     ).all()

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
-from forum import markup
+from forum import markup, visibility
 from forum.extensions import db
 from forum.models import (
     CLOSED_STATUSES,
@@ -25,9 +25,10 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.permissions import Guardian
+from forum.permissions import Guardian, anyone
 from forum.services import audit, votes
 from forum.services.ranking import EMPTY
+from forum.visibility import CategoryChoice, all_categories
 
 TITLE_MAX = 120
 BODY_MAX = 20000
@@ -205,7 +206,8 @@ class Card:
     is_pinned: bool
     is_hidden: bool
     deleted_at: datetime | None
-    author_id: int  # with the two above, what Guardian.can_see_post reads
+    author_id: int
+    category_id: int  # with the three above, what Guardian.can_see_post reads
     author: CardAuthor
     category: CardCategory
     body_start: str = ""  # the body's first characters: enough for the excerpt, never the whole body
@@ -232,6 +234,7 @@ _CARD_COLUMNS = (
     Post.is_hidden,
     Post.deleted_at,
     Post.author_id,
+    Post.category_id,
     User.display_name,
     Category.slug,
     Category.name,
@@ -251,7 +254,7 @@ def cards(query: Select) -> list[Card]:
 
 def card(row) -> Card:
     """A card from a row of `card_query()` (columns added after its own are ignored)."""
-    return Card(*row[:12], author=CardAuthor(row[12]), category=CardCategory(row[13], row[14]), body_start=row[15])
+    return Card(*row[:13], author=CardAuthor(row[13]), category=CardCategory(row[14], row[15]), body_start=row[16])
 
 
 def cards_by_id(viewer: Guardian, post_ids: list[int]) -> dict[int, Card]:
@@ -277,18 +280,19 @@ def listing(viewer: Guardian, filters: PostFilter, *, page: int, per_page: int) 
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
     if filters.open_only:
         params["closed"] = sorted(CLOSED_STATUSES)
-    query = _listing_statement(sort, viewer.is_moderator, frozenset(params))
+    query = _listing_statement(sort, visibility.shape(viewer), frozenset(params))
+    params.update(visibility.params(viewer))
     found = [card(row) for row in db.session.connection().execute(query, params)]
     return found[:per_page], len(found) > per_page
 
 
 @cache
-def _listing_statement(sort: str, for_moderator: bool, given: frozenset[str]) -> Select:
-    """The list's query, built once per shape (sort, filters): on the busiest page, building it took
-    longer than running it."""
-    query = card_query()
-    if not for_moderator:
-        query = query.where(Post.public())
+def _listing_statement(sort: str, seen: visibility.Shape, given: frozenset[str]) -> Select:
+    """The list's query, built once per shape (sort, filters, whom it shows): on the busiest page,
+    building it took longer than running it."""
+    query = card_query().where(visibility.condition(seen))
+    if not seen.sees_hidden_posts:
+        query = query.where(Post.public())  # an author's held post waits out of lists until approved
     if "kind" in given:
         query = query.where(Post.kind == bindparam("kind"))
     if "status" in given:
@@ -300,28 +304,51 @@ def _listing_statement(sort: str, for_moderator: bool, given: frozenset[str]) ->
     return query.order_by(*SORTS[sort]).offset(bindparam("offset")).limit(bindparam("limit"))
 
 
-@dataclass(frozen=True, slots=True)
-class CategoryChoice:
-    """A category as lists, filters and forms show it: plain values, hashable like `Card`."""
-
-    id: int
-    slug: str
-    name: str
-    description: str
+def categories(viewer: Guardian) -> tuple[CategoryChoice, ...]:
+    """The categories the viewer may see, in menu order (a visitor never reads a private one's name)."""
+    hidden = viewer.hidden_category_ids()
+    return tuple(c for c in all_categories() if c.id not in hidden)
 
 
-_CATEGORIES = select(Category.id, Category.slug, Category.name, Category.description).order_by(
-    Category.position, Category.name
-)
+# Each sort's key column, for pages that follow a cursor instead of a page number (the API).
+SORT_KEYS = {
+    "trending": Post.trending_score,
+    "top": Post.vote_count,
+    "new": Post.created_at,
+    "active": Post.last_activity_at,
+}
 
 
-def categories() -> tuple[CategoryChoice, ...]:
-    return tuple(CategoryChoice(*row) for row in db.session.connection().execute(_CATEGORIES))
+def page_after(
+    viewer: Guardian, filters: PostFilter, after: tuple | None, limit: int
+) -> tuple[list[Card], tuple | None]:
+    """A page of the posts `viewer` may see, in `filters.sort` order, starting after the post whose
+    (sort key, id) is `after`; and the (sort key, id) to continue after, None on the last page.
+    Keyset pagination: posts added meanwhile never shift a page, so a walk meets each post once.
+    Duplicates merged into an original are left out: they live on as their original."""
+    from forum.visibility import visible_posts
+
+    sort = filters.sort if filters.sort in SORT_KEYS else DEFAULT_SORT
+    key = SORT_KEYS[sort]
+    query = card_query().add_columns(key).where(Post.public(), visible_posts(viewer), Post.merged_into_id.is_(None))
+    if filters.kind:
+        query = query.where(Post.kind == filters.kind)
+    if filters.status:
+        query = query.where(Post.status == filters.status)
+    if filters.category:
+        query = query.where(Post.category_id == filters.category.id)
+    if after is not None:
+        value, post_id = after
+        query = query.where((key < value) | ((key == value) & (Post.id < post_id)))
+    rows = db.session.execute(query.order_by(key.desc(), Post.id.desc()).limit(limit + 1)).all()
+    found = [card(row) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return found, None if last is None else (last[-1], last[0])
 
 
-def newest_in(category: Category | None, limit: int) -> list[Post]:
-    """A category's newest public posts (every category's, for None), for its feed."""
-    query = select(Post).where(Post.public())
+def newest_in(viewer: Guardian, category: Category | CategoryChoice | None, limit: int) -> list[Post]:
+    """A category's newest posts the viewer may see (every category's, for None), for its feed."""
+    query = select(Post).where(Post.public(), visibility.visible_posts(viewer))
     if category is not None:
         query = query.where(Post.category_id == category.id)
     return list(
@@ -335,8 +362,9 @@ def newest_in(category: Category | None, limit: int) -> list[Post]:
 
 # -- for crawlers --------------------------------------------------------------------------
 def _listed() -> ColumnElement[bool]:
-    """Posts a search engine may list: public, and not merged into another (whose page it is now)."""
-    return and_(Post.public(), Post.merged_into_id.is_(None))
+    """Posts a search engine may list: what a visitor may see, and not merged into another (whose page
+    it is now)."""
+    return and_(visibility.visible_posts(anyone()), Post.merged_into_id.is_(None))
 
 
 def _changed_columns():

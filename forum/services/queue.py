@@ -21,6 +21,8 @@ from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Category, Comment, Flag, Kind, OfficialResponse, Post, Status, User, Vote, utcnow
+from forum.permissions import Guardian
+from forum.visibility import visible_posts
 
 KIND_WEIGHT = {Kind.COMPLAINT: 1.5, Kind.IDEA: 1.0}
 RECENT_VOTE_WEIGHT = 4
@@ -36,8 +38,11 @@ class QueueFilter:
     kind: Kind | None = None
     status: Status | None = None
     category: Category | None = None
+    viewer: Guardian | None = None  # the staff member looking (None: the whole forum, for commands)
 
     def apply(self, query):
+        if self.viewer is not None:
+            query = query.where(visible_posts(self.viewer))
         if self.kind is not None:
             query = query.where(Post.kind == self.kind)
         if self.status is not None:

@@ -7,9 +7,10 @@ from functools import cache
 from sqlalchemy import CompoundSelect, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
-from forum import markup
+from forum import markup, visibility
 from forum.extensions import db
 from forum.models import Category, Kind, OfficialResponse, Post, Status, utcnow
+from forum.permissions import Guardian
 from forum.services import posts
 from forum.services.posts import Card, CategoryChoice
 
@@ -44,7 +45,7 @@ def _columns() -> list[Column]:
 
 
 def board(
-    *, category: Category | CategoryChoice | None = None, kind: Kind | None = None
+    viewer: Guardian, *, category: Category | CategoryChoice | None = None, kind: Kind | None = None
 ) -> tuple[list[Column], dict[int, str]]:
     """Every column with its cards and its true count, and each card's latest official response
     (first line).
@@ -57,14 +58,18 @@ def board(
         params["category_id"] = category.id
     if kind is not None:
         params["kind"] = kind
-    statement = _board_statement(tuple(column.status for column in columns), category is not None, kind is not None)
+    seen = visibility.shape(viewer)
+    params.update(visibility.params(viewer))
+    statement = _board_statement(
+        tuple(column.status for column in columns), category is not None, kind is not None, seen
+    )
     lines = {}
     for row in db.session.execute(statement, params):
         card = posts.card(row)
         columns[row.column_number].cards.append(card)
         if row.response_body is not None:
             lines[card.id] = markup.first_line(row.response_body, LINE_MAX)
-    counts = _count_statement(category is not None, kind is not None)
+    counts = _count_statement(category is not None, kind is not None, seen)
     totals = dict(db.session.execute(counts, params).all())
     for column in columns:
         column.total = totals.get(str(column.status), 0)
@@ -72,11 +77,11 @@ def board(
 
 
 @cache
-def _count_statement(by_category: bool, by_kind: bool) -> Select:
+def _count_statement(by_category: bool, by_kind: bool, seen: visibility.Shape) -> Select:
     """How many public posts each column stands for (done ones: within the window only)."""
     query = (
         select(Post.status, func.count())
-        .where(Post.public(), Post.status.in_([column.status for column in _columns()]))
+        .where(Post.public(), visibility.condition(seen), Post.status.in_([column.status for column in _columns()]))
         .where((Post.status != Status.DONE) | (Post.status_changed_at >= bindparam("done_since")))
         .group_by(Post.status)
     )
@@ -88,7 +93,9 @@ def _count_statement(by_category: bool, by_kind: bool) -> Select:
 
 
 @cache
-def _board_statement(statuses: tuple[Status, ...], by_category: bool, by_kind: bool) -> CompoundSelect:
+def _board_statement(
+    statuses: tuple[Status, ...], by_category: bool, by_kind: bool, seen: visibility.Shape
+) -> CompoundSelect:
     """The board's query, built once per shape: building five subqueries took longer than running
     them (SQLAlchemy makes their column proxies anew each time)."""
     newest_response = (
@@ -104,7 +111,7 @@ def _board_statement(statuses: tuple[Status, ...], by_category: bool, by_kind: b
             posts.card_query().add_columns(
                 newest_response.label("response_body"), literal(number).label("column_number")
             )
-        )
+        ).where(visibility.condition(seen))
         if by_category:
             query = query.where(Post.category_id == bindparam("category_id"))
         if by_kind:
@@ -139,11 +146,11 @@ def latest_response_lines(post_ids: list[int], *, whole: bool = False) -> dict[i
     return {post_id: teaser(body) for post_id, body in rows}
 
 
-def shipped(*, page: int, per_page: int) -> tuple[list[Post], bool]:
-    """Done posts, newest release first: the changelog."""
+def shipped(viewer: Guardian, *, page: int, per_page: int) -> tuple[list[Post], bool]:
+    """Done posts the viewer may see, newest release first: the changelog."""
     query = (
         _public(select(Post))
-        .where(Post.status == Status.DONE)
+        .where(Post.status == Status.DONE, visibility.visible_posts(viewer))
         .options(joinedload(Post.category))
         .order_by(Post.status_changed_at.desc(), Post.id.desc())
         .offset((page - 1) * per_page)

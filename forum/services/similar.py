@@ -13,6 +13,7 @@ words find candidates through the search backend, ranked by the TF-IDF cosine of
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -22,6 +23,10 @@ from forum import semantic
 from forum.extensions import db
 from forum.models import CLOSED_STATUSES, NotDuplicate, Post, Status
 from forum.services import themes
+from forum.visibility import visible_posts
+
+if TYPE_CHECKING:
+    from forum.permissions import Guardian
 
 LIMIT = 5
 CANDIDATES = 60
@@ -55,39 +60,40 @@ def rank(title: str, documents: list[tuple[str, str]]) -> list[tuple[int, float]
     return sorted((s for s in scores if s[1] > 0), key=lambda s: (-s[1], s[0]))
 
 
-def _offerable(ids: list[int]) -> dict[int, Post]:
+def _offerable(viewer: "Guardian", ids: list[int]) -> dict[int, Post]:
+    """The posts of `ids` that may be offered to the viewer (never a merged duplicate)."""
     if not ids:
         return {}
-    query = select(Post).where(Post.id.in_(ids), Post.public(), Post.status != Status.DUPLICATE)
+    query = select(Post).where(Post.id.in_(ids), Post.public(), visible_posts(viewer), Post.status != Status.DUPLICATE)
     return {p.id: p for p in db.session.scalars(query)}
 
 
-def similar_posts(title: str, *, limit: int = LIMIT) -> list[Post]:
-    """Up to `limit` public posts that say what `title` says: open ones first, then closed, each by
-    similarity. Merged duplicates are left out (their original is the one to vote for)."""
+def similar_posts(viewer: "Guardian", title: str, *, limit: int = LIMIT) -> list[Post]:
+    """Up to `limit` public posts the viewer may see that say what `title` says: open ones first, then
+    closed, each by similarity. Merged duplicates are left out (their original is the one to vote for)."""
     title = title[:TITLE_MAX]
     if not title.strip():
         return []
     if semantic.encoder() is None:
-        ranked = _lexical(title)
+        ranked = _lexical(viewer, title)
     else:
         (vector,) = semantic.embed([title])
         floor = current_app.config.get("SIMILAR_MIN_SEMANTIC_SCORE", MIN_SEMANTIC_SIMILARITY)
         found = semantic.nearest(vector, CANDIDATES, floor)
-        posts = _offerable([i for i, _ in found])
+        posts = _offerable(viewer, [i for i, _ in found])
         ranked = [(posts[i], score) for i, score in found if i in posts]
     ranked.sort(key=lambda pair: (pair[0].status in CLOSED_STATUSES, -pair[1]))
     return [post for post, _ in ranked[:limit]]
 
 
-def _lexical(title: str) -> list[tuple[Post, float]]:
+def _lexical(viewer: "Guardian", title: str) -> list[tuple[Post, float]]:
     from forum import search
 
     words = expansions(title)
     if not words:
         return []
-    ids = search.backend().similar(words, limit=CANDIDATES)
-    posts = _offerable(ids)
+    ids = search.backend().similar(words, limit=CANDIDATES, hidden_categories=viewer.hidden_category_ids())
+    posts = _offerable(viewer, ids)
     ordered = [posts[i] for i in ids if i in posts]
     threshold = current_app.config.get("SIMILAR_MIN_SCORE", MIN_SIMILARITY)
     return [(ordered[i], s) for i, s in rank(title, [(p.title, p.body[:2000]) for p in ordered]) if s >= threshold]
@@ -101,7 +107,9 @@ class LikelyDuplicate:
     similarity: float
 
 
-def likely_duplicates(*, limit: int = 50, threshold: float = DUPLICATE_SIMILARITY) -> list[LikelyDuplicate]:
+def likely_duplicates(
+    viewer: "Guardian", *, limit: int = 50, threshold: float = DUPLICATE_SIMILARITY
+) -> list[LikelyDuplicate]:
     """Pairs of open-for-merging posts whose vectors are at least `threshold` alike, the pair with the
     newest post first; pairs staff marked "not a duplicate" are left out. Empty without the model.
 
@@ -114,7 +122,7 @@ def likely_duplicates(*, limit: int = 50, threshold: float = DUPLICATE_SIMILARIT
     newest = list(
         db.session.scalars(
             select(Post.id)
-            .where(Post.public(), Post.status != Status.DUPLICATE)
+            .where(Post.public(), visible_posts(viewer), Post.status != Status.DUPLICATE)
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(DUPLICATES_NEWEST)
         )
@@ -138,7 +146,7 @@ def likely_duplicates(*, limit: int = 50, threshold: float = DUPLICATE_SIMILARIT
             )
         ).tuples()
     )
-    posts = _offerable(sorted({i for pair in candidates for i in pair}))
+    posts = _offerable(viewer, sorted({i for pair in candidates for i in pair}))
     pairs = []
     for (a, b), score in candidates.items():
         if (a, b) in dismissed or a not in posts or b not in posts:

@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import select
@@ -25,6 +26,10 @@ from whoosh.lang.porter import stem
 from forum import semantic
 from forum.extensions import db
 from forum.models import CLOSED_STATUSES, Kind, Post, Vote
+from forum.visibility import visible_posts
+
+if TYPE_CHECKING:
+    from forum.permissions import Guardian
 
 THRESHOLD = 0.25  # TF-IDF cosine (the lexical fallback)
 SEMANTIC_THRESHOLD = 0.45  # sentence-vector cosine: no wrong grouping of the labelled set from 0.42 up
@@ -136,14 +141,16 @@ class Theme:
         return max(self.posts, key=lambda p: (p.vote_count, -p.id)).title
 
 
-def complaint_themes(min_size: int = 2) -> list[Theme]:
-    """Open complaints grouped into themes, each with its distinct voters; biggest first."""
+def complaint_themes(viewer: "Guardian | None" = None, min_size: int = 2) -> list[Theme]:
+    """Open complaints the viewer may see (None: every one, for commands) grouped into themes, each
+    with its distinct voters; biggest first."""
     complaints = list(
         db.session.scalars(
             select(Post)
             .where(
                 Post.kind == Kind.COMPLAINT,
                 Post.public(),
+                *([visible_posts(viewer)] if viewer is not None else []),
                 Post.status.not_in(CLOSED_STATUSES),
             )
             .options(joinedload(Post.category))

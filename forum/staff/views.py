@@ -4,19 +4,32 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from forum import semantic
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import AuditEntry, Post, Status, User, Vote, utcnow
+from forum.models import AuditEntry, Post, Priority, Status, User, Vote, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
-from forum.services import insights, posts, queue, similar, themes
+from forum.services import affiliations, demand, insights, posts, queue, similar, themes
+from forum.visibility import visible_posts
 from forum.web import whole_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -41,18 +54,35 @@ def staff_bar():
     return {"staff_counts": staff_counts}
 
 
+@bp.app_template_filter("revenue")
+def revenue(amount) -> str:
+    """Monthly revenue for staff pages: whole units with thousands separators."""
+    return "—" if amount is None else f"{amount:,.0f}"
+
+
+@bp.app_template_global()
+def priorities() -> list[Priority]:
+    return list(Priority)
+
+
+@bp.app_template_global()
+def priority_label(value: str | None) -> str:
+    return Priority(value).label if value in set(Priority) else ""
+
+
 @bp.get("/queue")
 def queue_page():
     view = request.args.get("view", "unanswered")
     if view not in QUEUE_VIEWS:
         abort(400, f"Choose one of: {', '.join(QUEUE_VIEWS)}.")
-    categories = posts.categories()
+    categories = posts.categories(guardian())
     filters = ListFilters.from_args(request.args, categories, fields=("kind", "status", "category"))
-    chosen = queue.QueueFilter(kind=filters.kind, status=filters.status, category=filters.category)
+    chosen = queue.QueueFilter(kind=filters.kind, status=filters.status, category=filters.category, viewer=guardian())
     items = queue.unanswered(filters=chosen) if view == "unanswered" else []
     answered = []
     if view != "unanswered":
         answered = queue.answered(by=current_user if view == "mine" else None, filters=chosen)
+    authors = [item.post.author_id for item in items] + [post.author_id for post in answered]
     return render_template(
         "staff/queue.html",
         view=view,
@@ -63,6 +93,7 @@ def queue_page():
         categories=categories,
         statuses=queue.UNANSWERED_STATUSES if view == "unanswered" else list(Status),
         formula=queue.FORMULA,
+        companies=affiliations.companies_of(authors),
     ), 400 if filters.problems else 200
 
 
@@ -107,10 +138,12 @@ POSTS_HEADER = ["id", "kind", "title", "category", "status", "votes", "comments"
 
 @bp.get("/export/posts.csv")
 def export_posts():
+    viewer = guardian()
+
     def rows():
         posts = db.session.scalars(
             select(Post)
-            .where(Post.deleted_at.is_(None))
+            .where(Post.deleted_at.is_(None), visible_posts(viewer))
             .options(joinedload(Post.category))
             .order_by(Post.id)
             .execution_options(yield_per=1000)
@@ -123,21 +156,140 @@ def export_posts():
     return _csv("posts.csv", POSTS_HEADER, rows)
 
 
+VOTERS_HEADER = ["user_id", "display_name", "email", "voted_at", "source", "recorded_by", "priority", "note",
+                 "companies"]  # fmt: skip
+
+
 @bp.get("/export/posts/<int:post_id>/voters.csv")
 def export_voters(post_id: int):
     post = load_post(post_id)
+    recorder = aliased(User)
 
     def rows():
         voters = db.session.execute(
-            select(User.id, User.display_name, User.email, Vote.created_at)
+            select(User.id, User.display_name, User.email, Vote.created_at, Vote.source, recorder.display_name,
+                   Vote.priority, Vote.note)
             .join(Vote, Vote.user_id == User.id)
+            .outerjoin(recorder, recorder.id == Vote.recorded_by_id)
             .where(Vote.post_id == post.id)
             .order_by(Vote.created_at, Vote.id)
-        )
-        for user_id, name, email, voted_at in voters:
-            yield [user_id, name, email, _iso(voted_at)]
+        ).all()  # fmt: skip
+        companies = demand.companies_of([row[0] for row in voters])
+        for (user_id, name, email, voted_at, source, recorded_by, priority, note), theirs in zip(
+            voters, companies, strict=True
+        ):
+            yield [user_id, name, email, _iso(voted_at), source, recorded_by, priority, note,
+                   "; ".join(c.name for c in theirs)]  # fmt: skip
 
-    return _csv(f"post-{post.id}-voters.csv", ["user_id", "display_name", "email", "voted_at"], rows)
+    return _csv(f"post-{post.id}-voters.csv", VOTERS_HEADER, rows)
+
+
+# -- demand: who asked, and the Prioritize list ---------------------------------------------------
+PRIORITIZE_PER_PAGE = 25
+
+
+def _demand_filters(categories) -> tuple[demand.DemandFilters, list[str]]:
+    """The Prioritize page's filters from the query string; a value that makes no sense is dropped
+    with a problem the page shows (and a 400)."""
+    base = ListFilters.from_args(request.args, categories, fields=("status", "category"))
+    problems = list(base.problems)
+    found: dict = {"category": base.category, "status": base.status}
+    plan = request.args.get("plan") or None
+    if plan is not None:
+        if plan in demand.plans():
+            found["plan"] = plan
+        else:
+            problems.append(f"No company is on a plan “{plan[:40]}”; showing every plan.")
+    attribute = request.args.get("attr") or None
+    if attribute is not None:
+        name, _, value = attribute.partition(":")
+        if (name, value) in demand.attribute_choices():
+            found["attribute"] = (name, value)
+        else:
+            problems.append(f"No company has the attribute “{attribute[:40]}”; showing every company.")
+    sort = request.args.get("sort") or "priority"
+    if sort not in demand.SORTS:
+        problems.append(f"“{sort[:40]}” is not a column to sort by; sorting by priority.")
+        sort = "priority"
+    direction = request.args.get("dir") or ("asc" if sort in ("title", "status") else "desc")
+    if direction not in ("asc", "desc"):
+        problems.append("Sort up (asc) or down (desc); sorting down.")
+        direction = "desc"
+    return demand.DemandFilters(**found, sort=sort, descending=direction == "desc"), problems
+
+
+def _demand_args(filters: demand.DemandFilters) -> dict:
+    """The query string of these filters, for links that keep them."""
+    args = {"sort": filters.sort, "dir": "desc" if filters.descending else "asc"}
+    if filters.plan:
+        args["plan"] = filters.plan
+    if filters.attribute:
+        args["attr"] = ":".join(filters.attribute)
+    if filters.category:
+        args["category"] = filters.category.slug
+    if filters.status:
+        args["status"] = filters.status.value
+    return args
+
+
+@bp.get("/prioritize")
+def prioritize():
+    categories = posts.categories(guardian())
+    filters, problems = _demand_filters(categories)
+    raw_page = request.args.get("page", "1")
+    page = whole_number(raw_page, 1, 10000)
+    if page is None:
+        problems.append("Pages are numbered from 1; showing the first page.")
+        page = 1
+    rows, has_next = demand.prioritize(guardian(), filters, page=page, per_page=PRIORITIZE_PER_PAGE)
+    return render_template(
+        "staff/prioritize.html",
+        rows=rows,
+        has_next=has_next,
+        page=page,
+        filters=filters,
+        args=_demand_args(filters),
+        problems=problems,
+        categories=categories,
+        plans=demand.plans(),
+        attributes=demand.attribute_choices(),
+        statuses=list(Status),
+        sorts=demand.SORTS,
+        weights=list(Priority),
+    ), 400 if problems else 200
+
+
+PRIORITIZE_HEADER = ["id", "title", "category", "status", "votes", "companies", "monthly_revenue", "priority",
+                     "blockers", "url"]  # fmt: skip
+
+
+@bp.get("/prioritize.csv")
+def prioritize_csv():
+    filters, problems = _demand_filters(posts.categories(guardian()))
+    if problems:
+        abort(400, " ".join(problems))
+    viewer = guardian()
+
+    def rows():
+        for row in demand.every_row(viewer, filters):
+            p = row.post
+            yield [p.id, p.title, p.category.slug, p.status, row.votes, row.companies, row.revenue, row.priority,
+                   row.blockers, absolute_url("posts.show", post_id=p.id, slug=p.slug)]  # fmt: skip
+
+    return _csv("prioritize.csv", PRIORITIZE_HEADER, rows)
+
+
+@bp.get("/people")
+def find_people():
+    """Suggestions for the vote-on-behalf form: people by name or email, and the people of companies
+    by the company's name, as JSON."""
+    found = demand.find_people(request.args.get("q", "")[:100])
+    return jsonify(
+        [
+            {"name": c.user.display_name, "email": c.user.email, "companies": [co.name for co in c.companies]}
+            for c in found
+        ]
+    )
 
 
 # -- insights ----------------------------------------------------------------------------
@@ -150,8 +302,8 @@ def insights_page():
     days = whole_number(raw)
     if days not in PERIODS:
         abort(400, f"Choose a period of {', '.join(str(d) for d in PERIODS)} days.")
-    top, rising = insights.top_requests(utcnow() - timedelta(days=days))
-    months, by_category, by_kind = insights.volumes()
+    top, rising = insights.top_requests(guardian(), utcnow() - timedelta(days=days))
+    months, by_category, by_kind = insights.volumes(guardian())
     return render_template(
         "staff/insights.html",
         days=days,
@@ -174,13 +326,15 @@ def post_insights(post_id: int):
 
 @bp.get("/themes")
 def themes_page():
-    return render_template("staff/themes.html", themes=themes.complaint_themes(), lexical=semantic.problem())
+    return render_template("staff/themes.html", themes=themes.complaint_themes(guardian()), lexical=semantic.problem())
 
 
 @bp.get("/duplicates")
 def duplicates_page():
     """Pairs of posts that likely say the same thing, the pair with the newest post first."""
-    return render_template("staff/duplicates.html", pairs=similar.likely_duplicates(), lexical=semantic.problem())
+    return render_template(
+        "staff/duplicates.html", pairs=similar.likely_duplicates(guardian()), lexical=semantic.problem()
+    )
 
 
 @bp.post("/duplicates/dismiss")
@@ -188,7 +342,7 @@ def dismiss_duplicate():
     """ "Not a duplicate": the pair is remembered and no longer offered."""
     first_id, second_id = whole_number(request.form.get("first")), whole_number(request.form.get("second"))
     if first_id is None or second_id is None or first_id == second_id:
-        pairs = similar.likely_duplicates()
+        pairs = similar.likely_duplicates(guardian())
         error = "Give the numbers of two different posts."
         return render_template("staff/duplicates.html", pairs=pairs, lexical=semantic.problem(), error=error), 422
     first, second = load_post(first_id), load_post(second_id)

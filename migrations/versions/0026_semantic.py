@@ -6,7 +6,7 @@ them; `id` grows with each write so a server reads only what changed. Staff dism
 duplicate pair once, and it stays dismissed.
 
 Revision ID: 0026
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0026'
-down_revision = '0020'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -190,4 +190,32 @@
       });
     });
   });
+
+  // Vote on behalf: suggest people and company contacts while staff type (the form looks names up
+  // itself when sent without this).
+  var personInput = document.querySelector("input[data-people-url]");
+  if (personInput && personInput.list) {
+    var personTimer = null;
+    personInput.addEventListener("input", function () {
+      clearTimeout(personTimer);
+      personTimer = setTimeout(function () {
+        var typed = personInput.value.trim();
+        if (typed.length < 2) return;
+        fetch(personInput.dataset.peopleUrl + "?q=" + encodeURIComponent(typed), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) {
+          return response.ok ? response.json() : [];
+        }).then(function (people) {
+          var list = personInput.list;
+          list.replaceChildren();
+          people.forEach(function (person) {
+            var option = document.createElement("option");
+            option.value = person.email;
+            option.label = [person.name].concat(person.companies).join(" · ");
+            list.appendChild(option);
+          });
+        }).catch(function () { /* suggestions are a nicety: the form works without them */ });
+      }, 250);
+    });
+  }
 })();

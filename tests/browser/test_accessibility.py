@@ -89,6 +89,7 @@ PAGES = {
         ("staff-post-insights", "/staff/insights/posts/{post}"),
         ("staff-themes", "/staff/themes"),
         ("staff-audit", "/staff/audit"),
+        ("staff-prioritize", "/staff/prioritize"),
     ],
     "admin": [
         ("moderation-flags", "/moderation/flags"),
@@ -137,6 +138,15 @@ def test_phone_viewport_has_no_axe_violations(new_page, site):
         if report:
             problems.append(report)
     assert not problems, "on a phone:\n" + "\n".join(problems)
+
+
+def test_prioritize_on_a_phone_has_no_axe_violations_and_fits(new_page, site):
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    sign_in(page, site["staff_email"])
+    page.goto("/staff/prioritize")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the Prioritize page is {width}px wide on a {PHONE['width']}px screen"
+    assert_accessible(page, "phone-prioritize")
 
 
 def test_form_errors_have_no_axe_violations(page, site):

@@ -151,3 +151,56 @@ def test_staff_correct_an_official_answer_and_the_timeline_says_edited(new_page,
     expect(page.locator(".official-response")).to_contain_text("We will build this in the summer instead.")
     expect(page.locator(".official-response .edited")).to_be_visible()
     expect(page.locator(".timeline")).to_contain_text("Sam Staff edited the official response.")
+
+
+@pytest.fixture
+def customers(make_user, make_post):
+    from decimal import Decimal
+
+    from forum.models import Company, CompanyMember
+
+    staff = make_user(Role.STAFF, name="Mia Staff", email="mia@example.com", password=PASSWORD)
+    post = make_post(title="Import from Jira", body="We cannot move without our history.")
+    company = Company(external_id="lumen", name="Lumen Health", plan="Enterprise", monthly_revenue=Decimal("22000"))
+    db.session.add(company)
+    db.session.flush()
+    for name in ("Lena Park", "Leon Brandt"):
+        person = make_user(name=name, email=f"{name.split()[0].lower()}@lumen.example")
+        db.session.add(CompanyMember(user_id=person.id, company_id=company.id))
+    db.session.commit()
+    return {"staff": staff, "post": post}
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+def test_staff_record_a_vote_on_behalf_by_company_name(new_page, customers, javascript):
+    """With script the field suggests the company's contacts while staff type; without, sending the
+    company's name offers its contacts as buttons. Either way the vote lands with its note."""
+    page = new_page(viewport=WIDE, javascript=javascript)
+    sign_in(page, "mia@example.com")
+    post = customers["post"]
+    page.goto(f"/posts/{post.id}-{post.slug}")
+    field = page.get_by_label("Who asked (email, or a name or company to look up)")
+    page.get_by_label("How much it matters to them").select_option("blocker")
+    page.get_by_label("Note for the team (optional)").fill("Procurement call: no move without an importer")
+    if javascript:
+        field.press_sequentially("lumen")
+        expect(page.locator("#on-behalf-people option")).to_have_count(2)
+        assert sorted(page.locator("#on-behalf-people option").evaluate_all("os => os.map(o => o.value)")) == [
+            "lena@lumen.example",
+            "leon@lumen.example",
+        ]
+        field.fill("leon@lumen.example")
+        page.get_by_role("button", name="Record the vote").click()
+    else:
+        field.fill("lumen")
+        page.get_by_role("button", name="Record the vote").click()
+        expect(page.get_by_text("Several people match “lumen”")).to_be_visible()
+        page.get_by_role("button", name=re.compile("Leon Brandt")).click()
+    expect(page.get_by_role("status").or_(page.locator(".flash")).first).to_contain_text(
+        "Recorded a vote for Leon Brandt"
+    )
+    who_asked = page.locator("#who-asked")
+    expect(who_asked).to_contain_text("on behalf by Mia Staff")
+    expect(who_asked).to_contain_text("Procurement call: no move without an importer")
+    expect(who_asked).to_contain_text("Lumen Health")
+    screenshot(page, f"vote-on-behalf-{'script' if javascript else 'no-script'}")

@@ -55,11 +55,13 @@ def searching_with(app, name: str):
 
 def searched(text, viewer=None, *, kind=None, status=None, category=None, **paging) -> search.Results:
     """A search as the results page makes it for this viewer (a visitor by default)."""
+    guardian = Guardian(viewer or AnonymousUser())
     filters = search.Filters(
         kind=kind.value if kind else None,
         status=status.value if status else None,
         category_id=category.id if category else None,
-        public_only=not Guardian(viewer or AnonymousUser()).is_moderator,
+        public_only=not guardian.is_moderator,
+        hidden_categories=guardian.hidden_category_ids(),
     )
     return search.search(text, filters, **paging)
 

@@ -8,6 +8,7 @@ import pytest
 from forum.demo import data
 from forum.extensions import db
 from forum.models import Category, Kind
+from forum.permissions import anyone
 from forum.services import posts, similar
 
 PAIRS = json.loads((Path(__file__).parent.parent / "data" / "paraphrase_pairs.json").read_text())
@@ -22,7 +23,7 @@ def _recall(pairs, make_user, category) -> float:
     db.session.commit()  # one commit: one index update
     hits = 0
     for pair, original in zip(pairs, originals, strict=True):
-        hits += original.id in [p.id for p in similar.similar_posts(pair["typed"])]
+        hits += original.id in [p.id for p in similar.similar_posts(anyone(), pair["typed"])]
     return hits / len(pairs)
 
 
@@ -72,5 +73,5 @@ def test_merged_duplicates_and_hidden_posts_are_not_suggested(search_backend, ma
     merges.merge_posts(moderator, duplicate, original)
     moderation.toggle_post(moderator, hidden, "hide")
     db.session.commit()
-    assert [p.id for p in similar.similar_posts("dark mode")] == [original.id]
+    assert [p.id for p in similar.similar_posts(anyone(), "dark mode")] == [original.id]
     assert Category  # the demo posts all go to one category here

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from forum import semantic
 from forum.extensions import db
 from forum.models import Kind, NotDuplicate, PostVector, Status
+from forum.permissions import anyone
 from forum.semantic.encoder import SHA256, Encoder, ModelUnavailable
 from forum.services import responses, similar
 
@@ -54,7 +55,7 @@ def test_an_edited_title_gets_a_new_vector(make_post, app_ctx):
     after = db.session.scalar(select(PostVector.vector).where(PostVector.post_id == post.id))
     assert before != after
     assert semantic.out_of_date() == []
-    assert [p.id for p in similar.similar_posts("download my bills as an excel file")] == [post.id]
+    assert [p.id for p in similar.similar_posts(anyone(), "download my bills as an excel file")] == [post.id]
 
 
 def test_open_posts_come_before_closed_ones(make_post, make_user, app_ctx):
@@ -62,7 +63,7 @@ def test_open_posts_come_before_closed_ones(make_post, make_user, app_ctx):
     responses.change_status(make_user("staff"), done, Status.DONE)
     open_one = make_post(title="Let us pay invoices by wire", body="A card is not possible for us.")
     db.session.commit()
-    assert [p.id for p in similar.similar_posts("paying without a credit card")][:2] == [open_one.id, done.id]
+    assert [p.id for p in similar.similar_posts(anyone(), "paying without a credit card")][:2] == [open_one.id, done.id]
 
 
 def test_reindex_fills_in_what_is_missing_and_can_run_again(make_post, app, app_ctx):

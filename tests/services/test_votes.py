@@ -83,3 +83,59 @@ def test_votes_are_exact_when_many_people_click_at_once(app, make_post, make_use
     rows = db.session.scalar(select(func.count()).select_from(Vote).where(Vote.post_id == post_id))
     assert (stored, rows) == (21, 21)
     assert recount() == []
+
+
+def test_votes_on_behalf_are_exact_when_staff_and_people_click_at_once(app, make_post, make_user):
+    """Two staff members record the same 20 requests (10 of them for addresses without an account)
+    from several threads while 10 of those people click "vote" themselves: one vote per person,
+    one account per address, and the counter matches the rows."""
+    from forum.models import VoteSource
+    from forum.services import accounts
+
+    post = make_post()
+    staff_ids = [make_user("staff").id, make_user("staff").id]
+    people = [make_user() for _ in range(10)]
+    emails = [p.email for p in people] + [f"new{n}@customer.example" for n in range(10)]
+    post_id, people_ids = post.id, [p.id for p in people]
+    errors: list[BaseException] = []
+
+    def record(staff_id, chunk):
+        try:
+            for email in chunk:
+                with app.app_context():
+                    staff, target = db.session.get(User, staff_id), db.session.get(Post, post_id)
+                    votes.record_on_behalf(staff, target, email, priority="important", note="Heard on a call")
+                    db.session.commit()
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    def click(chunk):
+        try:
+            for user_id in chunk:
+                with app.app_context():
+                    votes.add(db.session.get(User, user_id), db.session.get(Post, post_id))
+                    db.session.commit()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=record, args=(staff_id, emails[i::3])) for staff_id in staff_ids for i in range(3)
+    ]
+    threads += [threading.Thread(target=click, args=(people_ids[i::2],)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    db.session.rollback()
+    rows = db.session.scalars(select(Vote).where(Vote.post_id == post_id)).all()
+    assert db.session.get(Post, post_id).vote_count == len(rows) == 21  # the author, and 20 people once each
+    assert len({vote.user_id for vote in rows}) == 21
+    placeholders = db.session.scalars(select(User).where(User.is_placeholder.is_(True))).all()
+    assert sorted(u.email for u in placeholders) == sorted(emails[10:])
+    assert all(accounts.find_by_email(email) is not None for email in emails)
+    # Whoever came first decided the vote's source; the new addresses could only be recorded.
+    sources = {vote.user_id: vote.source for vote in rows}
+    assert {sources[u.id] for u in placeholders} == {VoteSource.ON_BEHALF}
+    assert recount() == []

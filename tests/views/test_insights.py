@@ -3,7 +3,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from forum.extensions import db
-from forum.models import Kind, Post, Vote
+from forum.models import Kind, Post, Role, Vote
+from forum.permissions import Guardian
 from forum.services import insights, votes
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -25,7 +26,7 @@ def test_top_and_rising_requests_and_voters_active_elsewhere(make_post, make_use
     db.session.execute(update(Vote).where(Vote.post_id == big_old.id).values(created_at=long_ago))
     db.session.commit()
 
-    top, gaining = insights.top_requests(datetime.now(UTC) - timedelta(days=30))
+    top, gaining = insights.top_requests(Guardian(make_user(Role.STAFF)), datetime.now(UTC) - timedelta(days=30))
     assert [r.post.title for r in top] == ["Big old request", "Rising request", "Quiet request"]
     assert [r.votes_in_period for r in top] == [0, 3, 1]
     assert [r.post.title for r in gaining] == ["Rising request", "Quiet request"]
@@ -35,12 +36,12 @@ def test_top_and_rising_requests_and_voters_active_elsewhere(make_post, make_use
     assert quiet.vote_count == 1
 
 
-def test_volumes_per_month_by_category_and_kind(make_post, app_ctx):
+def test_volumes_per_month_by_category_and_kind(make_post, make_user, app_ctx):
     now = datetime.now(UTC)
     this_month = insights.month_key(now)
     for kind in (Kind.IDEA, Kind.IDEA, Kind.COMPLAINT):
         make_post(kind=kind)
-    months, by_category, by_kind = insights.volumes()
+    months, by_category, by_kind = insights.volumes(Guardian(make_user(Role.STAFF)))
     assert months[-1] == this_month and len(months) == 6
     assert by_category["Mobile app"][this_month] == 3
     assert by_kind["Idea"][this_month] == 2

@@ -10,6 +10,7 @@ and forum/permissions.py. Allowed: 2xx/3xx and the database changed. Refused: a 
 sent to sign in and back, and the database is exactly as before.
 """
 
+import io
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from forum.auth import safe_next
 from forum.extensions import db
 from forum.models import Category, FlagReason
-from forum.services import accounts, comments, moderation, posts
+from forum.services import accounts, api_keys, comments, moderation, posts
 from tests.conftest import PASSWORD, TABLES
 
 ROLES = ["visitor", "member", "author", "suspended", "moderator", "staff", "admin"]
@@ -54,11 +55,34 @@ class Action:
     unseen: frozenset = frozenset()  # refused roles that get a 404: the target is out of their sight
 
 
+def _provider(site):
+    from forum.models import SignInProvider
+
+    site.provider = SignInProvider(slug="okta", display_name="Okta", issuer="https://id.example.com",
+                                   client_id="forum", client_secret="secret", allowed_domains="")  # fmt: skip
+    db.session.add(site.provider)
+
+
+def _provider_form(site):
+    fields = {"display_name": "Okta login", "issuer": "https://id.example.com", "client_id": "forum", "enabled": "y"}
+    return f"/admin/sign-in/{site.provider.id}", {f"p{site.provider.id}-{k}": v for k, v in fields.items()}
+
+
+def _company_import(site):
+    from forum.models import CompanyImport
+
+    rows = [{"line": 2, "external_id": "acme", "name": "Acme", "plan": None, "monthly_revenue": None, "attributes": {}}]
+    site.company_import = CompanyImport(created_by_id=site.users["admin"].id, filename="c.csv", rows=rows, rejected=[])
+    db.session.add(site.company_import)
+
+
 def _merge(site):
     from forum.services import merges  # merging is newer than the rest of this table
 
     merges.merge_posts(site.users["admin"], site.post, site.other_post)
 
+
+CATEGORY_FORM = {"name": "Partners", "visibility": "restricted", "allowed_domains": "partner.example"}
 
 ACTIONS = {
     # -- posts -------------------------------------------------------------------------------
@@ -99,6 +123,10 @@ ACTIONS = {
     ),
     "post notes": Action(STAFF, lambda s: (f"/posts/{s.post.id}/notes", {"body": "Enterprise customer."})),
     "post flag": Action(REPORTERS, lambda s: (f"/posts/{s.post.id}/flag", {"reason": "spam"})),
+    "post vote on behalf": Action(
+        STAFF,
+        lambda s: (f"/posts/{s.post.id}/votes/on-behalf", {"email": "caller@customer.example", "priority": "blocker"}),
+    ),
     # -- comments ----------------------------------------------------------------------------
     "comment delete": Action(
         {"author", "moderator", "staff", "admin"}, lambda s: (f"/comments/{s.comment.id}/delete", {})
@@ -147,7 +175,33 @@ ACTIONS = {
         lambda s: ("/account/password", {"current_password": PASSWORD, "new_password": "another long password"}),
     ),
     "logout": Action(SIGNED_IN, lambda s: ("/logout", {})),
+    # -- site setup --------------------------------------------------------------------------
+    "category create": Action({"admin"}, lambda s: ("/admin/categories", CATEGORY_FORM)),
+    # -- sign-in settings and companies (admins) ---------------------------------------------
+    "sign-in provider edit": Action({"admin"}, _provider_form, _provider),
+    "company import": Action(
+        {"admin"},
+        lambda s: ("/admin/companies/import", {"file": (io.BytesIO(b"external_id,name\nacme,Acme\n"), "c.csv")}),
+    ),
+    "company import apply": Action(
+        {"admin"}, lambda s: (f"/admin/companies/import/{s.company_import.id}", {}), _company_import
+    ),
+    # -- API keys ------------------------------------------------------------------------------
+    "api key create": Action(
+        {"admin"}, lambda s: ("/admin/api-keys", {"name": "Help desk", "scopes": "read", "owner": "me"})
+    ),
+    "api key revoke": Action(
+        {"admin"},
+        lambda s: (f"/admin/api-keys/{_a_key_id()}/revoke", {}),
+        lambda s: api_keys.create_key(None, s.users["admin"], "Old sync", ["read"]),
+    ),
 }
+
+
+def _a_key_id() -> int:
+    from forum.models import ApiKey
+
+    return db.session.scalars(db.select(ApiKey.id)).first()
 
 
 @pytest.fixture
@@ -227,6 +281,9 @@ def test_the_table_covers_every_state_changing_route(app):
     covered_elsewhere = {"/posts/<int:post_id>/" + a for a in ("vote", "unvote", "comments", "edit", "delete")}
     covered_elsewhere |= {"/posts/<int:post_id>/response", "/posts/<int:post_id>/status", "/posts"}
     covered_elsewhere |= {"/posts/<int:post_id>/response/edit"}  # test_permissions.py
+    # Adding a provider reads its discovery document: tests/identity/test_oidc.py walks the roles
+    # against it with a real provider running.
+    covered_elsewhere |= {"/admin/sign-in"}
     # Signing up, in and back (visitors' own forms) and notification settings belong to other suites.
     not_moderation = {"/signup", "/login", "/reset", "/reset/<token>", "/signup/confirm/<token>"}
     not_moderation |= {"/account/email/<token>"}  # a mailed link, whoever opens it: tests/views/test_security_review.py
@@ -237,10 +294,16 @@ def test_the_table_covers_every_state_changing_route(app):
         for a in ("hide", "unhide", "lock", "unlock", "pin", "unpin", "move", "restore", "merge", "unmerge")
     }
     here |= {"/posts/<int:post_id>/notes", "/posts/<int:post_id>/flag", "/staff/duplicates/dismiss"}
+    here |= {"/posts/<int:post_id>/votes/on-behalf"}
     here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag")}
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
+    here |= {"/admin/categories"}
+    here |= {"/admin/sign-in/<int:provider_id>", "/admin/companies/import", "/admin/companies/import/<int:import_id>"}
+    here |= {"/admin/api-keys", "/admin/api-keys/<int:key_id>/revoke"}
+    # The API's routes take a key, not a session: tests/api/test_scopes.py walks every key against them.
+    covered_elsewhere |= {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
     posting = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
     missing = posting - here - covered_elsewhere - not_moderation
     assert not missing, f"state-changing routes without a role table: {sorted(missing)}"

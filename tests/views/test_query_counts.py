@@ -48,9 +48,10 @@ def test_post_page_queries_do_not_grow_with_comments(make_post, make_user, login
     assert small == large
     # session user, post (and whether it has responses, status changes, duplicates merged into it),
     # latest response, timeline, a page of comments, their replies, my vote, do I follow it, my
-    # unread notifications, and for staff: internal notes, the categories to move the post to and the
-    # staff bar's figures
-    assert large == 12
+    # unread notifications, and for staff: internal notes, the categories to move the post to, the
+    # staff bar's figures, the companies of the author and commenters, and who asked (votes by
+    # priority, voters' companies, the first voters)
+    assert large == 16
 
 
 def test_a_visitor_reads_a_plain_post_in_two_queries(make_post, client, count_queries):

@@ -1,0 +1,1 @@
+"""Admin pages: categories and who may see them."""
