@@ -4,19 +4,31 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from forum import markup
+from forum import markup, semantic
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import AuditEntry, Post, PostTag, Priority, TagInfo, User, Vote, statuses, tags, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
-from forum.services import affiliations, audit, demand, insights, posts, queue, themes
+from forum.services import affiliations, audit, demand, insights, posts, queue, similar, themes
 from forum.visibility import visible_posts
 from forum.web import whole_number
 
@@ -334,7 +346,30 @@ def post_insights(post_id: int):
 
 @bp.get("/themes")
 def themes_page():
-    return render_template("staff/themes.html", themes=themes.complaint_themes(guardian()))
+    return render_template("staff/themes.html", themes=themes.complaint_themes(guardian()), lexical=semantic.problem())
+
+
+@bp.get("/duplicates")
+def duplicates_page():
+    """Pairs of posts that likely say the same thing, the pair with the newest post first."""
+    return render_template(
+        "staff/duplicates.html", pairs=similar.likely_duplicates(guardian()), lexical=semantic.problem()
+    )
+
+
+@bp.post("/duplicates/dismiss")
+def dismiss_duplicate():
+    """ "Not a duplicate": the pair is remembered and no longer offered."""
+    first_id, second_id = whole_number(request.form.get("first")), whole_number(request.form.get("second"))
+    if first_id is None or second_id is None or first_id == second_id:
+        pairs = similar.likely_duplicates(guardian())
+        error = "Give the numbers of two different posts."
+        return render_template("staff/duplicates.html", pairs=pairs, lexical=semantic.problem(), error=error), 422
+    first, second = load_post(first_id), load_post(second_id)
+    similar.dismiss(current_user, first, second)
+    db.session.commit()
+    flash(f"Noted: #{first.id} and #{second.id} are not duplicates.", "success")
+    return redirect(url_for("staff.duplicates_page"), 303)
 
 
 # -- audit log ---------------------------------------------------------------------------

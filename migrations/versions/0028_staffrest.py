@@ -6,7 +6,7 @@ keeps the role its actor had then ("Mia (moderator) hid..."), which a later chan
 not rewrite.
 
 Revision ID: 0028
-Revises: 0020
+Revises: 0027
 Create Date: 2026-12-07 11:20:00
 
 """
