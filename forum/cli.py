@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models import Role
 from forum.notifications.commands import notifications_group
 from forum.search.commands import search_group
+from forum.semantic.commands import similar_group
 from forum.webhooks.commands import webhooks_group
 
 
@@ -18,6 +19,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(recount_command)
     app.cli.add_command(notifications_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(similar_group)
     app.cli.add_command(bench_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(api_key_group)

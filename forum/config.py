@@ -117,6 +117,11 @@ class Config:
         # receivers sit on the company's network; the tests' local receiver). Link-local and cloud
         # metadata addresses stay refused whatever this says (forum/webhooks/transport.py).
         self.WEBHOOKS_ALLOW_PRIVATE = _flag("WEBHOOKS_ALLOW_PRIVATE", False)
+        # Similar posts, likely duplicates and themes (forum/semantic): sentence vectors when the model
+        # package is installed, unless "off"; lexical matching otherwise. Seconds a server may go before
+        # it reads the vectors other servers wrote (its own writes show at once).
+        self.SEMANTIC_MATCHING = os.environ.get("SEMANTIC_MATCHING", "on").strip().lower() != "off"
+        self.SEMANTIC_REFRESH_SECONDS = float(os.environ.get("SEMANTIC_REFRESH_SECONDS", "2"))
 
         # Search: "whoosh" (an index on disk, one machine) or "postgres" (the database's full-text
         # search, for several app servers sharing one PostgreSQL database).

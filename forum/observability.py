@@ -277,6 +277,11 @@ def readyz():
     except Exception as error:
         checks["search"] = _reason(error)
     failed = sorted(name for name, result in checks.items() if result != "ok")
+    # Similar posts work either way: without the sentence model they are lexical (forum/semantic).
+    from forum import semantic
+
+    if lexical := semantic.problem():
+        degraded["similar_posts"] = f"lexical matching ({lexical})"
     body = {"status": "not ready" if failed else "ready", "failed": failed, "checks": checks, "degraded": degraded}
     return jsonify(body), 503 if failed else 200
 

@@ -119,6 +119,21 @@ class Guardian:
     def can_delete_comment(self, comment: Comment) -> bool:
         return self.can_write and comment.deleted_at is None and (self._owns(comment) or self.is_moderator)
 
+    def can_edit_comment(self, comment: Comment, post: Post) -> bool:
+        """Only the author edits a comment's words, while it is in sight and its post takes comments;
+        moderators hide or delete, never put words in a member's mouth."""
+        return (
+            self.can_write
+            and self._owns(comment)
+            and comment.deleted_at is None
+            and not comment.is_hidden
+            and post.deleted_at is None
+            and not post.is_locked
+        )
+
+    def can_see_comment_revisions(self) -> bool:
+        return self.is_moderator
+
     def can_flag(self, target: Post | Comment) -> bool:
         return self.can_write and not self._owns(target) and target.deleted_at is None
 

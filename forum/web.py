@@ -310,6 +310,9 @@ def warm_up(app: Flask) -> None:
             from forum import search
 
             search.backend().warm()
+        from forum import semantic
+
+        semantic.warm(app)  # the model and the vectors, before the first title is typed
     except Exception:
         app.logger.exception("warming up the worker failed")
 

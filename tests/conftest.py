@@ -96,6 +96,7 @@ def app(database_url, tmp_path_factory):
             "CACHE_DIR": str(tmp_path_factory.mktemp("visitor-pages")),
             "CARD_DIR": str(tmp_path_factory.mktemp("cards")),
             "DELIVERY": "manual",  # tests deliver the outbox themselves
+            "SEMANTIC_REFRESH_SECONDS": 0,  # the tables are emptied between tests
         }
     )
     app.test_client_class = IsolatedClient
@@ -137,6 +138,8 @@ TABLES = (
     "comment_revisions",
     "response_revisions",
     "post_revisions",
+    "not_duplicates",
+    "post_vectors",
     "status_changes",
     "merge_moves",
     "post_merges",

@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def site(make_user, make_post, category):
     votes.add(voter, post)
     votes.add(other, post)
     first = comments.add_comment(voter, post, "Yes, and a *black* theme for OLED screens.")
-    comments.add_comment(author, post, "Good point, thank you.", parent=first)
+    reply = comments.add_comment(author, post, "Good point, thank you.", parent=first)
+    comments.edit_comment(author, reply, post, "Good point, thank you: **OLED** black.")
     comments.add_comment(other, post, "Me too: the white flashes at night are painful.")
     responses.respond(staff, post, "Thank you all: dark mode is **planned** for the spring release.", Status.PLANNED)
     moderation.add_note(staff, post, "Design has mock-ups in the shared drive.")
@@ -77,7 +79,8 @@ def site(make_user, make_post, category):
                             post_ids=[shipped.id], released_at=utcnow())  # fmt: skip
     db.session.commit()
     return {
-        "post": post.id, "slug": post.slug, "crash": crash.id, "duplicate": duplicate.id, "author": author,
+        "post": post.id, "slug": post.slug, "crash": crash.id, "reply": reply.id, "duplicate": duplicate.id,
+        "author": author,
         "staff": staff, "moderator": make_user(Role.MODERATOR, name="Mo Moderator"),
         "admin_and_import": _admin_with_companies(make_user),
         "note": note.id,
@@ -104,13 +107,16 @@ PAGES = {
                 "/search?q=", "/login", "/signup", "/reset", "/users/{author_id}", "/posts/999999",
                 "/unsubscribe/{unsubscribe}", "/sso?token=not-a-token", "/api/docs"],
     "member": ["/", "/posts/{post}-{slug}", "/posts/new", "/posts/{post}/edit", "/account", "/account/notifications",
-               "/notifications", "/following", "/search?q=invoice"],
+               "/notifications", "/following", "/search?q=invoice", "/comments/{reply}/edit"],
     "moderator": ["/posts/{post}-{slug}", "/moderation/flags", "/users/{author_id}"],
     "staff": ["/posts/{post}-{slug}", "/posts/{crash}", "/roadmap", "/staff/queue", "/staff/queue?view=answered",
               "/staff/insights", "/staff/insights/posts/{post}", "/staff/themes", "/staff/audit", "/staff/prioritize",
               "/staff/prioritize?plan=Enterprise&sort=revenue&dir=asc", "/changelog",
               "/changelog/new", "/changelog/{note}", "/?tag=design", "/roadmap?tag=design",
-              "/staff/insights?tag=design"],
+              "/staff/insights?tag=design", "/account",
+              "/staff/audit?actor=sam&action=respond&from=2026-01-01", "/posts/{post}/merge?into=crash",
+              "/posts/{post}/merge?into={crash}", "/posts/{post}/merge?into=9999999",
+              "/comments/{comment}/revisions"],
     "admin": ["/admin/sign-in", "/admin/companies", "/admin/companies/import", "/admin/companies/import/{import_id}",
               "/admin/api-keys",
               "/admin/webhooks", "/admin/webhooks/{webhook}", "/admin/statuses"],
@@ -121,7 +127,7 @@ def test_every_kind_of_page_passes_the_nu_html_checker(site, client, login_as, s
     values = {"post": site["post"], "slug": site["slug"], "crash": site["crash"], "duplicate": site["duplicate"],
               "author_id": site["author"].id, "unsubscribe": site["unsubscribe"],
               "import_id": site["admin_and_import"][1], "webhook": site["webhook"],
-              "note": site["note"]}  # fmt: skip
+              "note": site["note"], "reply": site["reply"], "comment": site["reply"]}  # fmt: skip
     files: dict[Path, str] = {}
     for who, paths in PAGES.items():
         if who == "member":
@@ -180,3 +186,71 @@ def test_the_checker_catches_an_error(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text('<!doctype html><html lang="en"><title>x</title><p id="a"></p><p id="a"></p>')
     assert [e["message"] for e in run_checker([page])] == ["Duplicate ID “a”."]
+
+
+class _Labels(HTMLParser):
+    """Every id of a page, and every label's `for` with the form each sits in."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.form_of: dict[str, int | None] = {}
+        self.labels: list[tuple[str, int | None, str]] = []
+        self._forms = 0
+        self._form: int | None = None
+        self._label: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._forms += 1
+            self._form = self._forms
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+            self.form_of[attrs["id"]] = self._form
+        if tag == "label" and attrs.get("for"):
+            self._label = [attrs["for"], self._form, ""]
+
+    def handle_data(self, data):
+        if self._label is not None:
+            self._label[2] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        if tag == "label" and self._label is not None:
+            self.labels.append((self._label[0], self._label[1], " ".join(self._label[2].split())))
+            self._label = None
+
+
+@pytest.mark.parametrize(("who", "path"), [("staff", "/posts/{post}-{slug}"), ("member", "/account"),
+                                           ("staff", "/account"), ("member", "/posts/{post}-{slug}")])  # fmt: skip
+def test_no_duplicate_ids_and_every_label_names_a_field_of_its_own_form(site, client, login_as, who, path):
+    """The staff post page and /account once had two `csrf_token`, `status`, `body` and
+    `current_password` ids: "Your comment" and "Internal note" then pointed at the official answer's box."""
+    login_as(site["author"] if who == "member" else site[who])
+    html = client.get(path.format(post=site["post"], slug=site["slug"])).get_data(as_text=True)
+    page = _Labels()
+    page.feed(html)
+    duplicates = sorted({i for i in page.ids if page.ids.count(i) > 1})
+    assert duplicates == [], f"duplicate ids on {path}: {duplicates}"
+    assert page.labels, "the page has labelled fields"
+    for target, form, text in page.labels:
+        assert target in page.form_of, f"label “{text}” points at a missing id {target!r}"
+        assert page.form_of[target] == form, f"label “{text}” points at {target!r} in another form"
+    if who == "staff" and path.startswith("/posts"):
+        texts = {text.split(" (")[0]: target for target, _, text in page.labels}
+        assert {texts["Your comment"], texts["Internal note"], texts["Official response"]} == {
+            "body",
+            "note-body",
+            "response-body",
+        }
+
+
+def test_the_label_check_sees_a_label_pointing_into_another_form():
+    page = _Labels()
+    page.feed('<form><label for="body">Your comment</label></form><form><textarea id="body"></textarea></form>'
+              '<form><textarea id="body"></textarea></form>')  # fmt: skip
+    assert page.ids.count("body") == 2
+    [(target, form, text)] = page.labels
+    assert (target, text) == ("body", "Your comment") and page.form_of[target] != form

@@ -25,6 +25,7 @@ from forum.models.post import (
 )
 from forum.models.release import ReleaseNote, ReleaseNotePost
 from forum.models.search import FIELD_INDEXES, ORDER_INDEXES, SearchDocument  # noqa: F401 (indexes: PostgreSQL only)
+from forum.models.semantic import NotDuplicate, PostVector
 from forum.models.taxonomy import (
     PALETTE,
     PostStatus,
@@ -73,6 +74,7 @@ __all__ = [
     "Kind",
     "MergeMove",
     "MoveKind",
+    "NotDuplicate",
     "Notification",
     "OfficialResponse",
     "OutboxMessage",
@@ -81,6 +83,7 @@ __all__ = [
     "PostRevision",
     "PostStatus",
     "PostTag",
+    "PostVector",
     "Priority",
     "ReleaseNote",
     "ReleaseNotePost",

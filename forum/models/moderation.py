@@ -20,7 +20,10 @@ class AuditEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None: the system acted on its own (the hide after enough reports); `after` says why.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The actor's role when they acted (None on entries older than migration 0028).
+    actor_role: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[int]
@@ -30,7 +33,7 @@ class AuditEntry(db.Model):
     # The API key the actor acted through (forum/api/auth.py), None for the site's own pages.
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
 
-    actor: Mapped[User] = relationship(lazy="raise")
+    actor: Mapped[User | None] = relationship(lazy="raise")
     api_key: Mapped["ApiKey | None"] = relationship(lazy="selectin")  # noqa: F821 (models/api_key.py)
 
 

@@ -79,6 +79,18 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
+class CommentEditForm(FlaskForm):
+    body = TextAreaField(
+        "Your comment",
+        filters=[strip],
+        validators=[
+            DataRequired("A comment cannot be empty: write something, or delete the comment instead."),
+            Length(max=COMMENT_MAX, message=f"Keep comments to {COMMENT_MAX:,} characters or fewer."),
+        ],
+        description="Markdown works. The earlier version is kept, and the comment shows it was edited.",
+    )
+
+
 def status_choices() -> list[SelectChoice]:
     """The statuses staff may give a post, in the admins' order (read when a form is made)."""
     return [SelectChoice(s.slug, s.label) for s in statuses().current]

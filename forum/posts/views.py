@@ -5,11 +5,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from forum import caching, limits, markup, search
 from forum.extensions import db, reads_only
-from forum.models import Comment, Kind, OfficialResponse, Post, PostTag, Priority, StatusChange, tags
+from forum.models import Comment, Kind, OfficialResponse, Post, PostTag, Priority, StatusChange, User, tags
 from forum.moderation.forms import FlagForm, NoteForm
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.forms import (
+    CommentEditForm,
     CommentForm,
     NewPostForm,
     OnBehalfForm,
@@ -395,6 +396,43 @@ def comment(post_id: int):
     return redirect(post_url(post, _anchor=f"comment-{new_comment.id}"), 303)
 
 
+def _load_comment(comment_id: int) -> tuple[Comment, Post]:
+    """The comment and its post, if this viewer may see both; 404 otherwise."""
+    comment = db.session.get(Comment, comment_id) if comment_id <= MAX_ID else None
+    if comment is None or not guardian().can_see_comment(comment):
+        abort(404)
+    return comment, load_post(comment.post_id)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(comment_id: int):
+    comment, post = _load_comment(comment_id)
+    guardian().ensure(guardian().can_edit_comment(comment, post))
+    if request.method == "GET":
+        form = CommentEditForm(formdata=None, body=comment.body)
+        return render_template("posts/edit_comment.html", form=form, comment=comment, post=post)
+    form = CommentEditForm()
+    if not form.validate():
+        return render_template("posts/edit_comment.html", form=form, comment=comment, post=post), 422
+    changed = comments.edit_comment(current_user, comment, post, form.body.data)
+    db.session.commit()
+    flash("Your comment is updated; the earlier version is kept." if changed else "Nothing changed.", "success")
+    return redirect(_back_to(post) + f"#comment-{comment.id}", 303)
+
+
+@bp.get("/comments/<int:comment_id>/revisions")
+@login_required
+def comment_revisions(comment_id: int):
+    """Moderators read what an edited comment said before."""
+    comment, post = _load_comment(comment_id)
+    guardian().ensure(guardian().can_see_comment_revisions())
+    author = db.session.get(User, comment.author_id)
+    return render_template(
+        "posts/comment_revisions.html", comment=comment, post=post, author=author, revisions=comments.revisions(comment)
+    )
+
+
 # -- the company's answer ------------------------------------------------------
 @bp.post("/posts/<int:post_id>/response")
 @login_required
@@ -489,16 +527,61 @@ def set_tags(post_id: int):
 
 
 # -- merging duplicates ----------------------------------------------------------
+MERGE_CANDIDATES = 8
+
+
+def _merge_target(raw: str) -> tuple[Post | None, str | None]:
+    """The original a staff member named by number ("123" or "#123"): the post, or why there is none."""
+    if not raw:
+        return None, "Type words of the original's title (the post to keep), or its number."
+    original_id = whole_number(raw.lstrip("#"), 1, MAX_ID)
+    if original_id is None:
+        return None, None  # words, not a number
+    original = db.session.get(Post, original_id)
+    if original is None or not guardian().can_see_post(original):
+        return None, f"There is no post number {original_id}. Type words of its title to find it."
+    return original, None
+
+
+@bp.get("/posts/<int:post_id>/merge")
+@login_required
+def merge_preview(post_id: int):
+    """Find the original by words of its title (or its number), then see what the merge would move
+    before confirming it. Without script this page is the search step; with it, the post page's
+    suggestions lead straight to the preview."""
+    duplicate = load_post(post_id)
+    guardian().ensure(guardian().can_merge(duplicate))
+    raw = search.query.clean(request.args.get("into", "")).strip()[:200]
+    original, problem = _merge_target(raw)
+    context = {"duplicate": duplicate, "into": raw, "problem": problem, "candidates": None, "preview": None}
+    if duplicate.merged_into_id is not None:
+        flash("This post is already merged: undo that merge on its page first.", "error")
+        return redirect(post_url(duplicate), 303)
+    if problem:
+        return render_template("posts/merge.html", **context), 422 if raw else 200
+    if original is None:
+        found = [
+            p for p in similar_posts.similar_posts(guardian(), raw, limit=MERGE_CANDIDATES + 1) if p.id != duplicate.id
+        ]
+        context["candidates"] = found[:MERGE_CANDIDATES]
+        return render_template("posts/merge.html", **context)
+    try:
+        context["preview"] = merges.preview(current_user, duplicate, original)
+    except Refused as refusal:
+        context["problem"] = refusal.description
+        return render_template("posts/merge.html", **context), 409
+    return render_template("posts/merge.html", **context)
+
+
 @bp.post("/posts/<int:post_id>/merge")
 @login_required
 def merge(post_id: int):
     duplicate = load_post(post_id)
     guardian().ensure(guardian().can_merge(duplicate))
-    raw = (request.form.get("into") or "").strip().lstrip("#")
-    original_id = whole_number(raw, 1, MAX_ID)
-    original = db.session.get(Post, original_id) if original_id is not None else None
-    if original is None or not guardian().can_see_post(original):
-        return _merge_refused(duplicate, "Give the number of the original post (the one to keep).", 422)
+    raw = (request.form.get("into") or "").strip()
+    original, problem = _merge_target(raw)
+    if original is None:
+        return _merge_refused(duplicate, problem or "Give the number of the original post (the one to keep).", 422)
     try:
         merges.merge_posts(current_user, duplicate, original)
         db.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from forum import markup
 from forum.extensions import db
-from forum.models import Comment, Post, User, utcnow
+from forum.models import Comment, CommentRevision, Post, User, utcnow
 from forum.permissions import Guardian
 from forum.services import Refused, notify
 from forum.services.posts import DOUBLE_SUBMIT_WINDOW, CardAuthor, touch
@@ -53,6 +53,32 @@ def add_comment(actor: User, post: Post, body: str, parent: Comment | None = Non
     notify.auto_follow(actor, post)
     notify.commented(actor, post, comment, parent)
     return comment
+
+
+def edit_comment(actor: User, comment: Comment, post: Post, body: str) -> bool:
+    """The author changes a comment's words; what it said before is kept as a revision. False when
+    nothing changed."""
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_edit_comment(comment, post))
+    body = markup.clean_text(body).strip()
+    if body == comment.body:
+        return False
+    now = utcnow()
+    db.session.add(CommentRevision(comment_id=comment.id, editor_id=actor.id, body=comment.body, created_at=now))
+    comment.body, comment.body_html, comment.updated_at = body, markup.render(body), now
+    db.session.flush()
+    return True
+
+
+def revisions(comment: Comment) -> list[CommentRevision]:
+    """A comment's earlier texts, newest first."""
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.created_at.desc(), CommentRevision.id.desc())
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

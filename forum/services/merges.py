@@ -14,7 +14,9 @@ tear replies from the post they answered and make the undo a guess, and the
 duplicate's discussion stays one click away.
 """
 
-from sqlalchemy import delete, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
 
 from forum import visibility
 from forum.extensions import db
@@ -26,22 +28,66 @@ from forum.services.counters import recount
 UNSYNCHRONIZED = {"synchronize_session": False}
 
 
+def check(duplicate: Post, original: Post) -> None:
+    """Refuse a merge that cannot be done, saying why in the posts' own titles."""
+    if duplicate.id == original.id:
+        raise Refused("A post cannot be merged into itself: pick the original, the other post that says the same.")
+    if duplicate.merged_into_id is not None:
+        target = db.session.get(Post, duplicate.merged_into_id)
+        raise Refused(f"This post is already merged into “{target.title}” (post {target.id}).")
+    if original.merged_into_id is not None:
+        target = db.session.get(Post, original.merged_into_id)
+        raise Refused(f"“{original.title}” is itself merged into “{target.title}” (post {target.id}): "
+                      "merge into that one instead.")  # fmt: skip
+    if original.is_hidden or original.deleted_at is not None:
+        # Its voters and followers would move somewhere visitors cannot follow them.
+        raise Refused(f"“{original.title}” is hidden or deleted: merge into a post everyone can see.")
+    if original.category_id != duplicate.category_id and not visibility.is_public(original.category_id):
+        # Voters and followers would move to a post some of them may not see (forum/visibility.py).
+        raise Refused(f"“{original.title}” is in a category not everyone may see: move this post into that "
+                      "category first, or merge the other way.")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What merging `duplicate` into `original` would do, counted from the rows as they are now."""
+
+    duplicate: Post
+    original: Post
+    votes_moving: int  # voters of the duplicate only: their vote moves to the original
+    voters_on_both: int  # counted once: their vote on the duplicate is dropped
+    original_votes_after: int
+    followers_added: int  # followers of the duplicate who will follow the original too
+    comments_staying: int
+
+
+def preview(actor: User, duplicate: Post, original: Post) -> MergePreview:
+    guardian = Guardian(actor)
+    guardian.ensure(guardian.can_merge(duplicate) and guardian.can_merge(original))
+    check(duplicate, original)
+    duplicate_voters = set(db.session.scalars(select(Vote.user_id).where(Vote.post_id == duplicate.id)))
+    original_voters = set(db.session.scalars(select(Vote.user_id).where(Vote.post_id == original.id)))
+    known = select(Follow.user_id).where(Follow.post_id == original.id)
+    followers_added = db.session.scalar(
+        select(func.count())
+        .select_from(Follow)
+        .where(Follow.post_id == duplicate.id, Follow.active.is_(True), Follow.user_id.not_in(known))
+    )
+    return MergePreview(
+        duplicate=duplicate,
+        original=original,
+        votes_moving=len(duplicate_voters - original_voters),
+        voters_on_both=len(duplicate_voters & original_voters),
+        original_votes_after=len(duplicate_voters | original_voters),
+        followers_added=followers_added,
+        comments_staying=duplicate.comment_count,
+    )
+
+
 def merge_posts(actor: User, duplicate: Post, original: Post) -> PostMerge:
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_merge(duplicate) and guardian.can_merge(original))
-    if duplicate.id == original.id:
-        raise Refused("A post cannot be merged into itself.")
-    if duplicate.merged_into_id is not None:
-        raise Refused(f"This post is already merged into post #{duplicate.merged_into_id}.")
-    if original.merged_into_id is not None:
-        raise Refused(f"Post #{original.id} is itself a duplicate: merge into post #{original.merged_into_id}.")
-    if original.is_hidden or original.deleted_at is not None:
-        # Its voters and followers would move somewhere visitors cannot follow them.
-        raise Refused(f"Post #{original.id} is hidden or deleted: merge into a post everyone can see.")
-    if original.category_id != duplicate.category_id and not visibility.is_public(original.category_id):
-        # Voters and followers would move to a post some of them may not see (forum/visibility.py).
-        raise Refused(f"Post #{original.id} is in a category not everyone may see: move this post into that "
-                      "category first, or merge the other way.")  # fmt: skip
+    check(duplicate, original)
     now = utcnow()
     merge = PostMerge(duplicate_id=duplicate.id, original_id=original.id, actor_id=actor.id,
                       from_status=str(duplicate.status), created_at=now)  # fmt: skip

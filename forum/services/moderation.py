@@ -24,14 +24,15 @@ POST_TOGGLES = {
 }
 
 
-def toggle_post(actor: User, post: Post, action: str, reason: str = "") -> bool:
-    """Hide, unhide, lock, unlock, pin or unpin a post. False when it already was."""
+def toggle_post(actor: User, post: Post, action: str, reason: str = "", cause: dict | None = None) -> bool:
+    """Hide, unhide, lock, unlock, pin or unpin a post. False when it already was. `cause`: what
+    the audit entry adds (a decision on reports: how many)."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_moderate())
     field, value = POST_TOGGLES[action]
     if getattr(post, field) == value:
         return False
-    audit.record(actor, action, "post", post.id, {field: getattr(post, field)}, {field: value})
+    audit.record(actor, action, "post", post.id, {field: getattr(post, field)}, {field: value, **(cause or {})})
     # Asked before unhiding: is_held() is true of hidden posts only.
     held = action == "unhide" and posts.is_held(post)
     setattr(post, field, value)
@@ -69,11 +70,12 @@ def _visible(comment: Comment) -> bool:
     return comment.deleted_at is None and not comment.is_hidden
 
 
-def _set_comment(actor: User, comment: Comment, action: str, **changes) -> bool:
+def _set_comment(actor: User, comment: Comment, action: str, cause: dict | None = None, **changes) -> bool:
     if all(getattr(comment, k) == v for k, v in changes.items()):
         return False
     was_visible = _visible(comment)
-    audit.record(actor, action, "comment", comment.id, {k: getattr(comment, k) for k in changes}, changes)
+    audit.record(actor, action, "comment", comment.id, {k: getattr(comment, k) for k in changes},
+                 {**changes, **(cause or {})})  # fmt: skip
     for key, value in changes.items():
         setattr(comment, key, value)
     # The comment count shows what members can read.
@@ -87,14 +89,14 @@ def _set_comment(actor: User, comment: Comment, action: str, **changes) -> bool:
     return True
 
 
-def hide_comment(actor: User, comment: Comment) -> bool:
+def hide_comment(actor: User, comment: Comment, cause: dict | None = None) -> bool:
     Guardian(actor).ensure(Guardian(actor).can_moderate())
-    return _set_comment(actor, comment, "hide", is_hidden=True)
+    return _set_comment(actor, comment, "hide", cause, is_hidden=True)
 
 
-def unhide_comment(actor: User, comment: Comment) -> bool:
+def unhide_comment(actor: User, comment: Comment, cause: dict | None = None) -> bool:
     Guardian(actor).ensure(Guardian(actor).can_moderate())
-    return _set_comment(actor, comment, "unhide", is_hidden=False)
+    return _set_comment(actor, comment, "unhide", cause, is_hidden=False)
 
 
 def delete_comment(actor: User, comment: Comment) -> bool:
@@ -164,8 +166,10 @@ def flag(actor: User, target: Post | Comment, reason: FlagReason, threshold: int
         )
     )
     if open_flags >= threshold and not target.is_hidden:
-        # Hidden until a moderator decides; the member whose report crossed the line is the actor.
-        audit.record(actor, "hide_by_flags", target_type, target.id, {"is_hidden": False}, {"is_hidden": True})
+        # Hidden until a moderator decides. The system hides it, not the member whose report
+        # crossed the line: the entry has no actor, and says why.
+        cause = {"is_hidden": True, "reports": open_flags, "reasons": _open_reasons(target_type, target.id)}
+        audit.record(None, "hide_by_flags", target_type, target.id, {"is_hidden": False}, cause)
         if isinstance(target, Comment):
             _set_comment_hidden_silently(target)
         else:
@@ -174,6 +178,16 @@ def flag(actor: User, target: Post | Comment, reason: FlagReason, threshold: int
         db.session.flush()
         return True
     return False
+
+
+def _open_reasons(target_type: str, target_id: int) -> dict[str, int]:
+    """How many open reports give each reason, most given first."""
+    rows = db.session.execute(
+        select(Flag.reason, func.count())
+        .where(Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolved_at.is_(None))
+        .group_by(Flag.reason)
+    ).all()
+    return {str(reason): count for reason, count in sorted(rows, key=lambda row: (-row[1], str(row[0])))}
 
 
 def _set_comment_hidden_silently(comment: Comment) -> None:
@@ -225,34 +239,43 @@ def flag_queue(viewer: Guardian) -> list[FlaggedItem]:
 
 
 def decide(actor: User, target: Post | Comment, decision: str) -> None:
-    """A moderator's answer to the reports on a post or comment."""
+    """A moderator's answer to the reports on a post or comment. Every decision leaves one audit
+    entry that says how many reports it answered (a "keep" that changes nothing too)."""
     guardian = Guardian(actor)
     guardian.ensure(guardian.can_moderate())
     if decision not in DECISIONS:
         raise Refused("Choose keep, hide, or delete and suspend.")
     is_post = isinstance(target, Post)
+    target_type = "post" if is_post else "comment"
+    reasons = _open_reasons(target_type, target.id)
+    cause = {"decision": decision, "reports": sum(reasons.values()), "reasons": reasons}
     if decision == "keep":
-        if target.is_hidden:
-            toggle_post(actor, target, "unhide") if is_post else unhide_comment(actor, target)
+        changed = target.is_hidden and (
+            toggle_post(actor, target, "unhide", cause=cause) if is_post else unhide_comment(actor, target, cause)
+        )
+        if not changed:
+            audit.record(actor, "keep", target_type, target.id, None, cause)
     elif decision == "hide":
-        toggle_post(actor, target, "hide") if is_post else hide_comment(actor, target)
+        changed = toggle_post(actor, target, "hide", cause=cause) if is_post else hide_comment(actor, target, cause)
+        if not changed:  # hidden already (by the reports themselves): the decision confirms it
+            audit.record(actor, "confirm_hide", target_type, target.id, None, cause)
     else:
         author = db.session.get(User, target.author_id)
         guardian.ensure(guardian.can_suspend(author))
         if is_post:
             if target.deleted_at is None:
-                audit.record(actor, "delete", "post", target.id, {"deleted_at": None}, {"deleted_at": utcnow()})
+                audit.record(actor, "delete", "post", target.id, {"deleted_at": None},
+                             {"deleted_at": utcnow(), **cause})  # fmt: skip
                 target.deleted_at = utcnow()
         else:
-            _set_comment(actor, target, "delete", deleted_at=utcnow())
+            _set_comment(actor, target, "delete", cause, deleted_at=utcnow())
         if not author.is_suspended:
             accounts.suspend(actor, author, until=utcnow() + SUSPENSION_FOR_FLAGGED,
                              reason="Content reported by members and removed by a moderator.")  # fmt: skip
     db.session.execute(
         update(Flag)
-        .where(Flag.target_type == ("post" if is_post else "comment"), Flag.target_id == target.id,
-               Flag.resolved_at.is_(None))
+        .where(Flag.target_type == target_type, Flag.target_id == target.id, Flag.resolved_at.is_(None))
         .values(resolved_at=utcnow(), resolution=decision),
         execution_options={"synchronize_session": False},
-    )  # fmt: skip
+    )
     db.session.flush()

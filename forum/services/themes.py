@@ -18,10 +18,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from whoosh.lang.porter import stem
 
+from forum import semantic
 from forum.extensions import db
 from forum.models import Kind, Post, Vote, statuses
 from forum.visibility import visible_posts
@@ -29,7 +31,8 @@ from forum.visibility import visible_posts
 if TYPE_CHECKING:
     from forum.permissions import Guardian
 
-THRESHOLD = 0.25  # the middle of the range (0.20-0.30) that groups the labelled set without a mistake
+THRESHOLD = 0.25  # TF-IDF cosine (the lexical fallback)
+SEMANTIC_THRESHOLD = 0.45  # sentence-vector cosine: no wrong grouping of the labelled set from 0.42 up
 MAX_COMPLAINTS = 300  # the most voted open complaints; grouping is quadratic
 
 STOP_WORDS = frozenset(
@@ -41,47 +44,12 @@ STOP_WORDS = frozenset(
     anything nothing something""".split()  # noqa: SIM905
 )
 
-# Customers' words for the same thing, mapped (after stemming) to one word.
-SYNONYMS = {
-    "logout": ("logout", "signout", "kick", "expir", "relogin", "reauthent"),
-    "login": ("login", "signin", "password", "sign", "log", "session"),
-    "charg": ("charg", "bill", "payment", "refund", "fee", "debit"),
-    "twice": ("twice", "doubl", "duplic", "two"),
-    "bank": ("bank", "feed"),
-    "connect": ("connect", "disconnect", "reconnect", "sync", "synchron"),
-    "slow": ("slow", "slowli", "forev", "timeout", "lag", "load"),
-    "report": ("report", "p&l", "profit", "loss"),
-    "vat": ("vat", "tax"),
-    "round": ("round", "cent"),
-    "email": ("email", "mail", "inbox", "notif", "notifi", "spam", "flood"),
-    "truncat": ("truncat", "cut", "chop", "short"),
-    "pdf": ("pdf", "print"),
-    "screenread": ("screenread", "voiceov", "nvda", "jaw", "blind", "access"),
-    "phone": ("phone", "mobil", "android", "iphon", "io", "app"),
-    "web": ("web", "desktop", "websit", "browser"),
-    "encod": ("encod", "charact", "symbol", "garbag", "accent"),
-}
-_CANONICAL = {variant: word for word, variants in SYNONYMS.items() for variant in variants}
-_PHRASES = [
-    (re.compile(r"\b(sign|log)(?:s|ed|ged|ing|ging)?\s+(?:me\s+)?out\b"), " logout "),
-    (re.compile(r"\b(sign|log)(?:s|ed|ged|ing|ging)?\s+in\b"), " login "),
-    (re.compile(r"\bscreen\s*readers?\b"), " screenreader "),
-    (re.compile(r"\bkick(?:s|ed)?\s+(?:me\s+)?out\b"), " logout "),
-]
 _WORD = re.compile(r"[a-z0-9&]+")
 
 
 def terms(text: str) -> list[str]:
-    text = text.lower()
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
-    result = []
-    for word in _WORD.findall(text):
-        if word in STOP_WORDS or len(word) < 2:
-            continue
-        stemmed = stem(word)
-        result.append(_CANONICAL.get(stemmed, _CANONICAL.get(word, stemmed)))
-    return result
+    """Porter stems of the words, stop words left out (the lexical fallback)."""
+    return [stem(word) for word in _WORD.findall(text.lower()) if word not in STOP_WORDS and len(word) >= 2]
 
 
 def vectors(documents: list[tuple[str, str]], terms_of=terms) -> list[dict[str, float]]:
@@ -107,14 +75,35 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
-def group(documents: list[tuple[str, str]], threshold: float = THRESHOLD) -> list[list[int]]:
-    """Indexes of documents, grouped by average-link clustering; biggest groups first."""
+def similarities(documents: list[tuple[str, str]], known: dict[int, "np.ndarray"] | None = None):
+    """The matrix of pairwise similarities of documents and the threshold that goes with it: cosines
+    of sentence vectors with the model (`known`: vectors already made, by document index), else
+    of TF-IDF vectors."""
+    if semantic.encoder() is not None:
+        known = known or {}
+        missing = [i for i in range(len(documents)) if i not in known]
+        made = semantic.embed([semantic.post_text(*documents[i]) for i in missing]) if missing else []
+        rows = dict(zip(missing, made, strict=True)) | known
+        matrix = np.stack([rows[i] for i in range(len(documents))]) if documents else np.zeros((0, 1))
+        return (matrix @ matrix.T).tolist(), SEMANTIC_THRESHOLD
     vecs = vectors(documents)
     n = len(vecs)
     similarity = [[cosine(vecs[i], vecs[j]) if i < j else 0.0 for j in range(n)] for i in range(n)]
     for i in range(n):
         for j in range(i):
             similarity[i][j] = similarity[j][i]
+    return similarity, THRESHOLD
+
+
+def group(
+    documents: list[tuple[str, str]], threshold: float | None = None, known: dict | None = None
+) -> list[list[int]]:
+    """Indexes of documents, grouped by average-link clustering; biggest groups first."""
+    similarity, default = similarities(documents, known)
+    threshold = default if threshold is None else threshold
+    n = len(documents)
+    for i in range(n):
+        similarity[i][i] = 0.0
     clusters: dict[int, list[int]] = {i: [i] for i in range(n)}
     # Sum of pairwise similarities between clusters, kept up to date as they merge.
     link = {(i, j): similarity[i][j] for i in range(n) for j in range(i + 1, n) if similarity[i][j] > 0}
@@ -169,7 +158,9 @@ def complaint_themes(viewer: "Guardian | None" = None, min_size: int = 2) -> lis
             .limit(MAX_COMPLAINTS)
         )
     )
-    groups = [g for g in group([(p.title, p.body) for p in complaints]) if len(g) >= min_size]
+    stored = semantic.vectors_of([p.id for p in complaints]) if semantic.encoder() is not None else {}
+    known = {i: stored[p.id] for i, p in enumerate(complaints) if p.id in stored}
+    groups = [g for g in group([(p.title, p.body) for p in complaints], known=known) if len(g) >= min_size]
     themes = [Theme(posts=[complaints[i] for i in g]) for g in groups]
     voter_counts = _distinct_voters([[p.id for p in theme.posts] for theme in themes])
     for theme, voters in zip(themes, voter_counts, strict=True):

@@ -2,20 +2,33 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from forum import markup, semantic
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import AuditEntry, Post, PostTag, Priority, TagInfo, User, Vote, statuses, tags, utcnow
 from forum.permissions import guardian
 from forum.posts.filters import ListFilters
 from forum.posts.views import load_post
-from forum.services import affiliations, demand, insights, posts, queue, themes
+from forum.services import affiliations, audit, demand, insights, posts, queue, similar, themes
 from forum.visibility import visible_posts
 from forum.web import whole_number
 
@@ -333,7 +346,30 @@ def post_insights(post_id: int):
 
 @bp.get("/themes")
 def themes_page():
-    return render_template("staff/themes.html", themes=themes.complaint_themes(guardian()))
+    return render_template("staff/themes.html", themes=themes.complaint_themes(guardian()), lexical=semantic.problem())
+
+
+@bp.get("/duplicates")
+def duplicates_page():
+    """Pairs of posts that likely say the same thing, the pair with the newest post first."""
+    return render_template(
+        "staff/duplicates.html", pairs=similar.likely_duplicates(guardian()), lexical=semantic.problem()
+    )
+
+
+@bp.post("/duplicates/dismiss")
+def dismiss_duplicate():
+    """ "Not a duplicate": the pair is remembered and no longer offered."""
+    first_id, second_id = whole_number(request.form.get("first")), whole_number(request.form.get("second"))
+    if first_id is None or second_id is None or first_id == second_id:
+        pairs = similar.likely_duplicates(guardian())
+        error = "Give the numbers of two different posts."
+        return render_template("staff/duplicates.html", pairs=pairs, lexical=semantic.problem(), error=error), 422
+    first, second = load_post(first_id), load_post(second_id)
+    similar.dismiss(current_user, first, second)
+    db.session.commit()
+    flash(f"Noted: #{first.id} and #{second.id} are not duplicates.", "success")
+    return redirect(url_for("staff.duplicates_page"), 303)
 
 
 # -- audit log ---------------------------------------------------------------------------
@@ -344,10 +380,10 @@ AUDIT_WORD = re.compile(r"[a-z_]{1,40}")
 @bp.get("/audit")
 def audit_page():
     guardian().ensure(guardian().can_see_audit())
-    query = select(AuditEntry).options(joinedload(AuditEntry.actor))
+    query = select(AuditEntry)
     action = request.args.get("action") or None
     target_type = request.args.get("target") or None
-    actor_raw = request.args.get("actor") or ""
+    actor_name = " ".join(markup.clean_text(request.args.get("actor", "")).split())[:50]
     # Actions and target types are short lowercase words; anything else (NUL bytes, which
     # PostgreSQL refuses in text, or any other typing) matches nothing, so say so.
     if action:
@@ -358,11 +394,16 @@ def audit_page():
         if not AUDIT_WORD.fullmatch(target_type):
             abort(400, "Choose a target from the list.")
         query = query.where(AuditEntry.target_type == target_type)
-    if actor_raw:
-        actor_id = whole_number(actor_raw)
-        if actor_id is None:
-            abort(400, "The actor filter takes a member number.")
-        query = query.where(AuditEntry.actor_id == actor_id)
+    if actor_name:
+        # A part of the actor's name, as the log shows it; "system" finds what the system did.
+        named = select(User.id).where(User.display_name.icontains(actor_name, autoescape=True))
+        by_name = AuditEntry.actor_id.in_(named)
+        query = query.where(or_(by_name, AuditEntry.actor_id.is_(None)) if "system" in actor_name.lower() else by_name)
+    since, until = _day(request.args.get("from")), _day(request.args.get("to"))
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.created_at < until + timedelta(days=1))
     raw_page = request.args.get("page", "1")
     page = whole_number(raw_page, 1, 10000)
     if page is None:
@@ -374,14 +415,27 @@ def audit_page():
             .limit(AUDIT_PAGE_SIZE + 1)
         )
     )
-    actions = list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+    known = set(db.session.scalars(select(AuditEntry.action).distinct()))
+    actions = [(a, audit.action_label(a)) for a in [*audit.ACTIONS, *sorted(known - set(audit.ACTIONS))] if a in known]
     return render_template(
         "staff/audit.html",
-        entries=entries[:AUDIT_PAGE_SIZE],
+        sentences=audit.sentences(entries[:AUDIT_PAGE_SIZE]),
         has_next=len(entries) > AUDIT_PAGE_SIZE,
         page=page,
         actions=actions,
         action=action,
         target_type=target_type,
-        actor=actor_raw,
+        actor=actor_name,
+        since=request.args.get("from", "") if since else "",
+        until=request.args.get("to", "") if until else "",
     )
+
+
+def _day(raw: str | None) -> datetime | None:
+    """A day typed in a date field (YYYY-MM-DD), as the UTC midnight that starts it."""
+    if not raw:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(raw.strip()[:10]), time(), tzinfo=UTC)
+    except ValueError:
+        abort(400, "Give dates as year-month-day, for example 2026-12-07.")

@@ -8,7 +8,7 @@ address's mail (users.email_verified_at; existing accounts start unproven: a pas
 it). Admins import companies from a CSV, previewed before it is applied.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-07 11:20:00
 
 """

@@ -6,7 +6,7 @@ that product teams see how much each request matters. An address without an acco
 placeholder account (no password) that its owner claims by proving the address.
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0022
 Create Date: 2026-12-07 11:30:00
 
 """

@@ -4,7 +4,7 @@ Why: issue 29. Other systems read and write through /api/v1/ with scoped keys; a
 kept only as a digest, and every staff or admin action taken with a key names it in the audit log.
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0023
 Create Date: 2026-12-07 11:30:00
 
 """

@@ -6,7 +6,7 @@ and logged attempt by attempt. An endpoint disabled after failing for days is to
 email, through the outbox, which now carries messages that are not notifications (subject, text).
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 Create Date: 2026-12-07 11:20:00
 
 """

@@ -8,7 +8,7 @@ A timeline entry keeps the labels it had when it was written. Staff label posts 
 write release notes that name the posts they ship.
 
 Revision ID: 0027
-Revises: 0020
+Revises: 0026
 Create Date: 2026-12-07 11:30:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = '0027'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

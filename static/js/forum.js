@@ -144,6 +144,52 @@
     });
   }
 
+  // Merge: suggestions of the original as words of its title are typed (GET /posts/similar), each a
+  // link to the merge preview; without script the form's Find button shows the same as a results page.
+  document.querySelectorAll("form[data-merge-suggest]").forEach(function (form) {
+    var input = form.querySelector("input[name=into]");
+    var list = form.querySelector(".merge-suggestions");
+    var status = form.querySelector("[data-merge-status]");
+    var duplicateId = Number(form.dataset.duplicateId);
+    var asked = "", timer = null;
+    if (!input || !list) return;
+    var show = function (posts) {
+      list.textContent = "";
+      posts.filter(function (post) { return post.id !== duplicateId; }).forEach(function (post) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = form.dataset.previewUrl + "?into=" + post.id;
+        link.textContent = post.title;
+        link.dir = "auto";
+        var facts = document.createElement("span");
+        facts.className = "hint";
+        facts.textContent = " " + post.votes + (post.votes === 1 ? " vote" : " votes") + ", " + post.status.replace("_", " ");
+        item.append(link, facts);
+        list.appendChild(item);
+      });
+      list.hidden = list.children.length === 0;
+      if (status) {
+        status.textContent = list.children.length ? list.children.length + " suggestions below the field" : "";
+      }
+    };
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var words = input.value.trim();
+        if (words === asked) return;
+        asked = words;
+        if (words.length < 3 || /^#?[0-9]+$/.test(words)) { show([]); return; }
+        fetch(form.dataset.mergeSuggest + "?title=" + encodeURIComponent(words), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) {
+          return response.ok ? response.json() : [];
+        }).then(function (posts) {
+          if (asked === words) show(posts);
+        }).catch(function () { /* the Find button does the same without suggestions */ });
+      }, 250);
+    });
+  });
+
   // Roadmap: staff drag a card to another column (the Move form does the same without JavaScript).
   var dragged = null;
   document.querySelectorAll(".roadmap-card[draggable=true]").forEach(function (card) {

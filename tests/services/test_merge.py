@@ -116,7 +116,7 @@ def test_merge_form_with_a_bad_target_keeps_the_page(pair, make_user, login_as, 
         reply = send(f"/posts/{duplicate.id}/merge", {"into": into})
         assert reply.status_code in (409, 422)
     html = client.get(f"/posts/{duplicate.id}", follow_redirects=True).get_data(as_text=True)
-    assert "Merge this duplicate into post number" in html
+    assert "Merge this duplicate into: words of the original" in html.replace("&#39;", "'")
 
 
 def test_a_vote_racing_the_merge_gets_a_409_and_nothing_half_merged(pair, make_user, login_as, send, monkeypatch):

@@ -139,6 +139,9 @@ ACTIONS = {
         lambda s: (f"/posts/{s.post.id}/unmerge", {}),
         _merge,
     ),
+    "not a duplicate": Action(
+        STAFF, lambda s: ("/staff/duplicates/dismiss", {"first": str(s.post.id), "second": str(s.other_post.id)})
+    ),
     "post notes": Action(STAFF, lambda s: (f"/posts/{s.post.id}/notes", {"body": "Enterprise customer."})),
     "post flag": Action(REPORTERS, lambda s: (f"/posts/{s.post.id}/flag", {"reason": "spam"})),
     "post vote on behalf": Action(
@@ -162,6 +165,8 @@ ACTIONS = {
         lambda s: moderation.delete_comment(s.users["admin"], s.comment),
         frozenset(NOT_SEEING_GONE),
     ),
+    # Only the author edits their words (moderators hide or delete); a suspended author may not.
+    "comment edit": Action({"author"}, lambda s: (f"/comments/{s.comment.id}/edit", {"body": "Ten seconds, or more."})),
     "comment flag": Action(REPORTERS, lambda s: (f"/comments/{s.comment.id}/flag", {"reason": "abuse"})),
     # -- reports -----------------------------------------------------------------------------
     "decide on a post": Action(
@@ -374,9 +379,9 @@ def test_the_table_covers_every_state_changing_route(app):
         "/posts/<int:post_id>/" + a
         for a in ("hide", "unhide", "lock", "unlock", "pin", "unpin", "move", "restore", "merge", "unmerge")
     }
-    here |= {"/posts/<int:post_id>/notes", "/posts/<int:post_id>/flag"}
+    here |= {"/posts/<int:post_id>/notes", "/posts/<int:post_id>/flag", "/staff/duplicates/dismiss"}
     here |= {"/posts/<int:post_id>/votes/on-behalf"}
-    here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag")}
+    here |= {f"/comments/<int:comment_id>/{a}" for a in ("delete", "hide", "unhide", "restore", "flag", "edit")}
     here |= {"/moderation/flags/<any(post, comment):target_type>/<int:target_id>"}
     here |= {f"/users/<int:user_id>/{a}" for a in ("suspend", "reinstate", "role")}
     here |= {"/account/profile", "/account/password", "/logout"}
