@@ -76,8 +76,9 @@ spec = SpecTree(
     annotations=False,
     title="Tallybook feedback API",
     version="1",
-    description="Read and write the feedback forum: posts, comments, votes, and the staff's statuses, "
-    "official answers and merges. Send a key as `Authorization: Bearer <key>`; each route names "
+    description="Read and write the feedback forum: posts, comments, votes and tags; the staff's statuses, "
+    "official answers, merges and votes on behalf; the admins' members and companies, by the company's own "
+    "ids. Send a key as `Authorization: Bearer <key>`; each route names "
     'the scope its key needs. Errors are `{"error": {"code", "message"}}`.',
     security_schemes=[
         SecurityScheme(
