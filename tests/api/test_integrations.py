@@ -181,3 +181,15 @@ def test_a_staff_key_may_not_upsert(api, make_key):
     _, secret = make_key("read,write,staff", role=Role.ADMIN)
     assert api("put", "/companies/acct-9", secret, json={"name": "X"}).status_code == 403
     assert db.session.scalar(select(Company.id)) is None
+
+
+def test_search_narrows_by_status(api, make_key, make_post, make_user):
+    planned, waiting = make_post(title="Dark mode for reports"), make_post(title="Dark mode for invoices")
+    staff = make_user(Role.STAFF)
+    from forum.services import responses
+
+    responses.change_status(staff, planned, "planned", "")
+    db.session.commit()
+    _, secret = make_key("read")
+    assert ids(api("get", "/posts?q=dark+mode&status=planned", secret)) == [planned.id]
+    assert ids(api("get", "/posts?q=dark+mode&status=open", secret)) == [waiting.id]
