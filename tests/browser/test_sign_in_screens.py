@@ -47,8 +47,11 @@ def test_a_customer_signs_in_with_the_provider(new_page, provider, viewport):
     page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_url(f"{page.url.split('/roadmap')[0]}/roadmap")
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     expect(page.locator(".flash-success")).to_contain_text("Signed in as Ada Lovelace")
+    expect(page.get_by_role("link", name="Notifications")).to_be_visible()
+    if viewport is PHONE:  # on a phone Sign out sits behind the header's Menu
+        page.locator(".site-menu-toggle").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     screenshot(page, f"signed-in-with-provider-{viewport['width']}")
 
 
