@@ -11,9 +11,13 @@ version ever change, tests/search/test_whoosh_internals.py fails at once, and on
   segment id, so it never finds one and reopens every segment, and opening a segment copies its whole
   terms file.
 - `cancel`: a cancelled writer's segment files deleted at once (Whoosh leaves them until a later commit).
+- `unique_names`: segment and temporary file names drawn from the system's randomness. Whoosh draws
+  them from the `random` module, whose state any code may seed (Hypothesis and pytest-randomly reseed
+  it for every test): two writers then named their segments alike and deleted each other's files.
 """
 
 import contextlib
+import secrets
 from array import array
 
 import whoosh
@@ -25,6 +29,24 @@ from whoosh.searching import Searcher
 
 RELIES_ON = "2.7.4"
 SUPPORTED = whoosh.versionstring() == RELIES_ON
+
+
+def _system_random_name(size: int = 28) -> str:
+    return "".join(secrets.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(size))
+
+
+def unique_names() -> None:
+    """Name Whoosh's segments and temporary files from the system's randomness (see the docstring)."""
+    import whoosh.codec.base
+    import whoosh.filedb.compound
+    import whoosh.filedb.filestore
+    import whoosh.writing
+
+    for module in (whoosh.codec.base, whoosh.filedb.compound, whoosh.filedb.filestore, whoosh.writing):
+        module.random_name = _system_random_name
+
+
+unique_names()
 
 
 def read_postings(reader: SegmentReader, field: str, text: str) -> tuple[array, array]:

@@ -24,8 +24,10 @@ from forum.models import (
     Company,
     CompanyMember,
     Post,
+    PostTag,
     Priority,
     Status,
+    TagInfo,
     User,
     Vote,
     VoteSource,
@@ -176,6 +178,7 @@ class DemandFilters:
     attribute: tuple[str, str] | None = None  # (name, value): companies whose attribute has that value
     category: Category | None = None
     status: str | None = None  # a status's slug
+    tag: TagInfo | None = None
     sort: str = "priority"
     descending: bool = True
 
@@ -266,6 +269,8 @@ def _statement(guardian, filters: DemandFilters):
     )
     if filters.category is not None:
         statement = statement.where(Post.category_id == filters.category.id)
+    if filters.tag is not None:
+        statement = statement.where(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_id == filters.tag.id)))
     if filters.status is not None:
         statement = statement.where(Post.status == filters.status)
     order = {"title": func.lower(Post.title), "status": Post.status, **columns}[filters.sort]

@@ -209,9 +209,9 @@ PRIORITIZE_PER_PAGE = 25
 def _demand_filters(categories) -> tuple[demand.DemandFilters, list[str]]:
     """The Prioritize page's filters from the query string; a value that makes no sense is dropped
     with a problem the page shows (and a 400)."""
-    base = ListFilters.from_args(request.args, categories, fields=("status", "category"))
+    base = ListFilters.from_args(request.args, categories, fields=("status", "category", "tag"))
     problems = list(base.problems)
-    found: dict = {"category": base.category, "status": base.status}
+    found: dict = {"category": base.category, "status": base.status, "tag": base.tag}
     plan = request.args.get("plan") or None
     if plan is not None:
         if plan in demand.plans():
@@ -247,6 +247,8 @@ def _demand_args(filters: demand.DemandFilters) -> dict:
         args["category"] = filters.category.slug
     if filters.status:
         args["status"] = filters.status
+    if filters.tag:
+        args["tag"] = filters.tag.slug
     return args
 
 

@@ -34,3 +34,16 @@ def test_on_another_whoosh_the_backend_finds_the_same_with_the_public_api(whoosh
         before[1],
         before[2],
     ]
+
+
+def test_segment_names_do_not_follow_a_seeded_random_module(whoosh_index, make_post):
+    """Hypothesis and pytest-randomly seed `random` alike for every test: Whoosh's names must not follow."""
+    import random
+
+    names = set()
+    for title in ("Pelican export", "Heron import"):
+        random.seed(7)
+        make_post(title=title)
+        names |= {segment.segment_id() for segment in whoosh_index._index()._segments()}
+    assert len(names) >= 2
+    assert not whoosh_index.check()

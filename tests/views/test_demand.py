@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Company, CompanyMember, Post, Priority, User, Vote
-from forum.services import delivery, responses, votes
+from forum.services import delivery, responses, tags, votes
 from tests.conftest import PASSWORD, link_in
 
 # Words that must never reach a page, feed or email that is not for staff.
@@ -246,8 +246,24 @@ def test_the_prioritize_page_sorts_filters_pages_and_exports(scene, make_user, m
     category = client.get("/staff/prioritize?category=mobile-app&status=open").get_data(as_text=True)
     assert "Export invoices as PDF" in category and "Dark mode for the dashboard" in category
     assert "Dark mode" not in client.get("/staff/prioritize?status=planned").get_data(as_text=True)
+    tags.set_tags(scene["staff"], other, ["Design"])
+    db.session.commit()
+    design = client.get("/staff/prioritize?tag=design").get_data(as_text=True)
+    assert "Dark mode for the dashboard" in design and "Export invoices as PDF" not in design
+    assert "/staff/prioritize?sort=votes&amp;dir=desc&amp;tag=design" in design  # the sort links keep the tag
+    tagged = client.get("/staff/prioritize.csv?tag=design").get_data(as_text=True)
+    assert "Dark mode for the dashboard" in tagged and "Export invoices as PDF" not in tagged
 
-    for bad in ("plan=Nope", "attr=region:Mars", "sort=evil", "dir=sideways", "status=nope", "category=nope", "page=0"):
+    for bad in (
+        "plan=Nope",
+        "attr=region:Mars",
+        "sort=evil",
+        "dir=sideways",
+        "status=nope",
+        "category=nope",
+        "page=0",
+        "tag=nope",
+    ):
         response = client.get(f"/staff/prioritize?{bad}")
         assert response.status_code == 400, bad
         assert "Export invoices as PDF" in response.get_data(as_text=True), bad  # the list still shows
