@@ -273,7 +273,6 @@ def prioritize():
         categories=categories,
         plans=demand.plans(),
         attributes=demand.attribute_choices(),
-        statuses=statuses().current,
         sorts=demand.SORTS,
         weights=list(Priority),
     ), 400 if problems else 200
