@@ -4,6 +4,10 @@ import os
 import sys
 from pathlib import Path
 
+# Each worker embeds titles and searches vectors with numpy (forum/semantic): one BLAS thread per
+# worker, as there are about as many workers as cores; more would make them wait on each other.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def on_starting(server):
     """With PROMETHEUS_MULTIPROC_DIR set (docs/DEPLOY.md), the workers keep their metrics in files there:

@@ -160,30 +160,46 @@ def reindex(progress=None, *, batch: int = 64) -> int:
 
 
 # -- nearest vectors, in memory --------------------------------------------------------------------------
+PREFILTER_FROM = 20_000  # vectors: from this many on, candidates are picked by their sign bits first
+PREFILTER_KEEPS = 2_000  # candidates at least, and a tenth of the vectors
+WORDS = DIMENSIONS // 64  # a vector's sign bits, in uint64
+
+
+def sign_bits(vectors: np.ndarray) -> np.ndarray:
+    """Each vector's signs as 384 bits (six uint64), the binary quantization of sentence-transformers."""
+    return np.packbits(vectors > 0, axis=-1).view(np.uint64)
+
+
 class _VectorIndex:
-    """Every post's vector of one database as one float32 matrix (rows [0, size))."""
+    """Every post's vector of one database as one float32 matrix (rows [0, size)), and their sign bits.
+
+    Up to PREFILTER_FROM vectors the search is exact: every row's cosine. Past it, reading every
+    float32 row is what takes the time (memory, not arithmetic), so the rows nearest by the Hamming
+    distance of their sign bits (one bit a dimension, a 32nd of the floats' bytes) are picked
+    first, a tenth of the rows and at least 2,000, and only those are scored exactly (binary
+    quantization with rescoring). bench/similar_recall.py --scale measures what it costs in recall."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.bits = np.zeros((WORDS, 0), dtype=np.uint64)  # by word: one word of every row at a time
         self.post_ids = np.zeros(0, dtype=np.int64)
         self.row_of: dict[int, int] = {}
         self.size = 0
         self.last_id = 0
         self.first: tuple | None = None  # (id, updated_at) of the table's first row at the last look
-        self.checked_at = 0.0
+        self.checked_at = self.counted_at = 0.0
         self.stale = True
 
     def refresh(self, every: float) -> None:
-        if not self.stale and time.monotonic() - self.checked_at < every:
+        now = time.monotonic()
+        if not self.stale and now - self.checked_at < every:
             return
         # A connection of its own, not the request's session: vectors are written by other
         # connections (after commit, other servers), which a session's open snapshot may not see yet.
         with self.lock, _reading() as connection:
             where = PostVector.model == MODEL
-            count, last_id = connection.execute(
-                select(func.count(), func.coalesce(func.max(PostVector.id), 0)).where(where)
-            ).one()
+            last_id = connection.scalar(select(func.coalesce(func.max(PostVector.id), 0)).where(where))
             first = connection.execute(
                 select(PostVector.id, PostVector.updated_at).where(where).order_by(PostVector.id).limit(1)
             ).first()
@@ -194,14 +210,21 @@ class _VectorIndex:
                 self._reset()
             if last_id > self.last_id:
                 self._read(connection, PostVector.id > self.last_id)
-            if count != self.size:  # rows went away (a post deleted): read them all
-                self._reset()
-                self._read(connection, PostVector.id > 0)
+            # Counting scans every row's index entry, so rows gone (a post deleted) are looked for
+            # less often than new ones; meanwhile a deleted post may still be near, and is not offered
+            # (callers load the posts they are given).
+            if self.stale or now - self.counted_at >= every * 30:
+                count = connection.scalar(select(func.count()).select_from(PostVector).where(where))
+                if count != self.size:
+                    self._reset()
+                    self._read(connection, PostVector.id > 0)
+                self.counted_at = now
             self.first = first
             self.checked_at, self.stale = time.monotonic(), False
 
     def _reset(self) -> None:
         self.matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self.bits = np.zeros((WORDS, 0), dtype=np.uint64)  # by word: one word of every row at a time
         self.post_ids = np.zeros(0, dtype=np.int64)
         self.row_of, self.size, self.last_id = {}, 0, 0
 
@@ -218,7 +241,10 @@ class _VectorIndex:
             matrix[: self.size] = self.matrix[: self.size]
             ids = np.zeros(capacity, dtype=np.int64)
             ids[: self.size] = self.post_ids[: self.size]
-            self.matrix, self.post_ids = matrix, ids
+            bits = np.zeros((WORDS, capacity), dtype=np.uint64)
+            bits[:, : self.size] = self.bits[:, : self.size]
+            self.matrix, self.post_ids, self.bits = matrix, ids, bits
+        written = []
         for row_id, post_id, vector in rows:
             row = self.row_of.get(post_id)
             if row is None:
@@ -227,16 +253,28 @@ class _VectorIndex:
             self.matrix[row] = np.frombuffer(vector, dtype="<f2")
             self.post_ids[row] = post_id
             self.last_id = max(self.last_id, row_id)
+            written.append(row)
+        self.bits[:, written] = sign_bits(self.matrix[written]).T
 
-    def nearest(self, vector: np.ndarray, k: int, floor: float) -> list[tuple[int, float]]:
+    def nearest(self, vector: np.ndarray, k: int, floor: float, prefilter_from: int | None = None):
         size = self.size
         if not size:
             return []
-        scores = self.matrix[:size] @ vector
-        k = min(k, size)
+        if size < (PREFILTER_FROM if prefilter_from is None else prefilter_from):
+            rows = np.arange(size)
+            scores = self.matrix[:size] @ vector
+        else:
+            query = sign_bits(vector)
+            distance = np.bitwise_count(self.bits[0, :size] ^ query[0]).astype(np.uint16)
+            for word in range(1, WORDS):
+                distance += np.bitwise_count(self.bits[word, :size] ^ query[word])
+            keep = min(size, max(PREFILTER_KEEPS, size // 10))
+            rows = np.sort(np.argpartition(distance, keep - 1)[:keep])  # in order: memory read ahead
+            scores = self.matrix[rows] @ vector
+        k = min(k, len(rows))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(self.post_ids[i]), float(scores[i])) for i in top if scores[i] >= floor]
+        return [(int(self.post_ids[rows[i]]), float(scores[i])) for i in top if scores[i] >= floor]
 
     def vectors_of(self, post_ids: list[int]) -> dict[int, np.ndarray]:
         return {i: self.matrix[self.row_of[i]] for i in post_ids if i in self.row_of}

@@ -58,6 +58,26 @@ def test_an_edited_title_gets_a_new_vector(make_post, app_ctx):
     assert [p.id for p in similar.similar_posts(anyone(), "download my bills as an excel file")] == [post.id]
 
 
+def test_past_many_vectors_candidates_come_from_sign_bits_and_the_best_are_the_same(make_post, app_ctx, monkeypatch):
+    """The sign-bit prefilter (binary quantization with rescoring), on at any size here and keeping a
+    tenth of the vectors (six posts): the best match is the exact search's, and whatever else it offers
+    the exact search offers too, in the same order; posts read later included."""
+    from forum.demo import data
+
+    for demo in data()["content"]["posts"][:60]:
+        make_post(title=demo["title"], body=demo["body"])
+    queries = ["schedule my article to go out later", "dark theme for night", "pay with paypal", "export to excel"]
+    exact = {q: similar.similar_posts(anyone(), q) for q in queries}
+    monkeypatch.setattr(semantic, "PREFILTER_FROM", 0)
+    monkeypatch.setattr(semantic, "PREFILTER_KEEPS", 1)
+    for query in queries:
+        found = similar.similar_posts(anyone(), query)
+        assert found[:1] == exact[query][:1]
+        assert found == [post for post in exact[query] if post in found]
+    later = make_post(title="Option to publish content at a future date and time", body="Go live on Monday.")
+    assert similar.similar_posts(anyone(), "schedule my article to go out later")[0] == later
+
+
 def test_open_posts_come_before_closed_ones(make_post, make_user, app_ctx):
     done = make_post(title="Pay by bank transfer instead of credit card", body="Our finance team cannot use cards.")
     responses.change_status(make_user("staff"), done, Status.DONE)
