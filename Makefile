@@ -24,11 +24,12 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed-dev node_modules/.installed $(CHROMIUM) $(NGINX) $(JAVA) lint test-sqlite test-postgres
 
+# Two test processes on two cores: numpy's BLAS gets one thread in each, or its threads would fight.
 test-sqlite: $(BIN)/.installed-dev
-	TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup -q
+	OPENBLAS_NUM_THREADS=1 TEST_DATABASE=sqlite $(BIN)/pytest -n 2 --dist loadgroup -q
 
 test-postgres: $(BIN)/.installed-dev
-	TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup -q
+	OPENBLAS_NUM_THREADS=1 TEST_DATABASE=postgresql TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ import itertools
 import os
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
@@ -17,9 +18,10 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 from sqlalchemy.orm import close_all_sessions
 
-from forum import caching, create_app
+from forum import caching, create_app, semantic
 from forum.extensions import db, limiter
 from forum.models import Category, Kind, PostStatus, Role, statuses, tags
+from forum.semantic.encoder import DIMENSIONS, Encoder
 from forum.services import accounts, posts
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
@@ -78,6 +80,28 @@ class IsolatedClient(FlaskClient):
             # End the test's own read snapshot so it sees what the request committed.
             db.session.rollback()
         return response
+
+
+class RememberingEncoder(Encoder):
+    """The sentence model, each text's vector computed once per test process. Encoding is a pure
+    function, and dozens of tests embed the same demo posts and pairs; tests/semantic checks the
+    encoder itself through an Encoder of its own."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.known: dict[str, np.ndarray] = {}
+
+    def encode(self, texts, batch_size=32):
+        new = list(dict.fromkeys(t for t in texts if t not in self.known))
+        self.known.update(zip(new, super().encode(new, batch_size), strict=True))
+        return np.array([self.known[t] for t in texts], dtype=np.float32).reshape(len(texts), DIMENSIONS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _vectors_computed_once():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(semantic, "Encoder", RememberingEncoder)
+        yield
 
 
 @pytest.fixture(scope="session")

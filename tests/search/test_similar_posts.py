@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import pytest
-
 from forum.demo import data
 from forum.extensions import db
 from forum.models import Category, Kind
@@ -27,7 +25,7 @@ def _recall(pairs, make_user, category) -> float:
     return hits / len(pairs)
 
 
-@pytest.mark.usefixtures("search_backend")
+# The sentence vectors do not go through the search backend: these run once, not once per backend.
 def test_recall_at_5_on_paraphrase_pairs(make_user, category, record_property):
     recall = _recall(PAIRS["pairs"], make_user, category)
     record_property("recall_at_5", recall)
@@ -36,7 +34,6 @@ def test_recall_at_5_on_paraphrase_pairs(make_user, category, record_property):
     assert recall >= 0.8
 
 
-@pytest.mark.usefixtures("search_backend")
 def test_recall_at_5_on_pairs_never_tuned_on(make_user, category):
     assert _recall(PAIRS["holdout"], make_user, category) >= 0.8
 
