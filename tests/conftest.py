@@ -29,6 +29,18 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 PASSWORD = "correct horse battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run in the SQLite half only: Chromium gets the same pages whichever database holds
+    the rows, and the views' own tests run in both halves. A browser test that depends on the
+    database says so with `every_database`; tests/cluster/ needs PostgreSQL and runs there."""
+    if TEST_DATABASE != "postgresql":
+        return
+    once = pytest.mark.skip(reason="a browser test: the same pages on either database; runs in the SQLite half")
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("every_database"):
+            item.add_marker(once)
+
+
 def _postgres_database(worker: str) -> str:
     """A fresh database for this worker of this run (two runs at once never share one)."""
     import psycopg
@@ -84,8 +96,8 @@ class IsolatedClient(FlaskClient):
 
 class RememberingEncoder(Encoder):
     """The sentence model, each text's vector computed once per test process. Encoding is a pure
-    function, and dozens of tests embed the same demo posts and pairs; tests/semantic checks the
-    encoder itself through an Encoder of its own."""
+    function, and dozens of tests embed the same demo posts and pairs. A text met for the first time
+    goes through the model, so the parity test of tests/semantic still checks the model itself."""
 
     def __init__(self, path):
         super().__init__(path)

@@ -9,9 +9,10 @@
 
 A post's vector is of its title and body ("title. body", truncated by the model at 256 tokens); a
 typed title is compared with it by cosine. Vectors are float16 in the table post_vectors, so every
-app server shares them. Each process holds them as one float32 matrix and finds the nearest by brute
-force (numpy), reading only the rows written since its last look (ids grow with every write), and
-all of them again when the table's count says rows went away.
+app server shares them. Each process holds them as one float32 matrix and finds the nearest with
+numpy (every row's cosine, or past PREFILTER_FROM rows those of the rows picked by their sign bits),
+reading only the rows written since its last look (ids grow with every write), and all of them again
+when the table's count says rows went away.
 
 Keeping them up to date: a session listener notes the posts whose title or body changed (or that
 are new) at each flush, forgets them on rollback, and after the commit computes their vectors. In a
