@@ -24,6 +24,7 @@ vectors' content, only on their number.
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -148,12 +149,14 @@ def ceiling(args, database: str, size: int, titles: list[str]) -> dict:
 
 def write(rows: list[dict], args) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    meta = {"machine": platform.node(), "workers": args.workers, "duration_s": args.duration}
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "")
+    meta = {"machine": platform.node(), "workers": args.workers, "duration_s": args.duration, "blas_threads": threads}
     (RESULTS / f"similar-http-{stamp}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2) + "\n")
     lines = [
         f"# GET /posts/similar over HTTP, {stamp} UTC",
         "",
-        f"`.venv/bin/python bench/similar_http.py --databases {args.databases} --sizes {args.sizes} "
+        f"`{f'OPENBLAS_NUM_THREADS={threads} ' if threads else ''}.venv/bin/python bench/similar_http.py "
+        f"--databases {args.databases} --sizes {args.sizes} "
         f"--duration {args.duration}`: gunicorn with {args.workers} sync workers, wrk with 1 thread, "
         "typed titles drawn at random.",
         "",
