@@ -105,7 +105,10 @@ def test_upgrading_a_database_that_holds_data_keeps_every_row(empty_database):
         db.engine.dispose()
 
 
-@pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="SQLite's FTS5 search pieces never existed on PostgreSQL")
+@pytest.mark.skipif(
+    TEST_DATABASE != "sqlite",
+    reason="SQLite's FTS5 search pieces never existed on PostgreSQL (runs in the SQLite half)",
+)
 def test_the_sqlite_search_pieces_are_dropped_and_come_back_on_downgrade(empty_database):
     """Migration 0017 drops migration 0010's FTS5 table and its triggers; going back makes them again,
     filled from the tables."""

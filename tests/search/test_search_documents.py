@@ -16,7 +16,9 @@ from forum.services import posts as post_service
 from tests.conftest import TEST_DATABASE
 from tests.search.conftest import searched, searching_with, title_of, titles
 
-on_postgres = pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="triggers and tsvectors: PostgreSQL only")
+on_postgres = pytest.mark.skipif(
+    TEST_DATABASE != "postgresql", reason="triggers and tsvectors: PostgreSQL only (runs in the PostgreSQL half)"
+)
 
 
 @pytest.fixture

@@ -177,7 +177,10 @@ def test_a_comment_is_indexed_once_its_response_is_sent(whoosh_index, app, make_
     assert not whoosh_index.check()
 
 
-@pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="SQLite's single write lock; PostgreSQL reads never wait")
+@pytest.mark.skipif(
+    TEST_DATABASE != "sqlite",
+    reason="SQLite's single write lock; PostgreSQL reads never wait (runs in the SQLite half)",
+)
 def test_the_index_update_reads_without_the_write_lock(whoosh_index, app, make_post):
     """The update reads the posts outside a request, where a transaction would begin by taking SQLite's
     write lock (extensions._sqlite_on_begin): reading a busy thread's comments held every vote and
