@@ -5,7 +5,7 @@
     embed(texts)       -> float32 rows     unit-length vectors
     nearest(vector, k) -> [(post id, score)] over every post's vector, best first
     store(post_ids)                        compute and write the vectors of these posts
-    reindex(progress)                      the vectors missing or out of date (`flask similar reindex`)
+    reindex(todo, progress)                the vectors missing or out of date (`flask similar reindex`)
 
 A post's vector is of its title and body ("title. body", truncated by the model at 256 tokens); a
 typed title is compared with it by cosine. Vectors are float16 in the table post_vectors, so every
@@ -150,15 +150,17 @@ def out_of_date(limit: int | None = None) -> list[int]:
     return missing
 
 
-def reindex(progress=None, *, batch: int = 64) -> int:
-    """Bring every post's vector up to date, a batch per transaction, so an interrupted run resumes
-    where it stopped. `progress(done, total)` is told after each batch."""
-    todo = out_of_date()
+def reindex(todo: list[int] | None = None, progress=None, *, batch: int = 64) -> int:
+    """Bring the vectors of `todo` (by default every post's that is out of date) up to date, a batch
+    per transaction, so an interrupted run resumes where it stopped. `progress(posts)` is told how
+    many posts each batch took; returns how many vectors were written."""
+    todo = out_of_date() if todo is None else todo
     done = 0
     for start in range(0, len(todo), batch):
-        done += store(todo[start : start + batch], batch=batch)
+        chunk = todo[start : start + batch]
+        done += store(chunk, batch=batch)
         if progress:
-            progress(min(start + batch, len(todo)), len(todo))
+            progress(len(chunk))
     return done
 
 

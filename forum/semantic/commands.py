@@ -23,12 +23,8 @@ def similar_reindex(batch: int):
     if not todo:
         click.echo("Every post's vector is up to date.")
         return
-    done = 0
     with click.progressbar(length=len(todo), label=f"Embedding {len(todo)} posts", show_eta=True) as bar:
-        for start in range(0, len(todo), batch):
-            chunk = todo[start : start + batch]
-            done += semantic.store(chunk, batch=batch)
-            bar.update(len(chunk))
+        done = semantic.reindex(todo, bar.update, batch=batch)
     click.echo(f"{done} post vectors written.")
 
 
